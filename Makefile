@@ -1,0 +1,52 @@
+# ATTN — `make run` serves the app with demo data, `make test` runs the whole suite.
+# Both set themselves up: a virtualenv, the pinned packages, and embedded
+# PostgreSQL + Redis (unless DATABASE_URL and REDIS_URL are set).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := $(PY) scripts/devstack.py
+
+.PHONY: run test lint format compose-check e2e bench-checkin bench-sweep clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(STACK) --data .data/run run
+
+test: $(VENV)/.installed lint
+	$(STACK) --data .data/test --fresh exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Validates docker-compose.yml without a Docker engine (Debian's docker-compose 1.29).
+compose-check:
+	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
+	docker-compose -f docker-compose.yml config -q
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+$(VENV)/.e2e: $(VENV)/.installed requirements-e2e.txt
+	$(PY) -m pip install --quiet -r requirements-e2e.txt
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	touch $@
+
+e2e: $(VENV)/.e2e
+	$(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
+
+bench-checkin: $(VENV)/.installed
+	$(STACK) --data .data/bench --fresh exec -- $(PY) bench/checkin.py $(BENCH_ARGS)
+
+bench-sweep: $(VENV)/.installed
+	$(STACK) --data .data/bench --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)
+
+clean:
+	rm -rf .data

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, school_number, password=None, **extra):
+        if not school_number:
+            raise ValueError("A school number is required.")
+        user = self.model(school_number=school_number.strip(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, school_number, password=None, **extra):
+        extra.setdefault("role", User.Role.ADMIN)
+        extra["is_superuser"] = True
+        return self.create_user(school_number, password, **extra)
+
+    def get_by_natural_key(self, school_number):
+        return self.get(school_number=school_number)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        STUDENT = "student", "Student"
+        TEACHER = "teacher", "Teacher"
+        ADMIN = "admin", "Administrator"
+
+    school_number = models.CharField(max_length=32, unique=True)
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, editable=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "school_number"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["student", "teacher", "admin"]), name="user_role_valid"),
+            models.CheckConstraint(condition=~Q(school_number=""), name="user_school_number_not_empty"),
+            models.CheckConstraint(condition=Q(is_staff=False) | Q(role="admin"), name="user_only_admins_are_staff"),
+        ]
+        indexes = [models.Index(fields=["role", "full_name"], name="user_role_name_idx")]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.school_number})"
+
+    def save(self, *args, **kwargs):
+        self.is_staff = self.role == self.Role.ADMIN
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.school_number
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role in (self.Role.TEACHER, self.Role.ADMIN)
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == self.Role.STUDENT
+
+    def login_session_ttl(self) -> int:
+        """Return how long a login session of this user lasts, in seconds."""
+        if self.role == self.Role.ADMIN:
+            return settings.ADMIN_SESSION_TTL
+        if self.role == self.Role.TEACHER:
+            return settings.TEACHER_SESSION_TTL
+        return settings.STUDENT_SESSION_TTL

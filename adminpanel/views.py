@@ -1,0 +1,93 @@
+"""Operations pages for staff, and /healthz for load balancers."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from attendance import live, sweep
+from attendance.models import SweepRun
+
+from . import health
+
+
+def staff_required(view):
+    """Staff only: others get 403, anonymous users the login page."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for administrators.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+@require_GET
+def operations(request):
+    now = time.time()
+    redis_probe = health.redis()
+    ctx = {
+        "postgres": health.postgres(),
+        "redis": redis_probe,
+        "redis_config": health.redis_config(),
+        "cluster": health.cluster(),
+        "last_run": SweepRun.objects.first(),
+    }
+    if redis_probe.ok:
+        oldest = live.oldest_due_end()
+        ctx.update(
+            due=live.count_due(now),
+            live_now=live.open_sessions(now),
+            dead=live.dead_letters(),
+            oldest_due_minutes=round((now - oldest) / 60, 1) if oldest and oldest <= now else None,
+        )
+    return render(request, "adminpanel/operations.html", ctx)
+
+
+@staff_required
+@require_POST
+def run_sweep(request):
+    result = sweep.run(trigger=f"staff:{request.user.school_number}")
+    level = messages.ERROR if result.failed or result.errors else messages.SUCCESS
+    messages.add_message(request, level, result.summary)
+    return redirect("adminpanel:operations")
+
+
+@staff_required
+@require_POST
+def requeue(request, sid):
+    if live.requeue_dead_letter(str(sid)):
+        messages.success(request, f"Session {sid} is due again; the next sweep retries it.")
+    else:
+        messages.error(request, "No such dead-letter session.")
+    return redirect("adminpanel:operations")
+
+
+@staff_required
+@require_GET
+def sweep_runs(request):
+    page = Paginator(SweepRun.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "adminpanel/sweep_runs.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"postgres": health.postgres(), "redis": health.redis()}
+    ok = all(p.ok for p in checks.values())
+    body = {"status": "ok" if ok else "unavailable"}
+    body.update({name: {"ok": p.ok, "latency_ms": p.latency_ms} for name, p in checks.items()})
+    return JsonResponse(body, status=200 if ok else 503)

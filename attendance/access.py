@@ -1,0 +1,85 @@
+"""The only way views reach protected objects: 403 for the wrong role, 404 for others' things."""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from . import live
+from .models import Attendance, Course
+
+
+def teacher_required(view):
+    """Log in first; then only teachers and administrators pass (403 otherwise)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_teacher:
+            raise PermissionDenied("This page is for teachers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def student_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_student:
+            raise PermissionDenied("This page is for students.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _valid_uuid(value) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise Http404("No such session.") from None
+
+
+def get_live_session(sid) -> live.LiveSession:
+    """Return a live session that still takes check-ins, or 404."""
+    session = live.get_session(_valid_uuid(sid))
+    if session is None or session.state != live.OPEN:
+        raise Http404("No such open session.")
+    return session
+
+
+def get_live_session_for_teacher(user, sid, *, open_only: bool = True) -> live.LiveSession:
+    """Return the teacher's own live session (staff: any), or 404."""
+    session = live.get_session(_valid_uuid(sid))
+    if session is None or (open_only and session.state != live.OPEN):
+        raise Http404("No such open session.")
+    if session.teacher_number != user.school_number and not user.is_staff:
+        raise Http404("No such open session.")
+    return session
+
+
+def teacher_courses(user):
+    """Courses a teacher may start sessions for and read reports of."""
+    if user.is_staff:
+        return Course.objects.all()
+    return Course.objects.filter(teachers=user)
+
+
+def get_course_for_teacher(user, course_id) -> Course:
+    return get_object_or_404(teacher_courses(user), pk=course_id)
+
+
+def sessions_for_teacher(user):
+    qs = Attendance.objects.alive()
+    return qs if user.is_staff else qs.filter(teacher=user)
+
+
+def get_attendance_for_teacher(user, attendance_id) -> Attendance:
+    return get_object_or_404(
+        sessions_for_teacher(user).select_related("course", "teacher"), pk=_valid_uuid(attendance_id)
+    )

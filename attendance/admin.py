@@ -1,0 +1,133 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from .forms_admin import RosterUploadForm
+from .models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, SweepRun
+from .roster import RosterError, import_roster
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "late_threshold_minutes", "rate_policy", "enrolled")
+    search_fields = ("code", "title", "teachers__full_name", "teachers__school_number")
+    filter_horizontal = ("teachers",)
+    change_list_template = "admin/attendance/course/change_list.html"
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_enrolled=Count("enrollments"))
+
+    @admin.display(ordering="n_enrolled", description="Enrolled")
+    def enrolled(self, obj):
+        return obj.n_enrolled
+
+    def get_urls(self):
+        extra = [
+            path("import-roster/", self.admin_site.admin_view(self.import_roster_view), name="attendance_import_roster")
+        ]
+        return extra + super().get_urls()
+
+    def import_roster_view(self, request):
+        form = RosterUploadForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = import_roster(text=form.cleaned_data["text"])
+            except RosterError as exc:
+                problems = exc.problems
+                messages.error(request, f"{len(problems)} bad rows; nothing was changed.")
+            else:
+                messages.success(request, report.summary)
+                return redirect("admin:attendance_course_changelist")
+        ctx = {**self.admin_site.each_context(request), "form": form, "problems": problems, "title": "Import a roster"}
+        return render(
+            request, "admin/attendance/import_roster.html", ctx, status=400 if problems or form.errors else 200
+        )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("student", "course", "enrolled_at")
+    list_filter = ("course",)
+    search_fields = ("student__school_number", "student__full_name", "course__code", "course__title")
+    autocomplete_fields = ("student",)
+    list_select_related = ("student", "course")
+
+
+class RecordInline(admin.TabularInline):
+    model = AttendanceRecord
+    fields = ("student", "status", "checked_in_at", "source", "fail_reason", "is_deleted")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ("lesson_name", "course", "teacher", "starts_at", "ends_at", "is_deleted")
+    list_filter = ("is_deleted", "course", "network_mode", ("starts_at", admin.DateFieldListFilter))
+    search_fields = ("lesson_name", "course__code", "teacher__full_name", "teacher__school_number")
+    date_hierarchy = "starts_at"
+    list_select_related = ("course", "teacher")
+    raw_id_fields = ("teacher", "deleted_by")
+    readonly_fields = ("id", "persisted_at")
+    inlines = [RecordInline]
+
+
+class ChangeInline(admin.TabularInline):
+    model = RecordChange
+    fields = ("changed_at", "changed_by", "old_status", "new_status", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(admin.ModelAdmin):
+    list_display = ("student", "attendance", "status", "checked_in_at", "source", "is_deleted")
+    list_filter = ("status", "source", "is_deleted", "attendance__course", ("checked_in_at", admin.DateFieldListFilter))
+    search_fields = (
+        "student__school_number",
+        "student__full_name",
+        "attendance__lesson_name",
+        "attendance__course__code",
+    )
+    list_select_related = ("student", "attendance")
+    raw_id_fields = ("attendance", "student", "deleted_by")
+    inlines = [ChangeInline]
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(admin.ModelAdmin):
+    list_display = ("changed_at", "record", "changed_by", "old_status", "new_status", "reason")
+    list_filter = ("new_status", ("changed_at", admin.DateFieldListFilter))
+    search_fields = ("record__student__school_number", "record__student__full_name", "changed_by__full_name", "reason")
+    list_select_related = ("record__student", "changed_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "trigger", "sessions_processed", "records_saved", "sessions_failed")
+    list_filter = ("trigger", ("started_at", admin.DateFieldListFilter))
+    readonly_fields = [f.name for f in SweepRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

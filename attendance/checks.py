@@ -1,0 +1,22 @@
+"""System checks for the settings the live path depends on."""
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def check_live_settings(app_configs, **kwargs):
+    problems = []
+    if settings.CODE_STEP_SECONDS < 5:
+        problems.append(Error("CODE_STEP_SECONDS must be at least 5.", id="attn.E001"))
+    if settings.LIVE_GRACE_DAYS < 1:
+        problems.append(Error("LIVE_GRACE_DAYS must be at least 1 day.", id="attn.E002"))
+    if settings.SWEEP_CLAIM_SECONDS <= 60:
+        problems.append(Error("SWEEP_CLAIM_SECONDS must be over 60.", id="attn.E003"))
+    if settings.TRUSTED_PROXY_COUNT < 0:
+        problems.append(Error("TRUSTED_PROXY_COUNT cannot be negative.", id="attn.E004"))
+    if settings.SWEEP_INTERVAL % 60:
+        problems.append(Warning("SWEEP_INTERVAL is rounded to whole minutes by the schedule.", id="attn.W001"))
+    if not settings.SECRET_KEY:
+        problems.append(Error("SECRET_KEY must be set when PRODUCTION is on.", id="attn.E005"))
+    return problems

@@ -1,0 +1,114 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from .access import teacher_courses
+from .models import Attendance, Status
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class PositionFields(forms.Form):
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+    def position(self):
+        lat, lon = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
+        return (lat, lon) if lat is not None and lon is not None else None
+
+
+class StartSessionForm(PositionFields):
+    course = forms.ModelChoiceField(queryset=None, required=False, empty_label="— ad-hoc class (no course) —")
+    lesson_name = forms.CharField(max_length=200, required=False, help_text="Defaults to the course title and date.")
+    start_later = forms.BooleanField(required=False, label="Start later")
+    starts_at = forms.DateTimeField(
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        label="Starts at",
+    )
+    duration_minutes = forms.IntegerField(min_value=5, max_value=600, initial=90, label="Duration (minutes)")
+    require_code = forms.BooleanField(required=False, initial=True, label="Rotating code (shown on the projector)")
+    network_mode = forms.ChoiceField(choices=Attendance.NetworkMode.choices, initial="off", label="Network check")
+    use_location = forms.BooleanField(required=False, label="Check the students' location")
+    location_radius_m = forms.IntegerField(min_value=10, max_value=5000, initial=100, label="Radius (metres)")
+    one_device_per_student = forms.BooleanField(required=False, initial=True, label="One device per student")
+    late_threshold_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=240,
+        required=False,
+        label="Late after (minutes)",
+        help_text="Empty: the course's default.",
+    )
+
+    def __init__(self, *args, teacher, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = teacher_courses(teacher)
+
+    def clean(self):
+        data = super().clean()
+        course = data.get("course")
+        if not course and not data.get("lesson_name"):
+            self.add_error("lesson_name", "Name the lesson when it belongs to no course.")
+        if data.get("start_later") and not data.get("starts_at"):
+            self.add_error("starts_at", "Choose when the session starts.")
+        if data.get("network_mode") == "cidr" and not (course and course.allowed_networks):
+            self.add_error("network_mode", "This course has no allowed networks; choose another network check.")
+        if data.get("use_location") and self.position() is None:
+            self.add_error("use_location", "Your browser did not share its location. Allow it, or turn this check off.")
+        return data
+
+    def session_times(self):
+        data = self.cleaned_data
+        starts = data["starts_at"] if data.get("start_later") else timezone.now()
+        return starts, starts + timedelta(minutes=data["duration_minutes"])
+
+    def lesson(self) -> str:
+        course = self.cleaned_data.get("course")
+        name = self.cleaned_data.get("lesson_name")
+        return name or f"{course.title} — {timezone.localdate():%d %b %Y}"
+
+    def late_threshold(self) -> int:
+        value = self.cleaned_data.get("late_threshold_minutes")
+        if value is not None:
+            return value
+        course = self.cleaned_data.get("course")
+        return course.late_threshold_minutes if course else settings.LATE_THRESHOLD_MINUTES
+
+
+class CodeForm(PositionFields):
+    code = forms.CharField(
+        max_length=6,
+        min_length=6,
+        validators=[RegexValidator(r"^\d{6}$", "The code has 6 digits.")],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+        label="Code on the screen",
+    )
+
+
+class ConfirmForm(PositionFields):
+    """The QR/tap confirmation: only the position, if the session asks for it."""
+
+
+class AddStudentForm(forms.Form):
+    school_number = forms.CharField(max_length=32, label="School number")
+    full_name = forms.CharField(max_length=150, required=False, label="Full name (if they have no account yet)")
+
+    def clean_school_number(self):
+        return self.cleaned_data["school_number"].strip()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=255, label="Reason")
+
+
+LIVE_ACTIONS = {
+    "accept": Status.PRESENT,
+    "reject": Status.REJECTED,
+    "excuse": Status.EXCUSED,
+}

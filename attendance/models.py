@@ -1,0 +1,218 @@
+import ipaddress
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def validate_network(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValidationError(f"{value!r} is not a network such as 10.20.0.0/16.") from exc
+
+
+class Status(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    EXCUSED = "excused", "Excused"
+    ABSENT = "absent", "Absent"
+    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", "Pending"
+
+
+class Source(models.TextChoices):
+    CODE = "code", "Typed code"
+    QR = "qr", "QR link"
+    TAP = "tap", "One tap (no code)"
+    TEACHER = "teacher", "Added by teacher"
+    SWEEP = "sweep", "Absent at close"
+    IMPORT = "import", "Import"
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(is_deleted=False)
+
+
+class SoftDeleteFields(models.Model):
+    is_deleted = models.BooleanField(default=False)
+    deleted_reason = models.CharField(max_length=255, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Course(models.Model):
+    class RatePolicy(models.TextChoices):
+        TO_DATE = "to_date", "Rate to date (sessions held so far)"
+        TERM = "term", "Rate over the term's planned sessions"
+
+    code = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=200)
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
+    allowed_networks = ArrayField(
+        models.CharField(max_length=64, validators=[validate_network]),
+        default=list,
+        blank=True,
+        help_text="CIDR ranges a check-in may come from, e.g. 10.20.0.0/16.",
+    )
+    late_threshold_minutes = models.PositiveSmallIntegerField(default=10)
+    rate_policy = models.CharField(max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE)
+    planned_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    excused_counts_as_present = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="course_code_not_empty"),
+            models.CheckConstraint(condition=Q(late_threshold_minutes__lte=240), name="course_late_threshold_sane"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "student"], name="enrollment_unique")]
+        indexes = [models.Index(fields=["student", "course"], name="enrollment_student_idx")]
+
+    def __str__(self):
+        return f"{self.student} in {self.course.code}"
+
+
+class Attendance(SoftDeleteFields):
+    class NetworkMode(models.TextChoices):
+        OFF = "off", "No network check"
+        SAME = "same", "Same network as the teacher"
+        CIDR = "cidr", "The course's allowed networks"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    lesson_name = models.CharField(max_length=200)
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="taught_sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    late_threshold_minutes = models.PositiveSmallIntegerField(default=10)
+    require_code = models.BooleanField(default=True)
+    network_mode = models.CharField(max_length=8, choices=NetworkMode.choices, default=NetworkMode.OFF)
+    location_radius_m = models.PositiveIntegerField(null=True, blank=True)
+    one_device_per_student = models.BooleanField(default=True)
+    persisted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="attendance_ends_after_start"),
+            models.CheckConstraint(condition=~Q(lesson_name=""), name="attendance_lesson_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(network_mode__in=["off", "same", "cidr"]), name="attendance_network_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_deleted=False) | Q(deleted_at__isnull=False), name="attendance_deleted_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["teacher", "-starts_at"], name="attendance_teacher_date_idx"),
+            models.Index(fields=["course", "-starts_at"], name="attendance_course_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.lesson_name} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+
+class AttendanceRecord(SoftDeleteFields):
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="records")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attendance_records")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    fail_reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    flags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["student__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["attendance", "student"], name="record_unique_per_student"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="record_status_valid"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="record_source_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(fail_reason=""), name="record_rejected_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_deleted=False) | Q(deleted_at__isnull=False), name="record_deleted_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "attendance"], name="record_student_idx")]
+
+    def __str__(self):
+        return f"{self.student_id} {self.status} in {self.attendance_id}"
+
+
+class RecordChange(models.Model):
+    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="change_reason_required"),
+        ]
+        indexes = [models.Index(fields=["record", "-changed_at"], name="change_record_idx")]
+
+    def __str__(self):
+        return f"{self.old_status or '∅'} → {self.new_status} by {self.changed_by_id}"
+
+
+class SweepRun(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    trigger = models.CharField(max_length=32, default="schedule")
+    sessions_processed = models.PositiveIntegerField(default=0)
+    records_saved = models.PositiveIntegerField(default=0)
+    sessions_failed = models.PositiveIntegerField(default=0)
+    errors = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("started_at")),
+                name="sweeprun_finishes_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["-started_at"], name="sweeprun_started_idx")]
+
+    def __str__(self):
+        return f"Sweep {self.started_at:%Y-%m-%d %H:%M:%S}: {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"Processed {self.sessions_processed} sessions, saved {self.records_saved} records, "
+            f"{self.sessions_failed} failed"
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.sessions_failed == 0 and not self.errors

