@@ -133,6 +133,7 @@ def serve(env: dict) -> int:
         f"127.0.0.1:{port}",
         "--workers",
         env.get("WEB_WORKERS", "3"),
+        "--no-control-socket",
         "--access-logfile",
         "-",
     ]
