@@ -13,10 +13,11 @@ def clean_redis(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    live.client().flushdb()
+    conn = live.client()  # kept: a test may point LIVE_REDIS_URL at a dead server
+    conn.flushdb()
     cache.clear()
     yield
-    live.client().flushdb()
+    conn.flushdb()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from .access import teacher_courses
-from .models import Attendance, Status
+from .models import Attendance, Course, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -55,6 +55,10 @@ class StartSessionForm(PositionFields):
             self.add_error("lesson_name", "Name the lesson when it belongs to no course.")
         if data.get("start_later") and not data.get("starts_at"):
             self.add_error("starts_at", "Choose when the session starts.")
+        elif data.get("start_later") and data.get("duration_minutes"):
+            starts, ends = self.session_times()
+            if ends <= timezone.now():
+                self.add_error("starts_at", "A session starting then would already be over; choose a later time.")
         if data.get("network_mode") == "cidr" and not (course and course.allowed_networks):
             self.add_error("network_mode", "This course has no allowed networks; choose another network check.")
         if data.get("use_location") and self.position() is None:
@@ -112,3 +116,44 @@ LIVE_ACTIONS = {
     "reject": Status.REJECTED,
     "excuse": Status.EXCUSED,
 }
+
+
+CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
+
+
+class ChangeStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CORRECTABLE, label="New status")
+    reason = forms.CharField(max_length=255, label="Reason (required)")
+
+
+class AddRecordForm(forms.Form):
+    school_number = forms.CharField(max_length=32, label="School number")
+    status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label="Status")
+    reason = forms.CharField(max_length=255, label="Reason (required)")
+
+    def clean_school_number(self):
+        from django.contrib.auth import get_user_model
+
+        number = self.cleaned_data["school_number"].strip()
+        student = get_user_model().objects.filter(school_number=number).first()
+        if student is None:
+            raise forms.ValidationError("No account has this school number.")
+        self.cleaned_data["student"] = student
+        return number
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present"]
+        labels = {
+            "rate_policy": "Counting policy",
+            "planned_sessions": "Planned sessions this term",
+            "excused_counts_as_present": "Excused counts as present (otherwise left out)",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rate_policy") == "term" and not data.get("planned_sessions"):
+            self.add_error("planned_sessions", "The term policy needs the number of planned sessions.")
+        return data

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from . import live, verification
-from .models import Attendance, AttendanceRecord, Course, Enrollment, Source, Status
+from .models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, Source, Status
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -284,3 +284,72 @@ def _absent_rows(session: live.LiveSession, seen: set[int]) -> list[AttendanceRe
         for sid in enrolled
         if sid not in seen
     ]
+
+
+# --- audited corrections of persisted sessions ------------------------------
+
+REMOVED = "removed"
+
+
+@transaction.atomic
+def record_change_status(*, record: AttendanceRecord, by, status: str, reason: str) -> RecordChange:
+    """Change a persisted record's status, with an audit row."""
+    record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+    change = RecordChange.objects.create(
+        record=record, changed_by=by, old_status=record.status, new_status=status, reason=reason
+    )
+    record.status = status
+    record.fail_reason = reason if status == Status.REJECTED else ""
+    record.save(update_fields=["status", "fail_reason"])
+    return change
+
+
+@transaction.atomic
+def record_add(*, attendance: Attendance, by, student, status: str, reason: str) -> AttendanceRecord:
+    """Add a student to a persisted session after the fact (or bring back a removed record)."""
+    record, created = AttendanceRecord.objects.select_for_update().get_or_create(
+        attendance=attendance,
+        student=student,
+        defaults={
+            "status": status,
+            "source": Source.TEACHER,
+            "fail_reason": reason if status == Status.REJECTED else "",
+        },
+    )
+    old = "" if created else (REMOVED if record.is_deleted else record.status)
+    if not created:
+        record.is_deleted, record.deleted_at, record.deleted_by, record.deleted_reason = False, None, None, ""
+        record.status = status
+        record.fail_reason = reason if status == Status.REJECTED else ""
+        record.save()
+    RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
+    return record
+
+
+@transaction.atomic
+def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
+    """Soft-delete a record: gone from pages and reports, kept in the database."""
+    record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+    record.is_deleted, record.deleted_at, record.deleted_by, record.deleted_reason = True, timezone.now(), by, reason
+    record.save(update_fields=["is_deleted", "deleted_at", "deleted_by", "deleted_reason"])
+    RecordChange.objects.create(
+        record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
+    )
+
+
+@transaction.atomic
+def attendance_remove(*, attendance: Attendance, by, reason: str) -> None:
+    """Soft-delete a whole session."""
+    Attendance.objects.filter(pk=attendance.pk).update(
+        is_deleted=True, deleted_at=timezone.now(), deleted_by=by, deleted_reason=reason
+    )
+
+
+@transaction.atomic
+def course_set_policy(
+    *, course: Course, rate_policy: str, planned_sessions: int | None, excused_counts_as_present: bool
+):
+    course.rate_policy = rate_policy
+    course.planned_sessions = planned_sessions
+    course.excused_counts_as_present = excused_counts_as_present
+    course.save(update_fields=["rate_policy", "planned_sessions", "excused_counts_as_present"])

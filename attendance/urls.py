@@ -22,6 +22,16 @@ urlpatterns = [
     # Teacher: history.
     path("teach/sessions/", history.session_list, name="session_list"),
     path("teach/sessions/<uuid:sid>/", history.session_detail, name="session_detail"),
+    path("teach/sessions/<uuid:sid>/export/", history.session_export, name="session_export"),
+    path("teach/sessions/<uuid:sid>/add/", history.record_add, name="record_add"),
+    path("teach/sessions/<uuid:sid>/remove/", history.session_remove, name="session_remove"),
+    path("teach/sessions/<uuid:sid>/records/<int:record_id>/change/", history.record_change, name="record_change"),
+    path("teach/sessions/<uuid:sid>/records/<int:record_id>/remove/", history.record_remove, name="record_remove"),
+    path("teach/courses/", history.course_list, name="course_list"),
+    path("teach/courses/<int:course_id>/", history.course_report, name="course_report"),
+    path("teach/courses/<int:course_id>/policy/", history.course_policy, name="course_policy"),
+    path("teach/courses/<int:course_id>/export/", history.course_export, name="course_export"),
+    path("me/", history.my_attendance, name="my_attendance"),
     # Student.
     path("checkin/", student.student_home, name="student_home"),
     path("c/<uuid:sid>/<str:code>/", student.qr_link, name="qr_link"),

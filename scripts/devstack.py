@@ -166,7 +166,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     data = (ROOT / args.data).resolve()
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    runtime = Path(tempfile.gettempdir()) / f"attn-runtime-{os.getuid()}"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     env = dict(os.environ)

@@ -1,14 +1,37 @@
-"""Teacher pages over persisted sessions: history and one session's records."""
+"""Persisted sessions: history, audited corrections, course reports and exports."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from datetime import datetime
+from datetime import time as dt_time
 
-from ..access import get_attendance_for_teacher, sessions_for_teacher, teacher_courses, teacher_required
-from ..models import AttendanceRecord
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import exports, reports, services
+from ..access import (
+    get_attendance_for_teacher,
+    get_course_for_teacher,
+    sessions_for_teacher,
+    student_required,
+    teacher_courses,
+    teacher_required,
+)
+from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
+from ..models import AttendanceRecord, RecordChange
 from ..queries import with_status_counts
+
+
+def _day(value: str, end: bool = False):
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, dt_time.max if end else dt_time.min))
 
 
 @teacher_required
@@ -18,19 +41,185 @@ def session_list(request):
     course_id = request.GET.get("course", "")
     if course_id.isdigit():
         sessions = sessions.filter(course_id=int(course_id))
+    since, until = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""), end=True)
+    if since:
+        sessions = sessions.filter(starts_at__gte=since)
+    if until:
+        sessions = sessions.filter(starts_at__lte=until)
     page = Paginator(sessions.order_by("-starts_at"), 25).get_page(request.GET.get("page"))
-    ctx = {"page": page, "courses": teacher_courses(request.user), "course_id": course_id}
+    ctx = {
+        "page": page,
+        "courses": teacher_courses(request.user),
+        "course_id": course_id,
+        "date_from": request.GET.get("from", "")[:10],
+        "date_to": request.GET.get("to", "")[:10],
+    }
     return render(request, "attendance/session_list.html", ctx)
 
 
-@teacher_required
-@require_GET
-def session_detail(request, sid):
-    attendance = get_attendance_for_teacher(request.user, sid)
+def _session_context(attendance, **forms):
     records = (
         AttendanceRecord.objects.alive()
         .filter(attendance=attendance)
         .select_related("student")
         .order_by("student__full_name")
     )
-    return render(request, "attendance/session_detail.html", {"attendance": attendance, "records": records})
+    changes = RecordChange.objects.filter(record__attendance=attendance).select_related("record__student", "changed_by")
+    return {
+        "attendance": attendance,
+        "records": records,
+        "changes": changes,
+        "add_form": forms.get("add_form") or AddRecordForm(),
+        "remove_form": forms.get("remove_form") or ReasonForm(),
+        "statuses": ChangeStatusForm.base_fields["status"].choices,
+    }
+
+
+@teacher_required
+@require_GET
+def session_detail(request, sid):
+    attendance = get_attendance_for_teacher(request.user, sid)
+    return render(request, "attendance/session_detail.html", _session_context(attendance))
+
+
+def _record_for_teacher(user, sid, record_id) -> AttendanceRecord:
+    attendance = get_attendance_for_teacher(user, sid)
+    return get_object_or_404(
+        AttendanceRecord.objects.alive().select_related("student"), pk=record_id, attendance=attendance
+    )
+
+
+@teacher_required
+@require_POST
+def record_change(request, sid, record_id):
+    record = _record_for_teacher(request.user, sid, record_id)
+    form = ChangeStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not changed: {_first_error(form)}")
+        return redirect("attendance:session_detail", sid=sid)
+    services.record_change_status(record=record, by=request.user, **form.cleaned_data)
+    messages.success(request, f"{record.student.full_name} is now {form.cleaned_data['status']}.")
+    return redirect("attendance:session_detail", sid=sid)
+
+
+@teacher_required
+@require_POST
+def record_remove(request, sid, record_id):
+    record = _record_for_teacher(request.user, sid, record_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not removed: {_first_error(form)}")
+        return redirect("attendance:session_detail", sid=sid)
+    services.record_remove(record=record, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, f"{record.student.full_name} was removed from this session.")
+    return redirect("attendance:session_detail", sid=sid)
+
+
+@teacher_required
+@require_POST
+def record_add(request, sid):
+    attendance = get_attendance_for_teacher(request.user, sid)
+    form = AddRecordForm(request.POST)
+    if not form.is_valid():
+        ctx = _session_context(attendance, add_form=form)
+        return render(request, "attendance/session_detail.html", ctx, status=400)
+    data = form.cleaned_data
+    services.record_add(
+        attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
+    )
+    messages.success(request, f"{data['student'].full_name} added as {data['status']}.")
+    return redirect("attendance:session_detail", sid=sid)
+
+
+@teacher_required
+@require_POST
+def session_remove(request, sid):
+    attendance = get_attendance_for_teacher(request.user, sid)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        ctx = _session_context(attendance, remove_form=form)
+        return render(request, "attendance/session_detail.html", ctx, status=400)
+    services.attendance_remove(attendance=attendance, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, f"The session “{attendance.lesson_name}” was removed.")
+    return redirect("attendance:session_list")
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def _export(request, *, sessions, filename, course=None, ordered_sessions=None):
+    kind = request.GET.get("format", "csv")
+    if kind == "xlsx":
+        matrix = exports.matrix_rows(course, ordered_sessions) if course is not None else None
+        handle = exports.xlsx_file(long=exports.long_rows(sessions), matrix=matrix)
+        return FileResponse(handle, as_attachment=True, filename=filename("xlsx"))
+    if kind != "csv":
+        return render(request, "400.html", status=400)
+    response = StreamingHttpResponse(exports.csv_stream(exports.long_rows(sessions)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
+    return response
+
+
+@teacher_required
+@require_GET
+def session_export(request, sid):
+    attendance = get_attendance_for_teacher(request.user, sid)
+    return _export(
+        request,
+        sessions=[attendance.pk],
+        filename=lambda ext: exports.session_filename(attendance, ext),
+    )
+
+
+@teacher_required
+@require_GET
+def course_list(request):
+    courses = teacher_courses(request.user).order_by("code")
+    return render(request, "attendance/course_list.html", {"courses": courses})
+
+
+@teacher_required
+@require_GET
+def course_report(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    report = reports.course_report(course)
+    chart = reports.rate_chart_svg(report.sessions, report.session_rates, report.threshold)
+    ctx = {"course": course, "report": report, "chart": chart, "policy_form": PolicyForm(instance=course)}
+    return render(request, "attendance/course_report.html", ctx)
+
+
+@teacher_required
+@require_POST
+def course_policy(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    form = PolicyForm(request.POST, instance=course)
+    if not form.is_valid():
+        messages.error(request, f"Policy not changed: {_first_error(form)}")
+        return redirect("attendance:course_report", course_id=course.pk)
+    services.course_set_policy(course=course, **form.cleaned_data)
+    messages.success(request, "Counting policy saved.")
+    return redirect("attendance:course_report", course_id=course.pk)
+
+
+@teacher_required
+@require_GET
+def course_export(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    sessions = list(reports.course_sessions(course))
+    return _export(
+        request,
+        sessions=[s.pk for s in sessions],
+        filename=lambda ext: exports.course_filename(course, ext),
+        course=course,
+        ordered_sessions=sessions,
+    )
+
+
+@student_required
+@require_GET
+def my_attendance(request):
+    from django.conf import settings
+
+    ctx = {"overview": reports.student_overview(request.user), "threshold": settings.ATTENDANCE_THRESHOLD}
+    return render(request, "attendance/my_attendance.html", ctx)

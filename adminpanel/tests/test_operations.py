@@ -1,0 +1,102 @@
+import json
+import time
+
+import pytest
+from django.urls import reverse
+
+from attendance import live
+from attendance.models import SweepRun
+from conftest import login
+from tests.factories import TeacherFactory
+
+pytestmark = pytest.mark.django_db
+OPS = reverse("adminpanel:operations")
+
+
+def live_session(sid="11111111-1111-1111-1111-111111111111", ends_in=3600):
+    now = time.time()
+    session = live.LiveSession(
+        id=sid,
+        lesson_name="Ops demo",
+        teacher_number="T9",
+        teacher_name="Tina",
+        starts_at=now - 60,
+        ends_at=now + ends_in,
+        late_threshold_minutes=10,
+        secret="s",
+    )
+    live.create_session(session)
+    return session
+
+
+def test_the_operations_page_shows_services_sweep_and_live_sessions(client, staff):
+    login(client, staff)
+    live_session()
+    SweepRun.objects.create(started_at="2026-01-01T00:00Z", sessions_processed=3, records_saved=90)
+    response = client.get(OPS)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "PostgreSQL" in content and "Redis" in content and "Ops demo" in content
+    assert "Processed 3 sessions, saved 90 records, 0 failed" in content
+    assert response.context["redis_config"].info["policy"] == "noeviction"
+    assert not response.context["cluster"].ok  # no qcluster runs during tests
+    assert "not running" in content
+
+
+def test_it_lists_dead_letters_and_requeues_them(client, staff, redis_conn):
+    login(client, staff)
+    session = live_session(ends_in=-60)
+    live.dead_letter(session.id, "boom")
+    response = client.get(OPS)
+    assert session.id in response.content.decode() and "boom" in response.content.decode()
+    assert client.post(reverse("adminpanel:requeue", args=[session.id])).status_code == 302
+    assert live.due_session_ids(time.time()) == [session.id]
+    assert not live.dead_letters()
+
+
+def test_run_sweep_now_persists_due_sessions(client, staff):
+    login(client, staff)
+    live_session(ends_in=-60)
+    response = client.post(reverse("adminpanel:run_sweep"))
+    assert response.status_code == 302
+    run = SweepRun.objects.get()
+    assert run.sessions_processed == 1 and run.trigger == f"staff:{staff.school_number}"
+
+
+def test_the_sweep_log_lists_runs(client, staff):
+    login(client, staff)
+    SweepRun.objects.create(started_at="2026-01-01T00:00Z", sessions_failed=1, errors="x: boom")
+    response = client.get(reverse("adminpanel:sweep_runs"))
+    assert response.status_code == 200 and b"boom" in response.content
+
+
+@pytest.mark.parametrize("name", ["operations", "sweep_runs"])
+def test_non_staff_get_403_and_anonymous_the_login(client, name):
+    url = reverse(f"adminpanel:{name}")
+    assert client.get(url).status_code == 302
+    login(client, TeacherFactory())
+    assert client.get(url).status_code == 403
+
+
+def test_run_sweep_is_post_and_staff_only(client, staff):
+    login(client, TeacherFactory())
+    assert client.post(reverse("adminpanel:run_sweep")).status_code == 403
+    login(client, staff)
+    assert client.get(reverse("adminpanel:run_sweep")).status_code == 405
+    assert client.post(reverse("adminpanel:requeue", args=["22222222-2222-2222-2222-222222222222"])).status_code == 302
+
+
+def test_healthz_answers_200_without_login_or_personal_data(client, staff):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["status"] == "ok" and body["postgres"]["ok"] and body["redis"]["ok"]
+    assert staff.school_number not in response.content.decode()
+
+
+def test_healthz_answers_503_when_redis_is_down(client, settings, tmp_path):
+    settings.LIVE_REDIS_URL = f"unix://{tmp_path}/nothing-here.sock"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["status"] == "unavailable" and body["redis"]["ok"] is False and body["postgres"]["ok"] is True
