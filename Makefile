@@ -43,10 +43,10 @@ e2e: $(VENV)/.e2e
 	$(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 bench-checkin: $(VENV)/.installed
-	$(STACK) --data .data/bench --fresh exec -- $(PY) bench/checkin.py $(BENCH_ARGS)
+	$(STACK) --data .data/bench-checkin --fresh exec -- $(PY) bench/checkin.py $(BENCH_ARGS)
 
 bench-sweep: $(VENV)/.installed
-	$(STACK) --data .data/bench --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)
+	$(STACK) --data .data/bench-sweep --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

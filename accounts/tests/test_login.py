@@ -85,3 +85,14 @@ def test_admins_are_staff_and_others_are_not():
     assert AdminFactory().is_staff
     assert not TeacherFactory().is_staff
     assert not UserFactory().is_staff
+
+
+def test_whoami_tells_the_logged_in_user_and_needs_a_login(client):
+    from conftest import login
+
+    assert client.get(reverse("accounts:whoami")).status_code == 302
+    user = UserFactory(school_number="S77", full_name="Wu Who")
+    login(client, user)
+    response = client.get(reverse("accounts:whoami"))
+    assert response.json() == {"school_number": "S77", "full_name": "Wu Who", "role": "student"}
+    assert client.post(reverse("accounts:whoami")).status_code == 405

@@ -1,0 +1,251 @@
+"""Check-in benchmark: N students check in to one session at once, against the real stack.
+
+Run with `make bench-checkin` (BENCH_ARGS="--students 500 --concurrency 32").  It
+expects DATABASE_URL and REDIS_URL (scripts/devstack.py exec sets them), starts
+the app as `make run` does (migrate, demo data, gunicorn, django-q2 cluster) on
+a free port, creates N students enrolled in one course, logs them all in, then
+fires their typed-code check-ins concurrently.  In the same run it measures a
+minimal authenticated view (/accounts/me/) with the same clients: the
+framework floor.  The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attn_site.settings")
+PASSWORD = "bench-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Reply(NamedTuple):
+    status: int
+    body: str
+    ms: float
+    location: str
+
+
+class Http:
+    """A tiny cookie-keeping client: one new connection per request (gunicorn sync workers close them)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None) -> Reply:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            for header, value in response.getheaders():
+                if header.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    self.cookies[name] = rest.split(";", 1)[0]
+            ms = (time.perf_counter() - started) * 1000
+            return Reply(response.status, text, ms, response.getheader("Location", ""))
+        finally:
+            conn.close()
+
+    def form(self, path: str, fields: dict[str, str]) -> Reply:
+        from urllib.parse import urlencode
+
+        fields = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **fields}
+        return self.request("POST", path, urlencode(fields))
+
+
+def prepare(students: int):
+    """Create the bench teacher, course and students (one password hash for all)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from attendance.models import Course, Enrollment
+
+    call_command("migrate", verbosity=0)
+    hashed = make_password(PASSWORD)
+    teacher, _ = User.objects.get_or_create(
+        school_number="BT001", defaults={"full_name": "Bench Teacher", "role": "teacher", "password": hashed}
+    )
+    course, _ = Course.objects.get_or_create(code="BENCH", defaults={"title": "Benchmark course"})
+    course.teachers.add(teacher)
+    numbers = [f"B{i:05d}" for i in range(students)]
+    User.objects.bulk_create(
+        [User(school_number=n, full_name=f"Bench Student {n}", password=hashed) for n in numbers],
+        ignore_conflicts=True,
+    )
+    ids = User.objects.filter(school_number__in=numbers).values_list("id", flat=True)
+    Enrollment.objects.bulk_create([Enrollment(course=course, student_id=i) for i in ids], ignore_conflicts=True)
+    return teacher, course, numbers
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "PORT": str(port)}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/devstack.py"), "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if Http(port).request("GET", "/healthz").status == 200:
+                return proc
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("the server exited while starting")
+        time.sleep(0.5)
+    raise RuntimeError("the server did not answer /healthz within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def login(port: int, number: str) -> Http:
+    client = Http(port)
+    client.request("GET", "/accounts/login/")
+    reply = client.form("/accounts/login/", {"username": number, "password": PASSWORD})
+    if reply.status != 302:
+        raise RuntimeError(f"login of {number} answered {reply.status}")
+    client.request("GET", "/checkin/")  # device cookie, as a phone opening the page would get
+    return client
+
+
+def fire(clients: list[Http], concurrency: int, one) -> tuple[float, list[float], int]:
+    """Run one request per client concurrently; return (seconds, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def task(client):
+        nonlocal errors
+        ok, ms = one(client)
+        with lock:
+            latencies.append(ms)
+            errors += 0 if ok else 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(task, clients))
+    return time.perf_counter() - started, latencies, errors
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
+    args = parser.parse_args()
+
+    teacher, course, numbers = prepare(args.students)
+    from django.utils import timezone
+
+    from attendance import live, services, verification
+
+    port = free_port()
+    print(f"starting the app on 127.0.0.1:{port} …", flush=True)
+    server = start_server(port)
+    try:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            clients = list(pool.map(lambda n: login(port, n), numbers))
+        print(f"logged in {len(clients)} students in {time.perf_counter() - started:.1f} s", flush=True)
+
+        now = timezone.now()
+        result = services.session_start(
+            teacher=teacher,
+            course=course,
+            lesson_name="Benchmark",
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            late_threshold_minutes=10,
+            require_code=True,
+            network_mode="same",
+            teacher_ip="127.0.0.1",
+        )
+        session = result.session or live.get_session(result.other_open_id)
+
+        def check_in(client):
+            code = verification.code_for(session.secret, verification.current_step(time.time()))
+            reply = client.form("/checkin/", {"code": code})
+            return reply.status == 302 and reply.location.endswith("/result/"), reply.ms
+
+        seconds, latencies, errors = fire(clients, args.concurrency, check_in)
+        records = live.count_records(session.id)
+        checkin_rps = len(clients) / seconds
+        print(f"check-in: {len(clients)} in {seconds:.2f} s, {checkin_rps:.0f}/s, {errors} errors", flush=True)
+
+        def floor(client):
+            reply = client.request("GET", "/accounts/me/")
+            return reply.status == 200, reply.ms
+
+        floor_seconds, floor_lat, floor_errors = fire(clients * args.floor_rounds, args.concurrency, floor)
+        floor_rps = len(clients) * args.floor_rounds / floor_seconds
+        print(f"floor: {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s, {floor_errors} errors", flush=True)
+        services.session_finish(session=session)
+    finally:
+        stop_server(server)
+
+    summary = {
+        "students": len(clients),
+        "records": records,
+        "errors": errors,
+        "checkin_rps": round(checkin_rps, 1),
+        "checkin_p50_ms": round(statistics.median(latencies), 1),
+        "checkin_p99_ms": round(percentile(latencies, 99), 1),
+        "floor_rps": round(floor_rps, 1),
+        "floor_p50_ms": round(statistics.median(floor_lat), 1),
+        "floor_errors": floor_errors,
+        "ratio": round(checkin_rps / floor_rps, 3),
+        "concurrency": args.concurrency,
+        "web_workers": int(os.environ.get("WEB_WORKERS", "3")),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
