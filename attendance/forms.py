@@ -31,6 +31,13 @@ class StartSessionForm(PositionFields):
         label="Starts at",
     )
     duration_minutes = forms.IntegerField(min_value=5, max_value=600, initial=90, label="Duration (minutes)")
+    ends_at = forms.DateTimeField(
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        label="Or ends at",
+        help_text="Overrides the duration.",
+    )
     require_code = forms.BooleanField(required=False, initial=True, label="Rotating code (shown on the projector)")
     network_mode = forms.ChoiceField(choices=Attendance.NetworkMode.choices, initial="off", label="Network check")
     use_location = forms.BooleanField(required=False, label="Check the students' location")
@@ -59,6 +66,10 @@ class StartSessionForm(PositionFields):
             starts, ends = self.session_times()
             if ends <= timezone.now():
                 self.add_error("starts_at", "A session starting then would already be over; choose a later time.")
+        if data.get("ends_at") and not self.errors.get("starts_at"):
+            starts, ends = self.session_times()
+            if not timedelta(minutes=5) <= ends - starts <= timedelta(hours=10):
+                self.add_error("ends_at", "The session must last between 5 minutes and 10 hours.")
         if data.get("network_mode") == "cidr" and not (course and course.allowed_networks):
             self.add_error("network_mode", "This course has no allowed networks; choose another network check.")
         if data.get("use_location") and self.position() is None:
@@ -68,6 +79,8 @@ class StartSessionForm(PositionFields):
     def session_times(self):
         data = self.cleaned_data
         starts = data["starts_at"] if data.get("start_later") else timezone.now()
+        if data.get("ends_at"):
+            return starts, data["ends_at"]
         return starts, starts + timedelta(minutes=data["duration_minutes"])
 
     def lesson(self) -> str:
@@ -97,6 +110,10 @@ class CodeForm(PositionFields):
 
 class ConfirmForm(PositionFields):
     """The QR/tap confirmation: only the position, if the session asks for it."""
+
+
+class ExtendForm(forms.Form):
+    minutes = forms.IntegerField(min_value=-120, max_value=240, label="Move the end by (minutes)")
 
 
 class AddStudentForm(forms.Form):

@@ -119,23 +119,31 @@ class LiveSession:
 
 def create_session(session: LiveSession) -> str | None:
     """Store a new session; return the teacher's other open session id if there is one."""
-    conn = client()
     teacher_key = _teacher_key(session.teacher_number)
-    if not conn.set(teacher_key, session.id, nx=True, exat=session.expire_at):
-        other = conn.get(teacher_key)
-        other_id = other.decode() if other else None
-        if other_id and get_session(other_id) and get_session(other_id).state == OPEN:
-            return other_id
-        conn.set(teacher_key, session.id, exat=session.expire_at)
     data = asdict(session)
     data.pop("state")
     meta = _key(session.id, "meta")
-    with conn.pipeline(transaction=True) as pipe:
-        pipe.hset(meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
-        pipe.expireat(meta, session.expire_at)
-        pipe.zadd(DUE_KEY, {session.id: session.ends_at})
-        pipe.execute()
-    return None
+    # The pointer and the meta are written in one transaction that fails if the
+    # pointer changed since it was read: of two simultaneous starts (a double
+    # click) one wins, and the other then finds the winner complete.
+    while True:
+        with client().pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(teacher_key)
+                other = pipe.get(teacher_key)
+                other_session = get_session(other.decode()) if other else None
+                # A session past its end is over even before the sweep has persisted it.
+                if other_session and other_session.state == OPEN and other_session.ends_at > time.time():
+                    return other_session.id
+                pipe.multi()
+                pipe.set(teacher_key, session.id, exat=session.expire_at)
+                pipe.hset(meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
+                pipe.expireat(meta, session.expire_at)
+                pipe.zadd(DUE_KEY, {session.id: session.ends_at})
+                pipe.execute()
+                return None
+            except redis.WatchError:
+                continue
 
 
 def get_session(sid: str) -> LiveSession | None:
@@ -205,11 +213,12 @@ def _release_teacher(conn: redis.Redis, session: LiveSession) -> None:
 # Check-in: open?  → record exists? (a rejected one may be replaced) → device
 # rule → write.  One script, so double taps and shared devices race safely.
 _CHECK_IN_LUA = """
-local meta, records, devices = KEYS[1], KEYS[2], KEYS[3]
+local meta, records, devices, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local number, record, device, now, expire_at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local state = redis.call('HGET', meta, 'state')
 if not state then return {'missing', ''} end
 if state ~= 'open' or now >= tonumber(redis.call('HGET', meta, 'ends')) then return {'closed', ''} end
+if tonumber(redis.call('HGET', attempts, number) or '0') >= tonumber(ARGV[6]) then return {'locked', ''} end
 local existing = redis.call('HGET', records, number)
 local new = cjson.decode(record)
 if existing then
@@ -262,12 +271,14 @@ def _script(source: str):
 def check_in(session: LiveSession, record: dict, device: str, now: float) -> tuple[str, dict | None]:
     """Atomically write a student's check-in; return (outcome, stored record).
 
-    outcome is "ok", "exists" (the student already has a record), "closed" or
-    "missing".  The device rule may turn the record into a rejected one.
+    outcome is "ok", "exists" (the student already has a record), "locked"
+    (too many wrong codes), "closed" or "missing".  The device rule may turn
+    the record into a rejected one.
     """
     device = device if session.one_device_per_student else ""
-    keys = [_key(session.id, "meta"), _key(session.id, "records"), _key(session.id, "devices")]
-    args = [record["school_number"], json.dumps(record), device, repr(now), session.expire_at]
+    keys = [_key(session.id, part) for part in ("meta", "records", "devices", "attempts")]
+    limit = settings.CHECKIN_MAX_WRONG_CODES
+    args = [record["school_number"], json.dumps(record), device, repr(now), session.expire_at, limit]
     outcome, stored = _script(_CHECK_IN_LUA)(keys=keys, args=args)
     return outcome.decode(), json.loads(stored) if stored else None
 
@@ -307,6 +318,17 @@ def count_wrong_code(session: LiveSession, school_number: str) -> int:
         pipe.expireat(key, session.expire_at)
         total, _ = pipe.execute()
     return total
+
+
+def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:
+    """Count one wrong code against several sessions in one round trip; return each total."""
+    with client().pipeline(transaction=False) as pipe:
+        for session in sessions:
+            key = _key(session.id, "attempts")
+            pipe.hincrby(key, school_number, 1)
+            pipe.expireat(key, session.expire_at)
+        results = pipe.execute()
+    return results[::2]
 
 
 def wrong_codes(session: LiveSession, school_number: str) -> int:
@@ -350,13 +372,22 @@ def release(sid: str, token: str) -> None:
     _script(_RELEASE_LUA)(keys=[_key(sid, "claim")], args=[token])
 
 
+# Closing and reading in one script: a session that ended by the clock is still
+# "open", and a teacher's correction written after the read would be lost.
+_LOAD_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'state', 'finished') end
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+"""
+
+
+def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
+    return dict(zip(flat[::2], flat[1::2]))
+
+
 def load(sid: str) -> tuple[dict, dict[bytes, bytes]]:
-    """Return the raw meta hash and records hash of a session, in one round trip."""
-    with client().pipeline(transaction=False) as pipe:
-        pipe.hgetall(_key(sid, "meta"))
-        pipe.hgetall(_key(sid, "records"))
-        meta, records = pipe.execute()
-    return meta, records
+    """Close a session to corrections and return its raw meta and records hashes."""
+    meta, records = _script(_LOAD_LUA)(keys=[_key(sid, "meta"), _key(sid, "records")])
+    return _pairs(meta), _pairs(records)
 
 
 def delete_session(sid: str) -> None:
@@ -367,8 +398,16 @@ def delete_session(sid: str) -> None:
         pipe.execute()
 
 
+# HINCRBY on a meta that has expired meanwhile would recreate it without a TTL.
+_COUNT_FAILURE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'failures', 1)
+"""
+
+
 def count_failure(sid: str) -> int:
-    return client().hincrby(_key(sid, "meta"), "failures", 1)
+    """Count one failed sweep of a session; return its total (0 if the session is gone)."""
+    return _script(_COUNT_FAILURE_LUA)(keys=[_key(sid, "meta")])
 
 
 def dead_letter(sid: str, error: str) -> None:

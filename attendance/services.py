@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -94,8 +96,12 @@ def session_finish(*, session: live.LiveSession, now: float | None = None) -> No
     async_task("attendance.tasks.sweep_session", session.id, task_name=f"sweep-{session.id}")
 
 
-def session_change_end(*, session: live.LiveSession, ends_at: datetime) -> None:
-    live.change_end(session, _ts(ends_at))
+def session_change_end(*, session: live.LiveSession, ends_at: datetime, now: float | None = None) -> None:
+    """Move the end of an open session, keeping the due index and the TTLs in step."""
+    now = now if now is not None else timezone.now().timestamp()
+    if session.ends_at <= now:
+        raise CheckInError("This session has already ended.")
+    live.change_end(session, _ts(ends_at))  # an end in the past closes check-ins at once
 
 
 # --- check-in ---------------------------------------------------------------
@@ -130,12 +136,13 @@ def session_for_code(*, candidates: list[live.LiveSession], student, code: str, 
     limit = settings.CHECKIN_MAX_WRONG_CODES
     for session in candidates:
         if verification.code_is_valid(session.secret, code, now):
-            if live.wrong_codes(session, student.school_number) >= limit:
-                raise CheckInError(LOCKED_OUT)
-            return session
+            return session  # the check-in script refuses a locked-out student
     if not candidates:
         raise CheckInError("None of your courses has a session taking codes right now.")
-    tries = max(live.count_wrong_code(s, student.school_number) for s in candidates)
+    # Count against the student's own courses' sessions; only without one against ad-hoc ones,
+    # so a typo in one class does not lock them out of every ad-hoc session in the school.
+    counted = [s for s in candidates if s.course_id] or candidates
+    tries = max(live.count_wrong_codes(counted, student.school_number))
     if tries >= limit:
         raise CheckInError(LOCKED_OUT)
     raise CheckInError(f"That code is wrong or has expired. {limit - tries} tries left.")
@@ -167,6 +174,8 @@ def record_check_in(
         status, reason = _status_by_time(session, now), ""
     record = make_record(student, status=status, source=source, now=now, reason=reason, flags=failed)
     outcome, stored = live.check_in(session, record, device, now)
+    if outcome == "locked":
+        raise CheckInError(LOCKED_OUT)
     if outcome in ("closed", "missing"):
         raise CheckInError("This session is closed.")
     return stored
@@ -203,28 +212,96 @@ class Persisted:
 
 
 def _parse_records(raw: dict[bytes, bytes]) -> list[dict]:
-    records = []
+    records, statuses = [], frozenset(Status.values)
     for number, value in raw.items():
         record = json.loads(value)
         if record.get("school_number") != number.decode():
             raise ValueError(f"record key {number!r} does not match its payload")
-        if record.get("status") not in Status.values:
+        if record.get("status") not in statuses:
             raise ValueError(f"record {number!r} has an unknown status {record.get('status')!r}")
         records.append(record)
     return records
 
 
-def _upsert_users(session: live.LiveSession, records: list[dict]) -> dict[str, int]:
-    people = {r["school_number"]: (r["full_name"], User.Role.STUDENT) for r in records}
-    people[session.teacher_number] = (session.teacher_name, User.Role.TEACHER)
-    User.objects.bulk_create(
-        [
-            User(school_number=number, full_name=name or number, role=role, password="!")
-            for number, (name, role) in people.items()
-        ],
-        ignore_conflicts=True,
+# The sweep's hot path: one statement per table, every column passed as one
+# array (unnest), instead of a model instance and a placeholder per value.
+_UPSERT_USERS = f"""
+INSERT INTO {User._meta.db_table}
+    (password, is_superuser, school_number, full_name, email, role, is_active, is_staff, date_joined)
+SELECT '!', false, number, name, '', role, true, false, %s
+FROM unnest(%b::text[], %b::text[], %b::text[]) AS people (number, name, role)
+ON CONFLICT (school_number) DO NOTHING
+RETURNING school_number, id
+"""
+# One index lookup per number, whatever the planner thinks of the table's size.
+_USER_IDS = f"""
+SELECT number, (SELECT id FROM {User._meta.db_table} WHERE school_number = number)
+FROM unnest(%b::text[]) AS people (number)
+"""
+_INSERT_SESSION = f"""
+INSERT INTO {Attendance._meta.db_table}
+    (id, is_deleted, deleted_reason, course_id, lesson_name, teacher_id, starts_at, ends_at,
+     late_threshold_minutes, require_code, network_mode, location_radius_m, one_device_per_student, persisted_at)
+VALUES (%s, false, '', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO NOTHING
+"""
+# The live records, then an absent one for each enrolled student without one.
+_INSERT_RECORDS = f"""
+WITH seen (student_id, status, checked_in_at, fail_reason, source, flags) AS (
+    SELECT * FROM unnest(
+        %(students)b::bigint[], %(statuses)b::text[], %(times)b::timestamptz[],
+        %(reasons)b::text[], %(sources)b::text[], %(flags)b::jsonb[]
     )
-    return dict(User.objects.filter(school_number__in=list(people)).values_list("school_number", "id"))
+)
+INSERT INTO {AttendanceRecord._meta.db_table}
+    (is_deleted, deleted_reason, attendance_id, student_id, status, checked_in_at, fail_reason, source, flags)
+SELECT false, '', %(session)s::uuid, student_id, status, checked_in_at, fail_reason, source,
+    ARRAY(SELECT jsonb_array_elements_text(flags))
+FROM seen
+UNION ALL
+SELECT false, '', %(session)s::uuid, student_id, %(absent)s, NULL, '', %(absent_source)s, ARRAY[]::text[]
+FROM {Enrollment._meta.db_table}
+WHERE course_id = %(course)s::bigint AND student_id NOT IN (SELECT student_id FROM seen)
+ON CONFLICT (attendance_id, student_id) DO NOTHING
+"""
+
+
+def _upsert_users(cursor, session: live.LiveSession, records: list[dict]) -> dict[str, int]:
+    people = {r["school_number"]: (r["full_name"] or r["school_number"], User.Role.STUDENT) for r in records}
+    people[session.teacher_number] = (session.teacher_name or session.teacher_number, User.Role.TEACHER)
+    # Sorted: two sweepers inserting the same new users in different orders
+    # would each wait for the other's uncommitted row (a deadlock).
+    numbers = sorted(people)
+    names, roles = [people[n][0] for n in numbers], [people[n][1] for n in numbers]
+    cursor.execute(_UPSERT_USERS, [timezone.now(), numbers, names, roles])
+    user_ids = dict(cursor.fetchall())
+    existing = [n for n in numbers if n not in user_ids]
+    if existing:
+        # A separate statement: it also sees the users another sweeper committed meanwhile.
+        cursor.execute(_USER_IDS, [existing])
+        user_ids.update(cursor.fetchall())
+    return user_ids
+
+
+def _insert_session(cursor, session: live.LiveSession, teacher_id: int) -> bool:
+    cursor.execute(
+        _INSERT_SESSION,
+        [
+            uuid.UUID(session.id),
+            session.course_id,
+            session.lesson_name,
+            teacher_id,
+            as_datetime(session.starts_at),
+            as_datetime(max(session.ends_at, session.starts_at + 1)),
+            session.late_threshold_minutes,
+            session.require_code,
+            session.network_mode,
+            session.location_radius_m,
+            session.one_device_per_student,
+            timezone.now(),
+        ],
+    )
+    return cursor.rowcount == 1
 
 
 @transaction.atomic
@@ -232,58 +309,48 @@ def session_persist(*, raw_meta: dict, raw_records: dict[bytes, bytes]) -> Persi
     """Write one finished session: users, then the session, then its records.
 
     Every insert ignores conflicts, so persisting the same payload twice
-    changes nothing.
+    changes nothing (and counts no record as saved).
     """
     session = live.LiveSession.from_redis(raw_meta)
     records = _parse_records(raw_records)
-    user_ids = _upsert_users(session, records)
-    _, created = Attendance.objects.get_or_create(
-        id=session.id,
-        defaults=dict(
-            course_id=session.course_id,
-            lesson_name=session.lesson_name,
-            teacher_id=user_ids[session.teacher_number],
-            starts_at=as_datetime(session.starts_at),
-            ends_at=as_datetime(max(session.ends_at, session.starts_at + 1)),
-            late_threshold_minutes=session.late_threshold_minutes,
-            require_code=session.require_code,
-            network_mode=session.network_mode,
-            location_radius_m=session.location_radius_m,
-            one_device_per_student=session.one_device_per_student,
-        ),
-    )
-    rows = [_record_row(session, record, user_ids) for record in records]
-    rows += _absent_rows(session, {user_ids[r["school_number"]] for r in records})
-    AttendanceRecord.objects.bulk_create(rows, ignore_conflicts=True)
-    return Persisted(records=len(rows), created=created)
+    with _binding_cursor() as cursor:
+        user_ids = _upsert_users(cursor, session, records)
+        created = _insert_session(cursor, session, user_ids[session.teacher_number])
+        cursor.execute(_INSERT_RECORDS, _record_columns(session, records, user_ids))
+        return Persisted(records=cursor.rowcount, created=created)
 
 
-def _record_row(session: live.LiveSession, record: dict, user_ids: dict[str, int]) -> AttendanceRecord:
-    status, reason = record["status"], record.get("reason") or ""
-    if status == Status.PENDING:
-        status, reason = Status.REJECTED, PENDING_AT_CLOSE
-    if status == Status.REJECTED and not reason:
-        reason = "Rejected."
-    return AttendanceRecord(
-        attendance_id=session.id,
-        student_id=user_ids[record["school_number"]],
-        status=status,
-        checked_in_at=as_datetime(record.get("checked_in_at")),
-        fail_reason=reason[:255],
-        source=record.get("source") or Source.TEACHER,
-        flags=list(record.get("flags") or []),
-    )
+@contextmanager
+def _binding_cursor():
+    """A psycopg cursor that sends parameters apart from the SQL, on Django's connection and transaction."""
+    # Django's own cursor binds on the client side, quoting every array element
+    # into the SQL text: that was most of a sweep's time.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 
 
-def _absent_rows(session: live.LiveSession, seen: set[int]) -> list[AttendanceRecord]:
-    if not session.course_id:
-        return []
-    enrolled = Enrollment.objects.filter(course_id=session.course_id).values_list("student_id", flat=True)
-    return [
-        AttendanceRecord(attendance_id=session.id, student_id=sid, status=Status.ABSENT, source=Source.SWEEP)
-        for sid in enrolled
-        if sid not in seen
-    ]
+def _record_columns(session: live.LiveSession, records: list[dict], user_ids: dict[str, int]) -> dict:
+    columns = {"students": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
+    for record in records:
+        status, reason = record["status"], record.get("reason") or ""
+        if status == Status.PENDING:
+            status, reason = Status.REJECTED, PENDING_AT_CLOSE
+        if status == Status.REJECTED and not reason:
+            reason = "Rejected."
+        columns["students"].append(user_ids[record["school_number"]])
+        columns["statuses"].append(status)
+        columns["times"].append(as_datetime(record.get("checked_in_at")))
+        columns["reasons"].append(reason[:255])
+        columns["sources"].append(record.get("source") or Source.TEACHER)
+        columns["flags"].append(json.dumps(list(record.get("flags") or [])))
+    return {
+        **columns,
+        "session": session.id,
+        "course": session.course_id,
+        "absent": Status.ABSENT,
+        "absent_source": Source.SWEEP,
+    }
 
 
 # --- audited corrections of persisted sessions ------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import mail_admins
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from . import live
@@ -38,6 +39,10 @@ class SweepResult:
     @property
     def summary(self) -> str:
         return f"Processed {self.processed} sessions, saved {self.records} records, {self.failed} failed"
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL cannot be reached: no session is to blame, so the run stops."""
 
 
 def _alert(subject: str, message: str) -> None:
@@ -64,12 +69,25 @@ def handle_one(sid: str, result: SweepResult) -> None:
         result.processed += 1
         result.records += persisted.records
     except Exception as exc:
-        logger.exception("Sweep failed for session %s", sid)
         result.failed += 1
         result.errors.append(f"{sid}: {exc!r}")
+        if _database_is_down():
+            # Counting this against the session would dead-letter every due
+            # session during an outage of SWEEP_MAX_FAILURES runs.
+            logger.error("Sweep stopped at session %s: the database is unreachable (%r)", sid, exc)
+            raise DatabaseUnavailable from exc
+        logger.exception("Sweep failed for session %s", sid)
         _count_failure(sid, repr(exc))
     finally:
         _release_quietly(sid, token)
+
+
+def _database_is_down() -> bool:
+    try:
+        connection.ensure_connection()
+        return not connection.is_usable()
+    except DatabaseError:
+        return True
 
 
 def _count_failure(sid: str, error: str) -> None:
@@ -117,6 +135,8 @@ def run(
             handle_one(sid, result)
             if progress:
                 progress(1)
+    except DatabaseUnavailable:
+        pass  # already counted; the remaining sessions wait in Redis for the next run
     except Exception as exc:  # Redis down: the run itself failed.
         logger.exception("Sweep run failed")
         result.errors.append(f"run: {exc!r}")
@@ -164,6 +184,10 @@ def dry_run(session_id: str | None = None) -> list[tuple[str, str, int]]:
     """List what a sweep would persist: (session id, title, live records)."""
     rows = []
     for sid in _due_ids(session_id, time.time()):
-        session = live.get_session(sid)
-        rows.append((sid, session.title if session else "(no meta)", live.count_records(sid)))
+        try:
+            session = live.get_session(sid)
+            title = session.title if session else "(no meta)"
+        except (ValueError, TypeError, KeyError) as exc:  # what the sweep would fail on, shown not raised
+            title = f"(unreadable meta: {exc!r})"
+        rows.append((sid, title, live.count_records(sid)))
     return rows

@@ -13,11 +13,12 @@ urlpatterns = [
     path("teach/live/<uuid:sid>/projector/code/", teacher.projector_code, name="projector_code"),
     path("teach/live/<uuid:sid>/add/", teacher.add_student, name="add_student"),
     path(
-        "teach/live/<uuid:sid>/students/<str:number>/<str:action>/",
+        "teach/live/<uuid:sid>/students/<path:number>/<str:action>/",
         teacher.record_action,
         name="record_action",
     ),
     path("teach/live/<uuid:sid>/finish/", teacher.finish, name="finish"),
+    path("teach/live/<uuid:sid>/end/", teacher.change_end, name="change_end"),
     path("teach/live/<uuid:sid>/finished/", teacher.finished, name="finished"),
     # Teacher: history.
     path("teach/sessions/", history.session_list, name="session_list"),

@@ -34,6 +34,9 @@ def code_is_valid(secret: str, code: str, now: float) -> bool:
     """Accept the current step's code and the previous one's."""
     step = current_step(now)
     code = (code or "").strip()
+    # compare_digest raises on non-ASCII text, and \d also matches other scripts' digits.
+    if not (code.isascii() and code.isdigit()):
+        return False
     return any(hmac.compare_digest(code_for(secret, s), code) for s in (step, step - 1))
 
 

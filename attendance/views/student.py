@@ -53,6 +53,13 @@ def _my_sessions(user, now: float, query: str = "") -> tuple[list, list]:
     return mine, adhoc
 
 
+def _code_candidates(user, now: float) -> list:
+    """Sessions taking codes now that this student may join: their courses' and ad-hoc ones."""
+    sessions = [s for s in live.open_sessions(now) if s.has_started(now) and s.require_code]
+    enrolled = _enrolled_course_ids(user) if any(s.course_id for s in sessions) else set()
+    return [s for s in sessions if not s.course_id or s.course_id in enrolled]
+
+
 def _check_in(request, session, source, position):
     now = time.time()
     try:
@@ -82,8 +89,7 @@ def student_home(request):
     now = time.time()
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        mine, adhoc = _my_sessions(request.user, now)
-        candidates = [s for s in mine + [s for s in live.open_sessions(now) if not s.course_id] if s.require_code]
+        candidates = _code_candidates(request.user, now)
         try:
             session = services.session_for_code(
                 candidates=candidates, student=request.user, code=form.cleaned_data["code"], now=now
@@ -115,11 +121,15 @@ def qr_link(request, sid, code):
 @require_GET
 def tap(request, sid):
     session = get_live_session(sid)
+    _check_may_tap(request.user, session)
+    return _link_to_confirm(session, Source.TAP)
+
+
+def _check_may_tap(user, session) -> None:
     if session.require_code:
         raise Http404("This session needs a code.")
-    if session.course_id and session.course_id not in _enrolled_course_ids(request.user):
+    if session.course_id and session.course_id not in _enrolled_course_ids(user):
         raise Http404("You are not enrolled in this course.")
-    return _link_to_confirm(session, Source.TAP)
 
 
 @student_required
@@ -133,6 +143,9 @@ def confirm(request, sid, token):
     session = get_live_session(sid)
     if payload.get("sid") != session.id:
         raise Http404("This link belongs to another session.")
+    if payload.get("src") == Source.TAP:
+        # The link is not bound to a student: whoever it was shared with must pass the tap rule too.
+        _check_may_tap(request.user, session)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return _check_in(request, session, payload.get("src", Source.QR), form.position())

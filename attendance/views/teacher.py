@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import segno
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import live, services, verification
 from ..access import get_live_session_for_teacher, sessions_for_teacher, teacher_required
-from ..forms import LIVE_ACTIONS, AddStudentForm, ReasonForm, StartSessionForm
+from ..forms import LIVE_ACTIONS, AddStudentForm, ExtendForm, ReasonForm, StartSessionForm
 from ..live_roster import build_roster
 from ..models import Status
 
@@ -57,25 +59,15 @@ def teacher_home(request):
 @require_GET
 def live_page(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
-    rows, counts = build_roster(session)
-    ctx = {
-        "session": session,
-        "rows": rows,
-        "counts": counts,
-        "add_form": AddStudentForm(),
-        "reason_form": ReasonForm(),
-    }
-    return render(request, "attendance/live.html", ctx)
+    return _render_live(request, session)
 
 
 @teacher_required
 @require_GET
 def live_roster(request, sid):
-    session = get_live_session_for_teacher(request.user, sid, open_only=False)
-    if session.state != live.OPEN:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("attendance:finished", args=[session.id])
-        return response
+    session = _live_or_saved(request.user, sid)
+    if session is None or session.state != live.OPEN:
+        return _to_finished(sid)
     rows, counts = build_roster(session)
     return render(request, "attendance/partials/roster.html", {"session": session, "rows": rows, "counts": counts})
 
@@ -105,12 +97,27 @@ def projector(request, sid):
 @teacher_required
 @require_GET
 def projector_code(request, sid):
-    session = get_live_session_for_teacher(request.user, sid, open_only=False)
-    if session.state != live.OPEN:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("attendance:finished", args=[session.id])
-        return response
+    session = _live_or_saved(request.user, sid)
+    if session is None or session.state != live.OPEN:
+        return _to_finished(sid)
     return render(request, "attendance/partials/projector_code.html", _code_context(request, session))
+
+
+def _live_or_saved(user, sid) -> live.LiveSession | None:
+    """Return the teacher's live session, or None once the sweep has saved it (404 otherwise)."""
+    try:
+        return get_live_session_for_teacher(user, sid, open_only=False)
+    except Http404:
+        # A polling page that missed the short closed-but-unsaved window must still move on.
+        if sessions_for_teacher(user).filter(pk=str(sid)).exists():
+            return None
+        raise
+
+
+def _to_finished(sid) -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("attendance:finished", args=[sid])
+    return response
 
 
 @teacher_required
@@ -127,7 +134,7 @@ def record_action(request, sid, number, action):
             form = ReasonForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Give a reason.")
-                return redirect("attendance:live", sid=session.id)
+                return _render_live(request, session, status=400)
             reason = form.cleaned_data["reason"]
         name = _student_name(session, number)
         if name is None:
@@ -174,17 +181,46 @@ def add_student(request, sid):
             messages.success(request, f"{name} ({number}) added as present.")
             return redirect("attendance:live", sid=session.id)
         form.add_error("full_name", "No account has this school number: give the student's full name.")
+    return _render_live(request, session, add_form=form, status=400)
+
+
+def _render_live(request, session, *, add_form=None, status=200):
     rows, counts = build_roster(session)
-    ctx = {"session": session, "rows": rows, "counts": counts, "add_form": form, "reason_form": ReasonForm()}
-    return render(request, "attendance/live.html", ctx, status=400)
+    ctx = {
+        "session": session,
+        "rows": rows,
+        "counts": counts,
+        "add_form": add_form or AddStudentForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "attendance/live.html", ctx, status=status)
 
 
 @teacher_required
 @require_POST
 def finish(request, sid):
-    session = get_live_session_for_teacher(request.user, sid)
-    services.session_finish(session=session)
+    session = get_live_session_for_teacher(request.user, sid, open_only=False)
+    if session.state == live.OPEN:  # a second click finds it finished already
+        services.session_finish(session=session)
     return redirect("attendance:finished", sid=session.id)
+
+
+@teacher_required
+@require_POST
+def change_end(request, sid):
+    session = get_live_session_for_teacher(request.user, sid)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the number of minutes, between -120 and 240.")
+        return _render_live(request, session, status=400)
+    new_end = session.ends_dt + timedelta(minutes=form.cleaned_data["minutes"])
+    try:
+        services.session_change_end(session=session, ends_at=new_end)
+    except services.CheckInError as exc:
+        messages.error(request, str(exc))
+        return _render_live(request, session, status=400)
+    messages.success(request, f"The session now ends at {timezone.localtime(session.ends_dt):%H:%M}.")
+    return redirect("attendance:live", sid=session.id)
 
 
 @teacher_required

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             self.stderr.write(error)
         if result.failed or result.errors:
             raise CommandError(result.summary)
+        if session and not result.processed:
+            raise CommandError(f"Session {session} was not swept: it is still open, unknown, or being swept elsewhere.")
         self.stdout.write(result.summary)
 
     def handle_dry_run(self, session):

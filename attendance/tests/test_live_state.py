@@ -1,0 +1,199 @@
+"""Live state in Redis: every key expires after end + grace, the due index, and Redis being down."""
+
+import time
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from attendance import live, services
+from conftest import login
+from tests.factories import UserFactory
+
+from .live_helpers import FAST_HASHERS, TEACHER_IP, at, code, freeze, start
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+DAY = 86400
+DEAD_REDIS = "unix:///nonexistent/attn-test-dead-redis.sock"
+
+
+def session_keys(sid):
+    return {part: f"attn:{{{sid}}}:{part}" for part in ("meta", "records", "devices", "attempts")}
+
+
+def assert_expires_after_grace(redis_conn, key, ends_at, grace_days):
+    ttl = redis_conn.ttl(key)
+    expected = ends_at + grace_days * DAY - time.time()
+    assert expected - 2 <= ttl <= expected + 1, (key, ttl, expected)
+
+
+def check_in(session, student, now, device=""):
+    return services.record_check_in(
+        session=session, student=student, source="code", ip=TEACHER_IP, device=device, position=None, now=now
+    )
+
+
+def fill(session, student, clock):
+    """Give the session a record, a device and a counted wrong code."""
+    check_in(session, student, clock.now, device="phone-000000000001")
+    live.count_wrong_code(session, "S9999")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return freeze(monkeypatch)
+
+
+@pytest.mark.parametrize("grace_days", [3, 10])
+def test_every_key_of_a_session_expires_at_its_end_plus_the_grace(
+    redis_conn, settings, teacher, course, student, clock, grace_days
+):
+    settings.LIVE_GRACE_DAYS = grace_days
+    session = start(teacher, course, now=clock.now, minutes=45)
+    fill(session, student, clock)
+
+    keys = session_keys(session.id)
+    assert all(redis_conn.exists(key) for key in keys.values())
+    for key in [*keys.values(), f"attn:teacher:{teacher.school_number}"]:
+        assert_expires_after_grace(redis_conn, key, session.ends_at, grace_days)
+    assert set(live.ttl_of(session.id)) == set(keys)
+
+
+def test_only_the_indexes_live_without_a_ttl_after_a_whole_lesson(client, redis_conn, teacher, course, student):
+    login(client, teacher)
+    data = {"course": course.pk, "duration_minutes": "60", "network_mode": "off", "location_radius_m": "100"}
+    data["require_code"] = "on"
+    sid = client.post(reverse("attendance:teacher_home"), data).url.split("/")[3]
+    session = live.get_session(sid)
+
+    login(client, student)
+    wrong = next(c for c in ("000000", "111111") if c != code(session, time.time()))
+    client.post(reverse("attendance:student_home"), {"code": wrong})
+    client.post(reverse("attendance:student_home"), {"code": code(session, time.time())})
+    assert live.get_record(sid, "S1001") is not None
+
+    without_ttl = {key.decode() for key in redis_conn.scan_iter() if redis_conn.ttl(key) == -1}
+    assert without_ttl == {live.DUE_KEY}
+
+
+def test_the_due_index_holds_the_session_scored_by_its_end(redis_conn, teacher, clock):
+    session = start(teacher, now=clock.now, minutes=30)
+    assert redis_conn.type(live.DUE_KEY) == b"zset"
+    assert redis_conn.zscore(live.DUE_KEY, session.id) == session.ends_at
+    assert live.count_live(clock.now) == 1 and live.count_due(clock.now) == 0
+    assert live.due_session_ids(session.ends_at) == [session.id]
+    assert [s.id for s in live.open_sessions(clock.now)] == [session.id]
+
+
+def test_finishing_makes_the_session_due_now(redis_conn, teacher, clock):
+    session = start(teacher, now=clock.now, minutes=30)
+    services.session_finish(session=session, now=clock.now)
+
+    assert redis_conn.zscore(live.DUE_KEY, session.id) == clock.now
+    assert live.due_session_ids(clock.now) == [session.id]
+    assert live.open_sessions(clock.now) == []
+    stored = live.get_session(session.id)
+    assert stored.state == live.FINISHED and stored.ends_at == clock.now
+    assert redis_conn.exists(f"attn:teacher:{teacher.school_number}") == 0
+    assert_expires_after_grace(redis_conn, session_keys(session.id)["meta"], session.ends_at, 3)
+
+
+def test_finishing_a_session_past_its_end_keeps_its_end(redis_conn, teacher, clock):
+    session = start(teacher, now=clock.now, started=3600, minutes=30)
+    services.session_finish(session=session, now=clock.now)
+    assert redis_conn.zscore(live.DUE_KEY, session.id) == session.ends_at
+
+
+def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, course, student, clock):
+    session = start(teacher, course, now=clock.now, minutes=30)
+    fill(session, student, clock)
+    later = session.ends_at + 45 * 60
+    services.session_change_end(session=session, ends_at=at(later))
+
+    assert redis_conn.zscore(live.DUE_KEY, session.id) == later
+    assert live.get_session(session.id).ends_at == later
+    for key in [*session_keys(session.id).values(), f"attn:teacher:{teacher.school_number}"]:
+        assert_expires_after_grace(redis_conn, key, later, 3)
+
+    friend = UserFactory(school_number="S2002")
+    assert check_in(live.get_session(session.id), friend, later - 60)["status"] == "late"
+
+
+def test_an_earlier_end_closes_check_ins_then(redis_conn, teacher, student, clock):
+    session = start(teacher, now=clock.now, minutes=30)
+    services.session_change_end(session=session, ends_at=at(clock.now - 1))
+    assert live.due_session_ids(clock.now) == [session.id]
+    with pytest.raises(services.CheckInError):
+        check_in(live.get_session(session.id), student, clock.now)
+    assert live.get_record(session.id, "S1001") is None
+
+
+def dead(settings, live_only=False):
+    caches = settings.CACHES if live_only else {"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}
+    return override_settings(LIVE_REDIS_URL=DEAD_REDIS, CACHES=caches)
+
+
+def test_a_teacher_page_says_try_again_when_redis_is_down(teacher_client, teacher, settings, clock):
+    session = start(teacher, now=clock.now)
+    with dead(settings):
+        response = teacher_client.get(reverse("attendance:live", args=[session.id]))
+    assert response.status_code == 503
+    assert b"Please try again in a few seconds." in response.content
+    assert live.get_session(session.id).state == live.OPEN
+
+
+def test_a_check_in_says_try_again_when_only_the_live_redis_is_down(student_client, teacher, course, settings, clock):
+    session = start(teacher, course, now=clock.now)
+    with dead(settings, live_only=True):
+        response = student_client.post(reverse("attendance:student_home"), {"code": code(session, clock.now)})
+        qr = student_client.get(reverse("attendance:qr_link", args=[session.id, code(session, clock.now)]))
+    assert response.status_code == 503 and qr.status_code == 503
+    assert b"Nothing you sent was recorded." in response.content
+    assert live.count_records(session.id) == 0
+    retry = student_client.post(reverse("attendance:student_home"), {"code": code(session, clock.now)})
+    assert retry.status_code == 302
+    assert live.count_records(session.id) == 1
+
+
+def test_an_anonymous_qr_scan_says_try_again_when_redis_is_down(client, teacher, settings, clock):
+    session = start(teacher, now=clock.now)
+    with dead(settings):
+        response = client.get(reverse("attendance:qr_link", args=[session.id, code(session, clock.now)]))
+    assert response.status_code == 503
+    assert b"ATTN is briefly unavailable" in response.content
+
+
+def test_the_teacher_moves_the_end_and_the_due_index_and_ttls_follow(teacher_client, teacher, course, redis_conn):
+    from datetime import timedelta as td
+
+    from django.conf import settings as conf
+    from django.urls import reverse
+    from django.utils import timezone as tz
+
+    from attendance import live, services
+
+    now = tz.now()
+    started = services.session_start(
+        teacher=teacher,
+        course=course,
+        lesson_name="L",
+        starts_at=now,
+        ends_at=now + td(minutes=30),
+        late_threshold_minutes=10,
+        require_code=True,
+        network_mode="off",
+        teacher_ip="127.0.0.1",
+    ).session
+    response = teacher_client.post(reverse("attendance:change_end", args=[started.id]), {"minutes": "15"})
+    assert response.status_code == 302
+    moved = live.get_session(started.id)
+    assert abs(moved.ends_at - (started.ends_at + 15 * 60)) < 1
+    assert redis_conn.zscore(live.DUE_KEY, started.id) == moved.ends_at
+    assert live.ttl_of(started.id)["meta"] >= moved.ends_at - now.timestamp() + conf.LIVE_GRACE_DAYS * 86400 - 5
+    assert teacher_client.post(reverse("attendance:change_end", args=[started.id]), {"minutes": "x"}).status_code == 400
+    assert teacher_client.get(reverse("attendance:change_end", args=[started.id])).status_code == 405
