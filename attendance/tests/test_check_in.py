@@ -9,7 +9,7 @@ from attendance import live, services, verification
 from attendance.models import Status
 from attendance.views.student import DEVICE_COOKIE, LINK_SALT
 from conftest import login
-from tests.factories import PASSWORD, AttendanceFactory, EnrollmentFactory, RecordFactory, UserFactory
+from tests.factories import PASSWORD, AttendanceFactory, EnrollmentFactory, RecordFactory, TeacherFactory, UserFactory
 
 from .live_helpers import FAST_HASHERS, TEACHER_IP, Clock, code, freeze, messages_of, start
 
@@ -111,6 +111,15 @@ def test_it_locks_a_student_out_after_too_many_wrong_codes(student_client, sessi
     assert b"Too many wrong codes for this session" in response.content
     assert record_of(session) is None
     assert live.wrong_codes(session, "S1001") == 3
+
+
+def test_a_wrong_code_counts_against_the_students_courses_not_every_ad_hoc_session(student_client, session, clock):
+    adhoc = start(TeacherFactory(school_number="T7777"), now=clock.now)
+    good = {code(session, clock.now), code(adhoc, clock.now)}
+    wrong = next(c for c in ("000000", "111111", "222222") if c not in good)
+    assert type_code(student_client, wrong).status_code == 400
+    assert live.wrong_codes(session, "S1001") == 1
+    assert live.wrong_codes(adhoc, "S1001") == 0
 
 
 def test_it_refuses_a_code_that_is_not_six_digits_without_counting_it(student_client, session):

@@ -1,0 +1,151 @@
+"""End-to-end fixtures: the app served as `make run` serves it, and Debian's Chromium driven by Playwright.
+
+Run through `make e2e`, which starts throwaway PostgreSQL and Redis servers and
+sets DATABASE_URL/REDIS_URL; the app below then uses those servers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+
+from e2e.helpers import ACTION_TIMEOUT_MS, CODE_STEP_SECONDS, DESKTOP, ROOT
+
+SERVER_LOG = ROOT / ".data" / "e2e" / "server.log"
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling Google's hosts,
+# which this machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+STARTUP_TIMEOUT = 180
+STOP_TIMEOUT = 30
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    """Override the unit tests' Redis flush: here Redis belongs to the running app."""
+    yield
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(lines: int = 60) -> str:
+    try:
+        return "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_until_healthy(proc: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the app exited with {proc.returncode} while starting:\n{_log_tail()}")
+        if _healthy(url):
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{url}/healthz did not answer 200 within {STARTUP_TIMEOUT} s:\n{_log_tail()}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # devstack stops gunicorn and the cluster on SIGTERM
+        try:
+            proc.wait(STOP_TIMEOUT)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    # Its own process group (start_new_session): gunicorn and qcluster go too.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[str]:
+    """Serve the app exactly as `make run` does, on a free port, and stop it afterwards."""
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "CODE_STEP_SECONDS": str(CODE_STEP_SECONDS)}
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, str(ROOT / "scripts" / "devstack.py"), "--data", ".data/e2e", "run"]
+    with SERVER_LOG.open("w") as log:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(proc, url)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Show the end of the app's log under a failed test."""
+    report = yield
+    if report.failed and "app_server" in item.fixturenames:
+        report.sections.append((f"app log ({SERVER_LOG.relative_to(ROOT)}, last lines)", _log_tail()))
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expect_timeout():
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+
+
+@pytest.fixture
+def new_context(browser: Browser, app_server: str):
+    """Open browser contexts (one per person); every one is closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(device: dict | None = None) -> BrowserContext:
+        context = browser.new_context(base_url=app_server, **(device or DESKTOP))
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,45 @@
+"""Constants and page helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+# Short code steps let a test see a code go out of date in seconds (the app refuses less than 5).
+CODE_STEP_SECONDS = 10
+ACTION_TIMEOUT_MS = 15_000
+# The finish button enqueues the sweep at once; the scheduled one runs every minute besides.
+SWEEP_TIMEOUT_MS = 90_000
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/156.0.0.0 Mobile Safari/537.36"
+    ),
+}
+
+TEACHER_PASSWORD = "teacher-demo"
+STUDENT_PASSWORD = "student-demo"
+ADMIN_PASSWORD = "admin-demo"
+
+
+def log_in(page: Page, school_number: str, password: str) -> None:
+    """Fill the login form the page is on and submit it."""
+    page.get_by_label("School number").fill(school_number)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
+    """Save a picture of the page for the README (docs/screenshots/NAME.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled")

@@ -1,0 +1,222 @@
+"""One class as people live it: a teacher, a projector and students' phones, in a real Chromium."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from e2e.helpers import (
+    CODE_STEP_SECONDS,
+    PHONE,
+    STUDENT_PASSWORD,
+    SWEEP_TIMEOUT_MS,
+    TEACHER_PASSWORD,
+    log_in,
+    screenshot,
+)
+
+TEACHER = "T001"
+COURSE = "CS101 — Introduction to Programming"
+# seed_demo enrols every other student in CS101: S0001, S0003, S0005, …
+QR_STUDENT, CODE_STUDENT, LATE_STUDENT, ABSENT_STUDENT = "S0001", "S0003", "S0005", "S0007"
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+LIVE_URL = re.compile(rf"/teach/live/({UUID})/$")
+SESSION_URL = re.compile(rf"/teach/sessions/({UUID})/$")
+
+# Remembers, in the projector page, every code it has shown since the test started watching.
+WATCH_CODES = """() => {
+  window.seenCodes = [];
+  const note = () => {
+    const code = document.querySelector('#current-code')?.dataset.code;
+    if (code && !window.seenCodes.includes(code)) window.seenCodes.push(code);
+  };
+  note();
+  setInterval(note, 250);
+  return window.seenCodes[0];
+}"""
+
+
+def test_a_class_checks_in_and_the_session_is_saved(new_context):
+    teacher = new_context().new_page()
+    sid = _teacher_starts_a_session(teacher)
+    projector = _teacher_opens_the_projector(teacher)
+    outdated_code = projector.evaluate(WATCH_CODES)
+    teacher.evaluate("window.sameDocument = true")  # gone if the live page reloads
+
+    phone = new_context(PHONE).new_page()
+    _student_scans_the_qr_code(phone, projector.locator("#qr").get_attribute("data-link"), sid)
+    expect(teacher.locator(f"#row-{QR_STUDENT} .badge.present")).to_be_visible()
+    assert teacher.evaluate("window.sameDocument") is True, "the roster must update without a reload"
+
+    _teacher_rejects_then_accepts(teacher, phone)
+    _student_cannot_open_teacher_pages(phone, sid)
+    _student_logs_out(phone)
+
+    _student_types_the_code(new_context(PHONE).new_page(), projector)
+    expect(teacher.locator(f"#row-{CODE_STUDENT} .badge.present")).to_be_visible()
+    screenshot(teacher, "live-roster")
+
+    # A code is accepted during its own step and the next one: two changes later it is out of date.
+    projector.wait_for_function(
+        "window.seenCodes.length >= 3", polling=250, timeout=(3 * CODE_STEP_SECONDS + 10) * 1000
+    )
+    _student_is_refused_an_outdated_code(new_context(PHONE).new_page(), outdated_code)
+    expect(teacher.locator(f"#row-{LATE_STUDENT} .badge.missing")).to_be_visible()
+
+    _teacher_finishes(teacher, projector, sid)
+    _session_page_shows_records_and_absentees(teacher)
+    _csv_export_has_the_rows(teacher)
+    _course_report_after_the_sweep(teacher)
+
+
+def _teacher_starts_a_session(teacher: Page) -> str:
+    teacher.goto("/teach/")
+    expect(teacher).to_have_url(re.compile(r"/accounts/login/\?next=/teach/$"))
+    log_in(teacher, TEACHER, TEACHER_PASSWORD)
+    expect(teacher).to_have_url(re.compile(r"/teach/$"))
+    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
+    expect(teacher.get_by_label("Rotating code (shown on the projector)")).to_be_checked()
+    teacher.get_by_role("button", name="Start session").click()
+    expect(teacher).to_have_url(LIVE_URL)
+    expect(teacher.get_by_role("heading", level=1)).to_contain_text("Introduction to Programming")
+    for number in (QR_STUDENT, CODE_STUDENT, LATE_STUDENT, ABSENT_STUDENT):
+        expect(teacher.locator(f"#row-{number} .badge.missing"), f"{number} enrolled in CS101").to_have_text("not yet")
+    return LIVE_URL.search(teacher.url).group(1)
+
+
+def _teacher_opens_the_projector(teacher: Page) -> Page:
+    with teacher.context.expect_page() as opened:
+        teacher.get_by_role("link", name="Projector view").click()
+    projector = opened.value
+    expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
+    expect(projector.locator("#qr svg")).to_be_visible()
+    screenshot(projector, "projector")
+    # Back to the teacher's own screen. Chromium draws a tab that is not in front at about one frame a
+    # second once focus moves in it, and Playwright's clicks wait for frames.
+    teacher.bring_to_front()
+    return projector
+
+
+def _student_scans_the_qr_code(phone: Page, link: str, sid: str) -> None:
+    assert re.fullmatch(rf"/c/{sid}/\d{{6}}/", link), link
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/accounts/login/\?next="))
+    expect(phone.get_by_text("Log in to finish your check-in")).to_be_visible()
+    log_in(phone, QR_STUDENT, STUDENT_PASSWORD)
+    expect(phone).to_have_url(re.compile(rf"/checkin/{sid}/result/$"))
+    expect(phone.locator("#result-status")).to_have_text("present")
+    expect(phone.get_by_text("You are checked in.")).to_be_visible()
+
+
+def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
+    row = teacher.locator(f"#row-{QR_STUDENT}")
+    _type_into_the_roster(teacher, row.get_by_label("Reason", exact=True), "Not seen in the room")
+    row.get_by_role("button", name="Mark failed").click()
+    expect(row.locator(".badge.rejected")).to_be_visible()
+    expect(row).to_contain_text("Not seen in the room")
+    phone.reload()
+    expect(phone.locator("#result-status")).to_have_text("rejected")
+    expect(phone.get_by_text("Not seen in the room")).to_be_visible()
+
+    row.get_by_role("button", name="Accept").click()
+    expect(row.locator(".badge.present")).to_be_visible()
+    expect(row.get_by_role("button", name="Accept")).to_have_count(0)
+    phone.reload()
+    expect(phone.locator("#result-status")).to_have_text("present")
+
+
+def _type_into_the_roster(teacher: Page, field: Locator, text: str) -> None:
+    """Type into the polled roster: no poll starts while a field has focus, but one in flight may replace it."""
+    for _ in range(3):
+        field.fill(text)
+        teacher.wait_for_function("!document.querySelector('#roster').classList.contains('htmx-request')")
+        if field.input_value() == text and field.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"the roster kept replacing {field}")
+
+
+def _student_cannot_open_teacher_pages(phone: Page, sid: str) -> None:
+    for path in ("/teach/", f"/teach/live/{sid}/", f"/teach/live/{sid}/projector/", "/teach/courses/"):
+        response = phone.goto(path)
+        assert response.status == 403, f"{path} answered {response.status}"
+        expect(phone.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+def _student_logs_out(phone: Page) -> None:
+    phone.get_by_role("button", name="Log out").click()
+    expect(phone).to_have_url(re.compile(r"/accounts/login/$"))
+    phone.goto("/checkin/")
+    expect(phone).to_have_url(re.compile(r"/accounts/login/\?next=/checkin/$"))
+
+
+def _log_in_on_the_check_in_page(phone: Page, number: str) -> None:
+    phone.goto("/checkin/")
+    log_in(phone, number, STUDENT_PASSWORD)
+    expect(phone).to_have_url(re.compile(r"/checkin/$"))
+
+
+def _student_types_the_code(phone: Page, projector: Page) -> None:
+    _log_in_on_the_check_in_page(phone, CODE_STUDENT)
+    code = projector.locator("#current-code").get_attribute("data-code")
+    phone.get_by_label("Code on the screen").fill(code)
+    screenshot(phone, "checkin-phone")
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    expect(phone).to_have_url(re.compile(r"/checkin/.+/result/$"))
+    expect(phone.locator("#result-status")).to_have_text("present")
+
+
+def _student_is_refused_an_outdated_code(phone: Page, code: str) -> None:
+    _log_in_on_the_check_in_page(phone, LATE_STUDENT)
+    phone.get_by_label("Code on the screen").fill(code)
+    with phone.expect_response(lambda r: r.request.method == "POST") as answer:
+        phone.get_by_role("button", name="Check in", exact=True).click()
+    assert answer.value.status == 400
+    expect(phone.get_by_text("That code is wrong or has expired.")).to_be_visible()
+    expect(phone).to_have_url(re.compile(r"/checkin/$"))
+
+
+def _teacher_finishes(teacher: Page, projector: Page, sid: str) -> None:
+    teacher.once("dialog", lambda dialog: dialog.accept())
+    teacher.get_by_role("button", name="Finish now").click()
+    # The finished page polls until the sweep has saved the session, then moves on.
+    teacher.wait_for_url(SESSION_URL, timeout=SWEEP_TIMEOUT_MS)
+    assert SESSION_URL.search(teacher.url).group(1) == sid
+    # The projector notices the end by itself and follows.
+    expect(projector).to_have_url(re.compile(rf"/teach/(live/{sid}/finished|sessions/{sid})/$"))
+
+
+def _session_page_shows_records_and_absentees(teacher: Page) -> None:
+    for number in (QR_STUDENT, CODE_STUDENT):
+        expect(teacher.locator(f"#record-{number} .badge")).to_have_text("Present")
+    for number in (LATE_STUDENT, ABSENT_STUDENT):
+        expect(teacher.locator(f"#record-{number} .badge")).to_have_text("Absent")
+    rows = teacher.locator("#records tbody tr")
+    expect(teacher.locator("#records .badge.present")).to_have_count(2)
+    expect(teacher.locator("#records .badge.absent")).to_have_count(rows.count() - 2)
+
+
+def _csv_export_has_the_rows(teacher: Page) -> None:
+    records = teacher.locator("#records tbody tr").count()
+    with teacher.expect_download() as started:
+        teacher.get_by_role("link", name="Export CSV").click()
+    download = started.value
+    assert re.fullmatch(r"attn-cs101-\d{4}-\d{2}-\d{2}-.+\.csv", download.suggested_filename)
+    with open(download.path(), encoding="utf-8-sig", newline="") as handle:
+        rows = {row["student_number"]: row for row in csv.DictReader(handle)}
+    assert len(rows) == records
+    assert (rows[QR_STUDENT]["status"], rows[QR_STUDENT]["source"]) == ("present", "qr")
+    assert (rows[CODE_STUDENT]["status"], rows[CODE_STUDENT]["source"]) == ("present", "code")
+    assert rows[LATE_STUDENT]["status"] == rows[ABSENT_STUDENT]["status"] == "absent"
+    assert {row["course"] for row in rows.values()} == {"CS101"}
+
+
+def _course_report_after_the_sweep(teacher: Page) -> None:
+    teacher.get_by_role("link", name=COURSE).click()
+    expect(teacher).to_have_url(re.compile(r"/teach/courses/\d+/$"))
+    expect(teacher.locator(f"#student-{QR_STUDENT} .rate")).to_contain_text("100")
+    expect(teacher.locator(f"#student-{LATE_STUDENT} .rate")).to_contain_text("0")
+    expect(teacher.locator(f"#student-{LATE_STUDENT}")).to_have_class(re.compile(r"\bbelow\b"))
+    screenshot(teacher, "course-report")
