@@ -348,3 +348,16 @@ def test_the_finished_page_refuses_the_wrong_method_and_outsiders(client, teache
     assert teacher_client.post(url("finished", session)).status_code == 405
     login(client, other_teacher)
     assert client.get(url("finished", session)).status_code == 404
+
+
+def test_polls_of_a_session_already_saved_by_the_sweep_move_on_to_the_finished_page(
+    client, teacher_client, teacher, other_teacher, course, session
+):
+    services.session_finish(session=session)
+    AttendanceFactory(id=session.id, course=course, teacher=teacher)
+    live.delete_session(session.id)
+    for name in ("live_roster", "projector_code"):
+        response = teacher_client.get(url(name, session), HTTP_HX_REQUEST="true")
+        assert response.status_code == 204 and response["HX-Redirect"] == url("finished", session)
+    login(client, other_teacher)
+    assert client.get(url("live_roster", session)).status_code == 404
