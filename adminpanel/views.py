@@ -12,26 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from attendance import live, sweep
+from attendance.access import staff_required
 from attendance.models import SweepRun
 
 from . import health
-
-
-def staff_required(view):
-    """Staff only: others get 403, anonymous users the login page."""
-    from functools import wraps
-
-    from django.contrib.auth.decorators import login_required
-    from django.core.exceptions import PermissionDenied
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("This page is for administrators.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required

@@ -14,28 +14,25 @@ from . import live
 from .models import Attendance, Course
 
 
-def teacher_required(view):
-    """Log in first; then only teachers and administrators pass (403 otherwise)."""
+def role_required(allowed, message: str):
+    """Log in first; then only users for whom allowed(user) is true pass (403 otherwise)."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_teacher:
-            raise PermissionDenied("This page is for teachers.")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
-def student_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_student:
-            raise PermissionDenied("This page is for students.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+teacher_required = role_required(lambda user: user.is_teacher, "This page is for teachers.")
+student_required = role_required(lambda user: user.is_student, "This page is for students.")
+staff_required = role_required(lambda user: user.is_staff, "This page is for administrators.")
 
 
 def _valid_uuid(value) -> str:
