@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -212,46 +211,48 @@ class Persisted:
 
 
 def _parse_records(raw: dict[bytes, bytes]) -> list[dict]:
-    records, statuses = [], frozenset(Status.values)
-    for number, value in raw.items():
-        record = json.loads(value)
-        if record.get("school_number") != number.decode():
+    # One json.loads for the whole hash (each value is one JSON object), not one per record.
+    records = json.loads(b"[" + b",".join(raw.values()) + b"]")
+    if len(records) != len(raw):
+        raise ValueError("a record is not one JSON object")
+    statuses = frozenset(Status.values)
+    for number, record in zip(raw, records):
+        if not isinstance(record, dict) or record.get("school_number") != number.decode():
             raise ValueError(f"record key {number!r} does not match its payload")
         if record.get("status") not in statuses:
             raise ValueError(f"record {number!r} has an unknown status {record.get('status')!r}")
-        records.append(record)
     return records
 
 
-# The sweep's hot path: one statement per table, every column passed as one
-# array (unnest), instead of a model instance and a placeholder per value.
+# The sweep's hot path: three statements sent together (one round trip), every
+# column passed as one array (unnest) rather than a model instance and a
+# placeholder per value, and student ids looked up by the database itself.
 _UPSERT_USERS = f"""
 INSERT INTO {User._meta.db_table}
     (password, is_superuser, school_number, full_name, email, role, is_active, is_staff, date_joined)
 SELECT '!', false, number, name, '', role, true, false, %s
 FROM unnest(%b::text[], %b::text[], %b::text[]) AS people (number, name, role)
 ON CONFLICT (school_number) DO NOTHING
-RETURNING school_number, id
 """
-# One index lookup per number, whatever the planner thinks of the table's size.
-_USER_IDS = f"""
-SELECT number, (SELECT id FROM {User._meta.db_table} WHERE school_number = number)
-FROM unnest(%b::text[]) AS people (number)
-"""
+# User ids come from one index lookup per number (a join could scan the table);
+# a number without a user gives a NULL id, which fails rather than drops the row.
 _INSERT_SESSION = f"""
 INSERT INTO {Attendance._meta.db_table}
-    (id, is_deleted, deleted_reason, course_id, lesson_name, teacher_id, starts_at, ends_at,
-     late_threshold_minutes, require_code, network_mode, location_radius_m, one_device_per_student, persisted_at)
-VALUES (%s, false, '', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    (id, is_deleted, deleted_reason, course_id, lesson_name, starts_at, ends_at, late_threshold_minutes,
+     require_code, network_mode, location_radius_m, one_device_per_student, persisted_at, teacher_id)
+VALUES (%s, false, '', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+    (SELECT id FROM {User._meta.db_table} WHERE school_number = %s))
 ON CONFLICT (id) DO NOTHING
 """
 # The live records, then an absent one for each enrolled student without one.
 _INSERT_RECORDS = f"""
 WITH seen (student_id, status, checked_in_at, fail_reason, source, flags) AS (
-    SELECT * FROM unnest(
-        %(students)b::bigint[], %(statuses)b::text[], %(times)b::timestamptz[],
+    SELECT (SELECT id FROM {User._meta.db_table} WHERE school_number = number), status, checked_in_at,
+        fail_reason, source, flags
+    FROM unnest(
+        %(numbers)b::text[], %(statuses)b::text[], %(times)b::timestamptz[],
         %(reasons)b::text[], %(sources)b::text[], %(flags)b::jsonb[]
-    )
+    ) AS live (number, status, checked_in_at, fail_reason, source, flags)
 )
 INSERT INTO {AttendanceRecord._meta.db_table}
     (is_deleted, deleted_reason, attendance_id, student_id, status, checked_in_at, fail_reason, source, flags)
@@ -266,42 +267,30 @@ ON CONFLICT (attendance_id, student_id) DO NOTHING
 """
 
 
-def _upsert_users(cursor, session: live.LiveSession, records: list[dict]) -> dict[str, int]:
+def _users(session: live.LiveSession, records: list[dict]) -> list:
     people = {r["school_number"]: (r["full_name"] or r["school_number"], User.Role.STUDENT) for r in records}
     people[session.teacher_number] = (session.teacher_name or session.teacher_number, User.Role.TEACHER)
     # Sorted: two sweepers inserting the same new users in different orders
     # would each wait for the other's uncommitted row (a deadlock).
     numbers = sorted(people)
-    names, roles = [people[n][0] for n in numbers], [people[n][1] for n in numbers]
-    cursor.execute(_UPSERT_USERS, [timezone.now(), numbers, names, roles])
-    user_ids = dict(cursor.fetchall())
-    existing = [n for n in numbers if n not in user_ids]
-    if existing:
-        # A separate statement: it also sees the users another sweeper committed meanwhile.
-        cursor.execute(_USER_IDS, [existing])
-        user_ids.update(cursor.fetchall())
-    return user_ids
+    return [timezone.now(), numbers, [people[n][0] for n in numbers], [people[n][1] for n in numbers]]
 
 
-def _insert_session(cursor, session: live.LiveSession, teacher_id: int) -> bool:
-    cursor.execute(
-        _INSERT_SESSION,
-        [
-            uuid.UUID(session.id),
-            session.course_id,
-            session.lesson_name,
-            teacher_id,
-            as_datetime(session.starts_at),
-            as_datetime(max(session.ends_at, session.starts_at + 1)),
-            session.late_threshold_minutes,
-            session.require_code,
-            session.network_mode,
-            session.location_radius_m,
-            session.one_device_per_student,
-            timezone.now(),
-        ],
-    )
-    return cursor.rowcount == 1
+def _session_row(session: live.LiveSession) -> list:
+    return [
+        uuid.UUID(session.id),
+        session.course_id,
+        session.lesson_name,
+        as_datetime(session.starts_at),
+        as_datetime(max(session.ends_at, session.starts_at + 1)),
+        session.late_threshold_minutes,
+        session.require_code,
+        session.network_mode,
+        session.location_radius_m,
+        session.one_device_per_student,
+        timezone.now(),
+        session.teacher_number,
+    ]
 
 
 @transaction.atomic
@@ -313,37 +302,37 @@ def session_persist(*, raw_meta: dict, raw_records: dict[bytes, bytes]) -> Persi
     """
     session = live.LiveSession.from_redis(raw_meta)
     records = _parse_records(raw_records)
-    with _binding_cursor() as cursor:
-        user_ids = _upsert_users(cursor, session, records)
-        created = _insert_session(cursor, session, user_ids[session.teacher_number])
-        cursor.execute(_INSERT_RECORDS, _record_columns(session, records, user_ids))
-        return Persisted(records=cursor.rowcount, created=created)
-
-
-@contextmanager
-def _binding_cursor():
-    """A psycopg cursor that sends parameters apart from the SQL, on Django's connection and transaction."""
-    # Django's own cursor binds on the client side, quoting every array element
-    # into the SQL text: that was most of a sweep's time.
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
+    conn = connection.connection
+    # psycopg's own cursors bind parameters apart from the SQL; Django's quote
+    # every array element into the SQL text on the client.
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(conn) as users,
+        psycopg.Cursor(conn) as sessions,
+        psycopg.Cursor(conn) as rows,
+    ):
+        with conn.pipeline():
+            users.execute(_UPSERT_USERS, _users(session, records))
+            sessions.execute(_INSERT_SESSION, _session_row(session))
+            rows.execute(_INSERT_RECORDS, _record_columns(session, records))
+        return Persisted(records=rows.rowcount, created=sessions.rowcount == 1)
 
 
-def _record_columns(session: live.LiveSession, records: list[dict], user_ids: dict[str, int]) -> dict:
-    columns = {"students": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
+def _record_columns(session: live.LiveSession, records: list[dict]) -> dict:
+    columns = {"numbers": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
     for record in records:
-        status, reason = record["status"], record.get("reason") or ""
+        status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
         if status == Status.PENDING:
             status, reason = Status.REJECTED, PENDING_AT_CLOSE
         if status == Status.REJECTED and not reason:
             reason = "Rejected."
-        columns["students"].append(user_ids[record["school_number"]])
+        columns["numbers"].append(record["school_number"])
         columns["statuses"].append(status)
         columns["times"].append(as_datetime(record.get("checked_in_at")))
         columns["reasons"].append(reason[:255])
         columns["sources"].append(record.get("source") or Source.TEACHER)
-        columns["flags"].append(json.dumps(list(record.get("flags") or [])))
+        columns["flags"].append(json.dumps(list(flags)) if flags else "[]")
     return {
         **columns,
         "session": session.id,

@@ -5,12 +5,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -170,6 +173,22 @@ def test_it_keeps_the_keys_when_cleanup_crashes_after_the_commit(monkeypatch):
     assert live.ttl_of(session.id) == {}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_session_the_database_refuses_leaves_nothing_behind():
+    refused = due_session(
+        teacher_number="T3100", records=[live_record("S3101"), live_record("S3102", source="carrier pigeon")]
+    )
+    fine = due_session(records=[live_record("S3103")])
+
+    result = sweep.run()
+
+    assert (result.processed, result.failed) == (1, 1)
+    assert "IntegrityError" in result.errors[0] and result.errors[0].startswith(refused.id)
+    assert list(Attendance.objects.values_list("id", flat=True)) == [uuid.UUID(fine.id)]
+    assert not User.objects.filter(school_number__in=["T3100", "S3101", "S3102"]).exists()
+    assert is_live(refused.id) and failures(refused.id) == 1
+
+
 # --- PostgreSQL down ------------------------------------------------------------
 
 
@@ -268,12 +287,38 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
 
 
+@contextmanager
+def users_locked():
+    """Hold back every insert into the users table until the block ends (another connection's lock)."""
+    db = connection.settings_dict
+    params = dict(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"])
+    with psycopg.connect(**{k: v for k, v in params.items() if v}) as gate:
+        gate.execute(f"LOCK TABLE {User._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        yield gate
+        gate.rollback()
+
+
+def wait_for_lock_waiters(gate, count: int) -> None:
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass"
+    for _ in range(600):
+        if gate.execute(query, [User._meta.db_table]).fetchone()[0] >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{count} sweepers never reached their first insert")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_four_sweeper_processes_persist_every_session_exactly_once():
-    # Neighbouring sessions (the ones swept at the same moment) share new students,
-    # so the processes' user upserts collide on rows none of them has committed yet.
-    pupils = [live_record(f"S6{n:03d}", f"Pupil {n}") for n in range(4 * 200 + 4)]
-    sids = [due_session(teacher_number="T6000", records=pupils[4 * i : 4 * i + 8]).id for i in range(200)]
+    # Each run of four sessions shares twenty new students, and extra students of
+    # their own give the sessions Redis hashes of different sizes, which hand the
+    # shared ones over in different orders: concurrent sweepers' user upserts
+    # collide on rows nobody has committed yet.
+    extra = [0, 20, 50, 110]
+    sids = []
+    for i in range(200):
+        shared = [live_record(f"S6{i // 4:03d}{n:02d}") for n in range(20)]
+        own = [live_record(f"S7{i:03d}{n:03d}") for n in range(extra[i % 4])]
+        sids.append(due_session(teacher_number="T6000", records=shared + own).id)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "attn_site.settings",
@@ -282,9 +327,12 @@ def test_four_sweeper_processes_persist_every_session_exactly_once():
         "LIVE_REDIS_URL": settings.LIVE_REDIS_URL,
     }
     command = [sys.executable, str(ROOT / "manage.py"), "sweep"]
-    procs = [
-        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
-    ]
+    with users_locked() as gate:  # so that the four start their work together
+        procs = [
+            subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(4)
+        ]
+        wait_for_lock_waiters(gate, 4)
     outputs = [proc.communicate(timeout=600) for proc in procs]
 
     for proc, (out, err) in zip(procs, outputs):
@@ -296,9 +344,62 @@ def test_four_sweeper_processes_persist_every_session_exactly_once():
     assert sum(r.sessions_processed for r in runs) == 200
     assert sum(r.sessions_failed for r in runs) == 0
     assert set(Attendance.objects.values_list("id", flat=True)) == {uuid.UUID(sid) for sid in sids}
-    assert AttendanceRecord.objects.count() == 200 * 8
-    assert User.objects.filter(school_number__startswith="S6").count() == len(pupils)
+    assert AttendanceRecord.objects.count() == 200 * 20 + 50 * sum(extra)
+    assert User.objects.filter(role=User.Role.STUDENT).count() == 50 * 20 + 50 * sum(extra)
     assert live.count_due(time.time()) == 0
+
+
+@contextmanager
+def slow_user_inserts(seconds: float):
+    """Make every insert into the users table wait, so that concurrent inserts interleave row by row."""
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION attn_test_slow_insert() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN PERFORM pg_sleep({seconds}); RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER attn_test_slow BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION attn_test_slow_insert()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER attn_test_slow ON {table}")
+            cursor.execute("DROP FUNCTION attn_test_slow_insert()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_sharing_new_students_in_opposite_orders_do_not_deadlock():
+    numbers = ["S6901", "S6902", "S6903"]
+    payloads = []
+    for order in (numbers, numbers[::-1]):
+        session = due_session(records=[live_record(number) for number in order])
+        meta, records = raw_session(session.id)
+        payloads.append((session, meta, {n.encode(): records[n.encode()] for n in order}))
+    start, errors = threading.Barrier(2), []
+
+    def persist(meta, records):
+        try:
+            start.wait()
+            services.session_persist(raw_meta=meta, raw_records=records)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with slow_user_inserts(0.2):
+        threads = [threading.Thread(target=persist, args=(meta, records)) for _, meta, records in payloads]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    assert User.objects.filter(school_number__in=numbers).count() == 3
+    for session, _, _ in payloads:
+        assert AttendanceRecord.objects.filter(attendance_id=session.id).count() == 3
 
 
 # --- the due index: cost grows with due sessions only ---------------------------
@@ -391,7 +492,9 @@ def test_it_writes_each_record_as_it_was_live(course, teacher):
     assert record_of(session.id, "S9001").fail_reason == "Rejected."
     attendance = Attendance.objects.get(pk=session.id)
     assert (attendance.course, attendance.teacher, attendance.lesson_name) == (course, teacher, session.lesson_name)
+    assert attendance.starts_at.timestamp() == pytest.approx(session.starts_at)
     assert attendance.ends_at.timestamp() == pytest.approx(session.ends_at)
+    assert (attendance.late_threshold_minutes, attendance.network_mode, attendance.require_code) == (10, "off", True)
 
 
 # --- the run's summary and alerts ------------------------------------------------
