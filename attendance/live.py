@@ -54,8 +54,11 @@ def _key(sid: str, part: str) -> str:
     return f"attn:{{{sid}}}:{part}"
 
 
+LIVE_PARTS = ("meta", "records", "devices", "attempts", "roster")
+
+
 def _session_keys(sid: str) -> list[str]:
-    return [_key(sid, part) for part in ("meta", "records", "devices", "attempts", "claim")]
+    return [_key(sid, part) for part in (*LIVE_PARTS, "claim")]
 
 
 def _teacher_key(school_number: str) -> str:
@@ -117,8 +120,12 @@ class LiveSession:
         return self.starts_at <= now
 
 
-def create_session(session: LiveSession) -> str | None:
-    """Store a new session; return the teacher's other open session id if there is one."""
+def create_session(session: LiveSession, roster: dict[str, str] | None = None) -> str | None:
+    """Store a new session and its roster; return the teacher's other open session id if there is one.
+
+    The roster (enrolled school number → full name, read once at the start) lets
+    check-ins and the live roster run without a database query.
+    """
     teacher_key = _teacher_key(session.teacher_number)
     data = asdict(session)
     data.pop("state")
@@ -140,6 +147,9 @@ def create_session(session: LiveSession) -> str | None:
                 pipe.hset(meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
                 pipe.expireat(meta, session.expire_at)
                 pipe.zadd(DUE_KEY, {session.id: session.ends_at})
+                if roster:
+                    pipe.hset(_key(session.id, "roster"), mapping=roster)
+                    pipe.expireat(_key(session.id, "roster"), session.expire_at)
                 pipe.execute()
                 return None
             except redis.WatchError:
@@ -160,16 +170,35 @@ def teacher_open_session_id(school_number: str) -> str | None:
 
 def open_sessions(now: float) -> list[LiveSession]:
     """Return sessions not yet ended, through the due index (no SCAN)."""
+    return [session for session, _ in open_sessions_for(now, "")]
+
+
+def open_sessions_for(now: float, school_number: str) -> list[tuple[LiveSession, bool]]:
+    """Return open sessions, each with whether the student is on its roster (two round trips)."""
     conn = client()
-    sids = conn.zrangebyscore(DUE_KEY, now, "+inf")
+    sids = [sid.decode() for sid in conn.zrangebyscore(DUE_KEY, now, "+inf")]
     if not sids:
         return []
     with conn.pipeline(transaction=False) as pipe:
         for sid in sids:
-            pipe.hgetall(_key(sid.decode(), "meta"))
-        raws = pipe.execute()
-    sessions = [LiveSession.from_redis(raw) for raw in raws if raw and b"data" in raw]
-    return [s for s in sessions if s.state == OPEN]
+            pipe.hgetall(_key(sid, "meta"))
+            pipe.hexists(_key(sid, "roster"), school_number)
+        replies = pipe.execute()
+    pairs = zip(replies[::2], replies[1::2])
+    found = [(LiveSession.from_redis(raw), bool(on)) for raw, on in pairs if raw and b"data" in raw]
+    return [(session, on) for session, on in found if session.state == OPEN]
+
+
+def add_to_roster(session: LiveSession, school_number: str, full_name: str) -> None:
+    key = _key(session.id, "roster")
+    with client().pipeline(transaction=False) as pipe:
+        pipe.hset(key, school_number, full_name)
+        pipe.expireat(key, session.expire_at)
+        pipe.execute()
+
+
+def on_roster(sid: str, school_number: str) -> bool:
+    return bool(client().hexists(_key(sid, "roster"), school_number))
 
 
 def finish(session: LiveSession, now: float) -> None:
@@ -190,8 +219,8 @@ def change_end(session: LiveSession, ends_at: float) -> None:
     with conn.pipeline(transaction=True) as pipe:
         pipe.hset(_key(session.id, "meta"), "ends", repr(ends_at))
         pipe.zadd(DUE_KEY, {session.id: ends_at})
-        for key in _session_keys(session.id)[:4]:
-            pipe.expireat(key, session.expire_at)
+        for part in LIVE_PARTS:
+            pipe.expireat(_key(session.id, part), session.expire_at)
         pipe.expireat(_teacher_key(session.teacher_number), session.expire_at)
         pipe.execute()
 

@@ -33,7 +33,7 @@ def build_roster(session: live.LiveSession) -> tuple[list[RosterRow], Counter]:
     """Return every checked-in student, then the enrolled ones not seen yet."""
     records = live.get_records(session.id)
     enrolled = {}
-    if session.course_id:
+    if session.course_id:  # from the database: the roster page shows enrolments made since the start too
         enrolled = dict(
             User.objects.filter(enrollments__course_id=session.course_id).values_list("school_number", "full_name")
         )

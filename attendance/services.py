@@ -82,7 +82,10 @@ def session_start(
         location_radius_m=location_radius_m if location else None,
         one_device_per_student=one_device_per_student,
     )
-    other = live.create_session(session)
+    roster = {}
+    if course:
+        roster = dict(User.objects.filter(enrollments__course=course).values_list("school_number", "full_name"))
+    other = live.create_session(session, roster)
     if other:
         return StartResult(session=None, other_open_id=other)
     logger.info("Session %s started by %s", session.id, teacher.school_number)

@@ -548,3 +548,27 @@ def test_the_teachers_address_is_read_the_same_way(teacher_client, settings):
     )
     sid = response.url.split("/")[3]
     assert live.get_session(sid).teacher_ip == "10.7.7.7"
+
+
+def test_a_typed_code_check_in_costs_one_query_and_three_redis_round_trips(student_client, session, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attendance import live as live_module
+
+    student_client.get(HOME)  # the device cookie, as the phone already has it
+    conn = live_module.client()
+    conn.script_load(live_module._CHECK_IN_LUA)  # a fresh server has not seen the script yet
+    before = conn.info("commandstats")
+    with CaptureQueriesContext(connection) as queries:
+        response = type_code(student_client, code(session, clock.now))
+    after = conn.info("commandstats")
+    assert response.status_code == 302 and record_of(session)["status"] == Status.PRESENT
+    assert len(queries) == 1  # the logged-in user; the roster snapshot in Redis answers the rest
+
+    def calls(stats, name):
+        return stats.get(f"cmdstat_{name}", {}).get("calls", 0)
+
+    # One ZRANGEBYSCORE, one pipeline (HGETALL + HEXISTS per open session), one EVALSHA.
+    assert calls(after, "zrangebyscore") - calls(before, "zrangebyscore") == 1
+    assert calls(after, "evalsha") - calls(before, "evalsha") == 1

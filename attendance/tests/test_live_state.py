@@ -23,7 +23,7 @@ DEAD_REDIS = "unix:///nonexistent/attn-test-dead-redis.sock"
 
 
 def session_keys(sid):
-    return {part: f"attn:{{{sid}}}:{part}" for part in ("meta", "records", "devices", "attempts")}
+    return {part: f"attn:{{{sid}}}:{part}" for part in ("meta", "records", "devices", "attempts", "roster")}
 
 
 def assert_expires_after_grace(redis_conn, key, ends_at, grace_days):

@@ -35,19 +35,32 @@ def _keep_device(request, response):
     return response
 
 
-def _enrolled_course_ids(user) -> set[int]:
-    return set(user.enrollments.values_list("course_id", flat=True))
+def _sessions_for(user, now: float) -> list:
+    """Started open sessions, each with whether the student belongs to it.
+
+    The roster snapshot taken at the start answers without a query; only a
+    student missing from a course session's roster (enrolled since) costs one,
+    and is then added to that roster.
+    """
+    found = [(s, on) for s, on in live.open_sessions_for(now, user.school_number) if s.has_started(now)]
+    unknown = [s for s, on in found if s.course_id and not on]
+    if unknown:
+        enrolled = set(user.enrollments.values_list("course_id", flat=True))
+        for session in unknown:
+            if session.course_id in enrolled:
+                live.add_to_roster(session, user.school_number, user.full_name)
+        found = [(s, on or s.course_id in enrolled) for s, on in found]
+    return found
 
 
 def _my_sessions(user, now: float, query: str = "") -> tuple[list, list]:
     """Open sessions of the student's courses, and ad-hoc ones matching a search."""
-    sessions = [s for s in live.open_sessions(now) if s.has_started(now)]
-    enrolled = _enrolled_course_ids(user)
-    mine = [s for s in sessions if s.course_id in enrolled]
+    found = _sessions_for(user, now)
+    mine = [s for s, on in found if s.course_id and on]
     query = query.strip().lower()
     adhoc = [
         s
-        for s in sessions
+        for s, _ in found
         if not s.course_id and query and (query in s.lesson_name.lower() or query in s.teacher_name.lower())
     ]
     return mine, adhoc
@@ -55,9 +68,7 @@ def _my_sessions(user, now: float, query: str = "") -> tuple[list, list]:
 
 def _code_candidates(user, now: float) -> list:
     """Sessions taking codes now that this student may join: their courses' and ad-hoc ones."""
-    sessions = [s for s in live.open_sessions(now) if s.has_started(now) and s.require_code]
-    enrolled = _enrolled_course_ids(user) if any(s.course_id for s in sessions) else set()
-    return [s for s in sessions if not s.course_id or s.course_id in enrolled]
+    return [s for s, on in _sessions_for(user, now) if s.require_code and (on or not s.course_id)]
 
 
 def _check_in(request, session, source, position):
@@ -125,10 +136,19 @@ def tap(request, sid):
     return _link_to_confirm(session, Source.TAP)
 
 
+def _belongs_to(user, session) -> bool:
+    if live.on_roster(session.id, user.school_number):
+        return True
+    if user.enrollments.filter(course_id=session.course_id).exists():
+        live.add_to_roster(session, user.school_number, user.full_name)
+        return True
+    return False
+
+
 def _check_may_tap(user, session) -> None:
     if session.require_code:
         raise Http404("This session needs a code.")
-    if session.course_id and session.course_id not in _enrolled_course_ids(user):
+    if session.course_id and not _belongs_to(user, session):
         raise Http404("You are not enrolled in this course.")
 
 
