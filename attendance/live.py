@@ -339,16 +339,6 @@ def count_records(sid: str) -> int:
     return client().hlen(_key(sid, "records"))
 
 
-def count_wrong_code(session: LiveSession, school_number: str) -> int:
-    """Count one wrong code typed by a student; return their total so far."""
-    key = _key(session.id, "attempts")
-    with client().pipeline(transaction=True) as pipe:
-        pipe.hincrby(key, school_number, 1)
-        pipe.expireat(key, session.expire_at)
-        total, _ = pipe.execute()
-    return total
-
-
 def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:
     """Count one wrong code against several sessions in one round trip; return each total."""
     with client().pipeline(transaction=False) as pipe:
@@ -375,10 +365,6 @@ def due_session_ids(now: float, limit: int | None = None) -> list[str]:
 
 def count_due(now: float) -> int:
     return client().zcount(DUE_KEY, "-inf", now)
-
-
-def count_live(now: float) -> int:
-    return client().zcount(DUE_KEY, f"({now}", "+inf")
 
 
 def oldest_due_end() -> float | None:

@@ -41,7 +41,7 @@ def check_in(session, student, now, device=""):
 def fill(session, student, clock):
     """Give the session a record, a device and a counted wrong code."""
     check_in(session, student, clock.now, device="phone-000000000001")
-    live.count_wrong_code(session, "S9999")
+    live.count_wrong_codes([session], "S9999")
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_the_due_index_holds_the_session_scored_by_its_end(redis_conn, teacher, 
     session = start(teacher, now=clock.now, minutes=30)
     assert redis_conn.type(live.DUE_KEY) == b"zset"
     assert redis_conn.zscore(live.DUE_KEY, session.id) == session.ends_at
-    assert live.count_live(clock.now) == 1 and live.count_due(clock.now) == 0
+    assert len(live.open_sessions(clock.now)) == 1 and live.count_due(clock.now) == 0
     assert live.due_session_ids(session.ends_at) == [session.id]
     assert [s.id for s in live.open_sessions(clock.now)] == [session.id]
 
