@@ -145,7 +145,7 @@ def login(port: int, number: str) -> Http:
     reply = client.form("/accounts/login/", {"username": number, "password": PASSWORD})
     if reply.status != 302:
         raise RuntimeError(f"login of {number} answered {reply.status}")
-    client.request("GET", "/checkin/")  # device cookie, as a phone opening the page would get
+    client.request("GET", "/checkin/")  # the check-in page, as a phone opens it first
     return client
 
 

@@ -572,3 +572,9 @@ def test_a_typed_code_check_in_costs_one_query_and_three_redis_round_trips(stude
     # One ZRANGEBYSCORE, one pipeline (HGETALL + HEXISTS per open session), one EVALSHA.
     assert calls(after, "zrangebyscore") - calls(before, "zrangebyscore") == 1
     assert calls(after, "evalsha") - calls(before, "evalsha") == 1
+
+
+def test_the_device_cookie_is_secure_when_login_cookies_are(student_client, session, clock, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    cookie = type_code(student_client, code(session, clock.now)).cookies[DEVICE_COOKIE]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"

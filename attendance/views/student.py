@@ -31,7 +31,14 @@ def _device_id(request) -> str:
 def _keep_device(request, response):
     new = getattr(request, "_attn_new_device", None)
     if new:
-        response.set_cookie(DEVICE_COOKIE, new, max_age=400 * 86400, httponly=True, samesite="Lax")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new,
+            max_age=400 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
     return response
 
 
