@@ -9,6 +9,9 @@ from attendance import live
 @pytest.fixture(autouse=True)
 def clean_redis(settings):
     """Every test starts with an empty Redis (make test gives it a throwaway server)."""
+    # Sweep threads open their own connections, which cannot see a test's
+    # uncommitted rows; the threaded sweep has its own transactional test.
+    settings.SWEEP_THREADS = 1
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

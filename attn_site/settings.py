@@ -166,6 +166,8 @@ SWEEP_INTERVAL = env.int("SWEEP_INTERVAL", default=60)
 SWEEP_MAX_FAILURES = env.int("SWEEP_MAX_FAILURES", default=5)
 SWEEP_OVERDUE_MINUTES = env.int("SWEEP_OVERDUE_MINUTES", default=10)
 SWEEP_CLAIM_SECONDS = env.int("SWEEP_CLAIM_SECONDS", default=300)
+# Sessions persisted side by side by one sweep run (each thread has its own DB connection).
+SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
 
 # Reports.
 ATTENDANCE_THRESHOLD = env.int("ATTENDANCE_THRESHOLD", default=70)

@@ -636,3 +636,30 @@ def test_an_expired_session_is_dropped_from_the_index():
     assert (result.processed, result.skipped, result.failed) == (0, 1, 0)
     assert live.count_due(time.time()) == 0
     assert not Attendance.objects.exists()
+
+
+# --- threads inside one run ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_persist_every_session_exactly_once(settings):
+    settings.SWEEP_THREADS = 3
+    sessions = [due_session(records=[live_record(f"S7{i:02d}{j}") for j in range(4)]) for i in range(30)]
+    seen = []
+    result = sweep.run(progress=seen.append)
+    assert (result.processed, result.records, result.failed, result.skipped) == (30, 120, 0, 0)
+    assert len(seen) == 30
+    assert Attendance.objects.count() == 30 and AttendanceRecord.objects.count() == 120
+    assert not any(is_live(s.id) for s in sessions)
+    assert SweepRun.objects.get().sessions_processed == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_stop_and_keep_everything_while_postgresql_is_unreachable(settings, postgres_down):
+    settings.SWEEP_THREADS = 3
+    sessions = [due_session(records=[live_record(f"S8{i:02d}")]) for i in range(6)]
+    result = sweep.run()
+    assert result.processed == 0 and result.failed >= 1
+    assert all(is_live(s.id) and failures(s.id) == 0 for s in sessions)
+    postgres_down()
+    assert sweep.run().processed == 6
