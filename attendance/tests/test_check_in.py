@@ -11,25 +11,9 @@ from attendance.views.student import DEVICE_COOKIE, LINK_SALT
 from conftest import login
 from tests.factories import PASSWORD, AttendanceFactory, EnrollmentFactory, RecordFactory, TeacherFactory, UserFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, Clock, code, freeze, messages_of, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
+from .live_helpers import TEACHER_IP, Clock, code, messages_of, start
 
 HOME = reverse("attendance:student_home")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return freeze(monkeypatch)
-
-
-@pytest.fixture
-def session(teacher, course, clock):
-    return start(teacher, course, now=clock.now)
 
 
 def result_url(session):

@@ -3,23 +3,11 @@
 import threading
 from collections import Counter
 
-import pytest
-
 from attendance import live, services
 from attendance.models import Status
 from tests.factories import TeacherFactory, UserFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, at, freeze, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return freeze(monkeypatch)
+from .live_helpers import TEACHER_IP, at, start
 
 
 def all_at_once(count, work):

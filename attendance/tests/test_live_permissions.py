@@ -14,13 +14,7 @@ from attendance.views.student import LINK_SALT
 from conftest import login
 from tests.factories import TeacherFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, code, freeze, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
+from .live_helpers import TEACHER_IP, code, freeze, start
 
 LOGIN = reverse("accounts:login")
 

@@ -11,22 +11,7 @@ from attendance.models import Status
 from conftest import login
 from tests.factories import AttendanceFactory, EnrollmentFactory, UserFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, code, freeze, messages_of, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return freeze(monkeypatch)
-
-
-@pytest.fixture
-def session(teacher, course, clock):
-    return start(teacher, course, now=clock.now)
+from .live_helpers import TEACHER_IP, code, messages_of, start
 
 
 @pytest.fixture

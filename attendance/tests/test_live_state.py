@@ -10,13 +10,7 @@ from attendance import live, services
 from conftest import login
 from tests.factories import UserFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, at, code, freeze, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
+from .live_helpers import TEACHER_IP, at, code, start
 
 DAY = 86400
 DEAD_REDIS = "unix:///nonexistent/attn-test-dead-redis.sock"
@@ -42,11 +36,6 @@ def fill(session, student, clock):
     """Give the session a record, a device and a counted wrong code."""
     check_in(session, student, clock.now, device="phone-000000000001")
     live.count_wrong_codes([session], "S9999")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return freeze(monkeypatch)
 
 
 @pytest.mark.parametrize("grace_days", [3, 10])

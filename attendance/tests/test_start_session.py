@@ -12,13 +12,7 @@ from attendance import live, services
 from conftest import login
 from tests.factories import CourseFactory
 
-from .live_helpers import FAST_HASHERS, TEACHER_IP, at, messages_of, start
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
+from .live_helpers import TEACHER_IP, at, messages_of, start
 
 URL = reverse("attendance:teacher_home")
 
