@@ -7,6 +7,7 @@ Redis Cluster slot):
     attn:{sid}:records    hash  school number -> record JSON
     attn:{sid}:devices    hash  device id -> school number
     attn:{sid}:attempts   hash  school number -> wrong codes typed
+    attn:{sid}:roster     hash  enrolled school number -> full name (copied at start)
     attn:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:due              zset  sid scored by end time (the sweep's index)
     attn:teacher:{number} str   the teacher's open session (EXAT)
