@@ -37,15 +37,24 @@ def test_it_changes_a_status_with_an_audit_row(teacher_client, teacher, record):
 
 def test_it_refuses_a_change_without_a_reason(teacher_client, record):
     response = teacher_client.post(url("record_change", record), {"status": "present", "reason": ""})
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert b"Not changed: This field is required." in response.content
     record.refresh_from_db()
     assert record.status == Status.ABSENT and not RecordChange.objects.exists()
 
 
 def test_it_refuses_an_unknown_status(teacher_client, record):
-    teacher_client.post(url("record_change", record), {"status": "pending", "reason": "x"})
+    response = teacher_client.post(url("record_change", record), {"status": "pending", "reason": "x"})
+    assert response.status_code == 400
     record.refresh_from_db()
     assert record.status == Status.ABSENT
+
+
+def test_it_refuses_a_removal_without_a_reason(teacher_client, record):
+    response = teacher_client.post(url("record_remove", record), {"reason": ""})
+    assert response.status_code == 400 and b"Not removed:" in response.content
+    record.refresh_from_db()
+    assert not record.is_deleted and not RecordChange.objects.exists()
 
 
 def test_it_adds_a_student_after_the_fact(teacher_client, record):

@@ -81,7 +81,8 @@ def test_the_report_page_shows_matrix_rates_policy_and_chart(teacher_client, ter
 def test_the_teacher_changes_the_policy(teacher_client, term, course):
     url = reverse("attendance:course_policy", args=[course.pk])
     bad = teacher_client.post(url, {"rate_policy": "term", "planned_sessions": ""})
-    assert bad.status_code == 302
+    assert bad.status_code == 400
+    assert b"Policy not changed: The term policy needs the number of planned sessions." in bad.content
     course.refresh_from_db()
     assert course.rate_policy == "to_date"
     teacher_client.post(url, {"rate_policy": "term", "planned_sessions": "12"})

@@ -79,7 +79,11 @@ def _session_context(attendance, **forms):
 @require_GET
 def session_detail(request, sid):
     attendance = get_attendance_for_teacher(request.user, sid)
-    return render(request, "attendance/session_detail.html", _session_context(attendance))
+    return _session_page(request, attendance)
+
+
+def _session_page(request, attendance, *, status=200, **forms):
+    return render(request, "attendance/session_detail.html", _session_context(attendance, **forms), status=status)
 
 
 def _record_for_teacher(user, sid, record_id) -> AttendanceRecord:
@@ -96,7 +100,7 @@ def record_change(request, sid, record_id):
     form = ChangeStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not changed: {_first_error(form)}")
-        return redirect("attendance:session_detail", sid=sid)
+        return _session_page(request, record.attendance, status=400)
     services.record_change_status(record=record, by=request.user, **form.cleaned_data)
     messages.success(request, f"{record.student.full_name} is now {form.cleaned_data['status']}.")
     return redirect("attendance:session_detail", sid=sid)
@@ -109,7 +113,7 @@ def record_remove(request, sid, record_id):
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not removed: {_first_error(form)}")
-        return redirect("attendance:session_detail", sid=sid)
+        return _session_page(request, record.attendance, status=400)
     services.record_remove(record=record, by=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, f"{record.student.full_name} was removed from this session.")
     return redirect("attendance:session_detail", sid=sid)
@@ -121,8 +125,7 @@ def record_add(request, sid):
     attendance = get_attendance_for_teacher(request.user, sid)
     form = AddRecordForm(request.POST)
     if not form.is_valid():
-        ctx = _session_context(attendance, add_form=form)
-        return render(request, "attendance/session_detail.html", ctx, status=400)
+        return _session_page(request, attendance, status=400, add_form=form)
     data = form.cleaned_data
     services.record_add(
         attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
@@ -137,8 +140,7 @@ def session_remove(request, sid):
     attendance = get_attendance_for_teacher(request.user, sid)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        ctx = _session_context(attendance, remove_form=form)
-        return render(request, "attendance/session_detail.html", ctx, status=400)
+        return _session_page(request, attendance, status=400, remove_form=form)
     services.attendance_remove(attendance=attendance, by=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, f"The session “{attendance.lesson_name}” was removed.")
     return redirect("attendance:session_list")
@@ -183,10 +185,14 @@ def course_list(request):
 @require_GET
 def course_report(request, course_id):
     course = get_course_for_teacher(request.user, course_id)
+    return _report_page(request, course, PolicyForm(instance=course))
+
+
+def _report_page(request, course, policy_form, *, status=200):
     report = reports.course_report(course)
     chart = reports.rate_chart_svg(report.sessions, report.session_rates, report.threshold)
-    ctx = {"course": course, "report": report, "chart": chart, "policy_form": PolicyForm(instance=course)}
-    return render(request, "attendance/course_report.html", ctx)
+    ctx = {"course": course, "report": report, "chart": chart, "policy_form": policy_form}
+    return render(request, "attendance/course_report.html", ctx, status=status)
 
 
 @teacher_required
@@ -196,7 +202,7 @@ def course_policy(request, course_id):
     form = PolicyForm(request.POST, instance=course)
     if not form.is_valid():
         messages.error(request, f"Policy not changed: {_first_error(form)}")
-        return redirect("attendance:course_report", course_id=course.pk)
+        return _report_page(request, course, form, status=400)
     services.course_set_policy(course=course, **form.cleaned_data)
     messages.success(request, "Counting policy saved.")
     return redirect("attendance:course_report", course_id=course.pk)
