@@ -1,26 +1,51 @@
-"""Project-wide fixtures: the roles, a clean Redis per test, and the live client."""
+"""Project-wide fixtures: the roles, Redis keys of each test's own, and the live client."""
+
+import uuid
 
 import pytest
-from django.core.cache import cache
+from axes.handlers.proxy import AxesProxyHandler
 
-from attendance import live
+from attendance import clock, live
 
 
 @pytest.fixture(autouse=True)
-def clean_redis(settings):
-    """Every test starts with an empty Redis (make test gives it a throwaway server)."""
-    # Sweep threads open their own connections, which cannot see a test's
-    # uncommitted rows; the threaded sweep has its own transactional test.
-    settings.SWEEP_THREADS = 1
+def own_redis_keys(settings):
+    """Give each test its own key prefixes in Redis, so tests never see each other's keys.
+
+    Nothing is flushed: tests could share one server in parallel.  The test's
+    keys are dropped afterwards.
+    """
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    settings.LIVE_KEY_PREFIX = f"{prefix}:attn"
+    settings.CACHES = {name: {**config, "KEY_PREFIX": f"{prefix}:cache"} for name, config in settings.CACHES.items()}
+    AxesProxyHandler.get_implementation(force=True)  # axes keeps the cache it was made with
+    conn = live.client()  # kept: a test may point LIVE_REDIS_URL at a dead server
+    yield
+    for key in conn.scan_iter(match=f"{prefix}:*", count=1000):
+        conn.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Serve static files without the manifest that only `collectstatic` writes."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    conn = live.client()  # kept: a test may point LIVE_REDIS_URL at a dead server
-    conn.flushdb()
-    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def system_clock():
+    """Leave the attendance clock on the system time after each test (a test may freeze it)."""
     yield
-    conn.flushdb()
+    clock.use(None)
+
+
+@pytest.fixture
+def single_sweep_thread(settings):
+    """Sweep in the test's own thread: sweep threads have their own connections, which cannot
+    see the test's uncommitted rows (the threaded sweep has its own transactional test)."""
+    settings.SWEEP_THREADS = 1
 
 
 @pytest.fixture
@@ -81,3 +106,14 @@ def student_client(client, student):
 @pytest.fixture
 def teacher_client(client, teacher):
     return login(client, teacher)
+
+
+@pytest.fixture
+def task_queue():
+    """The django-q2 broker's queue, emptied first (it is shared: its key has no per-test prefix)."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()

@@ -5,7 +5,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def enrolled_in(self, course_id):
+        """The students enrolled in a course."""
+        return self.filter(enrollments__course_id=course_id)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def create_user(self, school_number, password=None, **extra):

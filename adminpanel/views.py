@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -11,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from attendance import live, sweep
 from attendance.access import staff_required
 from attendance.models import SweepRun
+from attendance.services import operations as ops
 
 from . import health
 
@@ -21,7 +19,6 @@ from . import health
 @staff_required
 @require_GET
 def operations(request):
-    now = time.time()
     redis_probe = health.redis()
     ctx = {
         "postgres": health.postgres(),
@@ -31,29 +28,22 @@ def operations(request):
         "last_run": SweepRun.objects.first(),
     }
     if redis_probe.ok:
-        oldest = live.oldest_due_end()
-        ctx.update(
-            due=live.count_due(now),
-            live_now=live.open_sessions(now),
-            dead=live.dead_letters(),
-            oldest_due_minutes=round((now - oldest) / 60, 1) if oldest and oldest <= now else None,
-        )
+        ctx.update(vars(ops.live_overview()), sweep_request=ops.last_sweep_request())
     return render(request, "adminpanel/operations.html", ctx)
 
 
 @staff_required
 @require_POST
 def run_sweep(request):
-    result = sweep.run(trigger=f"staff:{request.user.school_number}")
-    level = messages.ERROR if result.failed or result.errors else messages.SUCCESS
-    messages.add_message(request, level, result.summary)
+    ops.sweep_enqueue(by=request.user)
+    messages.success(request, "Sweep requested: the task cluster runs it in a moment; its run appears below.")
     return redirect("adminpanel:operations")
 
 
 @staff_required
 @require_POST
 def requeue(request, sid):
-    if live.requeue_dead_letter(str(sid)):
+    if ops.dead_letter_requeue(sid=str(sid)):
         messages.success(request, f"Session {sid} is due again; the next sweep retries it.")
     else:
         messages.error(request, "No such dead-letter session.")

@@ -60,11 +60,22 @@ def get_live_session_for_teacher(user, sid, *, open_only: bool = True) -> live.L
     return session
 
 
+def get_live_or_saved_session_for_teacher(user, sid) -> live.LiveSession | None:
+    """Return the teacher's live session, or None once the sweep has saved it (404 otherwise).
+
+    A polling page that missed the short closed-but-unsaved window must still move on.
+    """
+    try:
+        return get_live_session_for_teacher(user, sid, open_only=False)
+    except Http404:
+        if sessions_for_teacher(user).filter(pk=str(sid)).exists():
+            return None
+        raise
+
+
 def teacher_courses(user):
     """Courses a teacher may start sessions for and read reports of."""
-    if user.is_staff:
-        return Course.objects.all()
-    return Course.objects.filter(teachers=user)
+    return Course.objects.for_teacher(user)
 
 
 def get_course_for_teacher(user, course_id) -> Course:
@@ -72,8 +83,7 @@ def get_course_for_teacher(user, course_id) -> Course:
 
 
 def sessions_for_teacher(user):
-    qs = Attendance.objects.alive()
-    return qs if user.is_staff else qs.filter(teacher=user)
+    return Attendance.objects.alive().for_teacher(user)
 
 
 def get_attendance_for_teacher(user, attendance_id) -> Attendance:

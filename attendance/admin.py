@@ -4,7 +4,7 @@ from django.urls import path
 
 from .forms_admin import RosterUploadForm
 from .models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, SweepRun
-from .roster import RosterError, import_roster
+from .services.roster_import import RosterError, import_roster
 
 
 @admin.register(Course)

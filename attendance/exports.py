@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from .models import Attendance, AttendanceRecord, Course
-from .reports import Tally, policy_denominator
+from .reports import Tally
 
 LONG_HEADER = [
     "course",
@@ -85,12 +85,12 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
     for student_id, number, name, attendance_id, status in records.iterator(chunk_size=CHUNK):
         if student_id != current:
             if current is not None:
-                yield head + marks + [tally.rate(policy_denominator(course, tally))]
+                yield head + marks + [tally.rate_for(course)]
             current, marks, tally, head = student_id, [""] * len(sessions), Tally(), [number, name]
         marks[column[attendance_id]] = status
         tally.add(status, course.excused_counts_as_present)
     if current is not None:
-        yield head + marks + [tally.rate(policy_denominator(course, tally))]
+        yield head + marks + [tally.rate_for(course)]
 
 
 def xlsx_file(*, long: Iterable[list[str]], matrix: Iterable[list] | None):

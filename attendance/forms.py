@@ -128,13 +128,6 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=255, label="Reason")
 
 
-LIVE_ACTIONS = {
-    "accept": Status.PRESENT,
-    "reject": Status.REJECTED,
-    "excuse": Status.EXCUSED,
-}
-
-
 CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
 
 

@@ -7,29 +7,29 @@ Redis Cluster slot):
     attn:{sid}:records    hash  school number -> record JSON
     attn:{sid}:devices    hash  device id -> school number
     attn:{sid}:attempts   hash  school number -> wrong codes typed
-    attn:{sid}:roster     hash  enrolled school number -> full name (copied at start)
+    attn:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
     attn:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:due              zset  sid scored by end time (the sweep's index)
     attn:teacher:{number} str   the teacher's open session (EXAT)
     attn:dead             hash  sid -> JSON of a session the sweep gave up on
 
 Every per-session key expires at end + LIVE_GRACE_DAYS; only ``attn:due`` and
-``attn:dead`` have no TTL.
+``attn:dead`` have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give each test
+its own).  The Redis wire format stays in this module: callers get
+``LiveSession`` objects and record dicts.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis
 from django.conf import settings
 
-DUE_KEY = "attn:due"
-DEAD_KEY = "attn:dead"
+from . import clock
 
 OPEN = "open"
 FINISHED = "finished"
@@ -51,19 +51,51 @@ def client() -> redis.Redis:
     return conn
 
 
-def _key(sid: str, part: str) -> str:
-    return f"attn:{{{sid}}}:{part}"
+@dataclass(frozen=True)
+class SessionKeys:
+    """The Redis keys of one live session (one hash tag, so one cluster slot)."""
+
+    meta: str
+    records: str
+    devices: str
+    attempts: str
+    enrolled: str
+    claim: str
+
+    @property
+    def expiring(self) -> tuple[str, ...]:
+        """The keys that live until the session's end plus the grace period."""
+        return (self.meta, self.records, self.devices, self.attempts, self.enrolled)
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (*self.expiring, self.claim)
 
 
-LIVE_PARTS = ("meta", "records", "devices", "attempts", "roster")
+def session_keys(sid: str) -> SessionKeys:
+    """Return the key layout of a session (the one place that names its keys)."""
+    base = f"{settings.LIVE_KEY_PREFIX}:{{{sid}}}:"
+    return SessionKeys(*(base + part for part in ("meta", "records", "devices", "attempts", "enrolled", "claim")))
 
 
-def _session_keys(sid: str) -> list[str]:
-    return [_key(sid, part) for part in (*LIVE_PARTS, "claim")]
+def due_key() -> str:
+    """The sorted set of sessions by end time: the sweep's index."""
+    return f"{settings.LIVE_KEY_PREFIX}:due"
 
 
-def _teacher_key(school_number: str) -> str:
-    return f"attn:teacher:{school_number}"
+def dead_key() -> str:
+    """The hash of sessions the sweep gave up on, kept until someone requeues them."""
+    return f"{settings.LIVE_KEY_PREFIX}:dead"
+
+
+def teacher_key(school_number: str) -> str:
+    """The pointer to a teacher's open session."""
+    return f"{settings.LIVE_KEY_PREFIX}:teacher:{school_number}"
+
+
+def expire_at(ends_at: float) -> int:
+    """When a session's keys expire: its end plus the grace period."""
+    return int(ends_at) + settings.LIVE_GRACE_DAYS * 86400
 
 
 @dataclass
@@ -77,7 +109,7 @@ class LiveSession:
     starts_at: float
     ends_at: float
     late_threshold_minutes: int
-    secret: str
+    secret: str = ""
     course_id: int | None = None
     course_code: str = ""
     course_title: str = ""
@@ -92,7 +124,7 @@ class LiveSession:
     state: str = OPEN
 
     @classmethod
-    def from_redis(cls, raw: dict) -> LiveSession:
+    def _from_redis(cls, raw: dict) -> LiveSession:
         data = json.loads(raw[b"data"])
         data["state"] = raw.get(b"state", OPEN.encode()).decode()
         data["ends_at"] = float(raw.get(b"ends", data["ends_at"]))
@@ -100,15 +132,15 @@ class LiveSession:
 
     @property
     def expire_at(self) -> int:
-        return int(self.ends_at) + settings.LIVE_GRACE_DAYS * 86400
+        return expire_at(self.ends_at)
 
     @property
     def starts_dt(self) -> datetime:
-        return datetime.fromtimestamp(self.starts_at, tz=UTC)
+        return clock.to_datetime(self.starts_at)
 
     @property
     def ends_dt(self) -> datetime:
-        return datetime.fromtimestamp(self.ends_at, tz=UTC)
+        return clock.to_datetime(self.ends_at)
 
     @property
     def title(self) -> str:
@@ -121,36 +153,36 @@ class LiveSession:
         return self.starts_at <= now
 
 
-def create_session(session: LiveSession, roster: dict[str, str] | None = None) -> str | None:
-    """Store a new session and its roster; return the teacher's other open session id if there is one.
+def create_session(session: LiveSession, enrolled: dict[str, str] | None = None) -> str | None:
+    """Store a new session and its enrolled students; return the teacher's other open session id if any.
 
-    The roster (enrolled school number → full name, read once at the start) lets
-    check-ins and the live roster run without a database query.
+    The enrolled snapshot (school number → full name, read once at the start)
+    lets check-ins and the live roster run without a database query.
     """
-    teacher_key = _teacher_key(session.teacher_number)
+    pointer = teacher_key(session.teacher_number)
+    keys = session_keys(session.id)
     data = asdict(session)
     data.pop("state")
-    meta = _key(session.id, "meta")
     # The pointer and the meta are written in one transaction that fails if the
     # pointer changed since it was read: of two simultaneous starts (a double
     # click) one wins, and the other then finds the winner complete.
     while True:
         with client().pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(teacher_key)
-                other = pipe.get(teacher_key)
+                pipe.watch(pointer)
+                other = pipe.get(pointer)
                 other_session = get_session(other.decode()) if other else None
                 # A session past its end is over even before the sweep has persisted it.
-                if other_session and other_session.state == OPEN and other_session.ends_at > time.time():
+                if other_session and other_session.state == OPEN and other_session.ends_at > clock.now():
                     return other_session.id
                 pipe.multi()
-                pipe.set(teacher_key, session.id, exat=session.expire_at)
-                pipe.hset(meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
-                pipe.expireat(meta, session.expire_at)
-                pipe.zadd(DUE_KEY, {session.id: session.ends_at})
-                if roster:
-                    pipe.hset(_key(session.id, "roster"), mapping=roster)
-                    pipe.expireat(_key(session.id, "roster"), session.expire_at)
+                pipe.set(pointer, session.id, exat=session.expire_at)
+                pipe.hset(keys.meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
+                pipe.expireat(keys.meta, session.expire_at)
+                pipe.zadd(due_key(), {session.id: session.ends_at})
+                if enrolled:
+                    pipe.hset(keys.enrolled, mapping=enrolled)
+                    pipe.expireat(keys.enrolled, session.expire_at)
                 pipe.execute()
                 return None
             except redis.WatchError:
@@ -158,14 +190,14 @@ def create_session(session: LiveSession, roster: dict[str, str] | None = None) -
 
 
 def get_session(sid: str) -> LiveSession | None:
-    raw = client().hgetall(_key(sid, "meta"))
+    raw = client().hgetall(session_keys(sid).meta)
     if not raw or b"data" not in raw:
         return None
-    return LiveSession.from_redis(raw)
+    return LiveSession._from_redis(raw)
 
 
 def teacher_open_session_id(school_number: str) -> str | None:
-    value = client().get(_teacher_key(school_number))
+    value = client().get(teacher_key(school_number))
     return value.decode() if value else None
 
 
@@ -175,69 +207,72 @@ def open_sessions(now: float) -> list[LiveSession]:
 
 
 def open_sessions_for(now: float, school_number: str) -> list[tuple[LiveSession, bool]]:
-    """Return open sessions, each with whether the student is on its roster (two round trips)."""
+    """Return open sessions, each with whether the student is in its enrolled snapshot (two round trips)."""
     conn = client()
-    sids = [sid.decode() for sid in conn.zrangebyscore(DUE_KEY, now, "+inf")]
+    sids = [sid.decode() for sid in conn.zrangebyscore(due_key(), now, "+inf")]
     if not sids:
         return []
     with conn.pipeline(transaction=False) as pipe:
         for sid in sids:
-            pipe.hgetall(_key(sid, "meta"))
-            pipe.hexists(_key(sid, "roster"), school_number)
+            keys = session_keys(sid)
+            pipe.hgetall(keys.meta)
+            pipe.hexists(keys.enrolled, school_number)
         replies = pipe.execute()
     pairs = zip(replies[::2], replies[1::2])
-    found = [(LiveSession.from_redis(raw), bool(on)) for raw, on in pairs if raw and b"data" in raw]
+    found = [(LiveSession._from_redis(raw), bool(on)) for raw, on in pairs if raw and b"data" in raw]
     return [(session, on) for session, on in found if session.state == OPEN]
 
 
-def add_to_roster(session: LiveSession, school_number: str, full_name: str) -> None:
-    key = _key(session.id, "roster")
+def add_enrolled(session: LiveSession, school_number: str, full_name: str) -> None:
+    """Add a student enrolled since the start to the session's snapshot."""
+    key = session_keys(session.id).enrolled
     with client().pipeline(transaction=False) as pipe:
         pipe.hset(key, school_number, full_name)
         pipe.expireat(key, session.expire_at)
         pipe.execute()
 
 
-def on_roster(sid: str, school_number: str) -> bool:
-    return bool(client().hexists(_key(sid, "roster"), school_number))
+def is_enrolled(sid: str, school_number: str) -> bool:
+    return bool(client().hexists(session_keys(sid).enrolled, school_number))
 
 
-def finish(session: LiveSession, now: float) -> None:
-    """Close check-ins at once and make the session due now."""
-    conn = client()
-    ends = min(session.ends_at, now)
-    with conn.pipeline(transaction=True) as pipe:
-        pipe.hset(_key(session.id, "meta"), mapping={"state": FINISHED, "ends": repr(ends)})
-        pipe.zadd(DUE_KEY, {session.id: ends})
-        pipe.execute()
-    _release_teacher(conn, session)
+# Finishing and moving the end only touch a session that is still open: a
+# session the sweep has meanwhile closed or deleted must not come back as a
+# data-less key without a TTL.
+_FINISH_LUA = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+local ends = math.min(tonumber(redis.call('HGET', KEYS[1], 'ends')), tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'state', 'finished', 'ends', string.format('%.6f', ends))
+redis.call('ZADD', KEYS[2], ends, ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+return 1
+"""
+
+_CHANGE_END_LUA = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+redis.call('HSET', KEYS[1], 'ends', ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[3])
+for i = 1, #KEYS do
+  if i ~= 2 then redis.call('EXPIREAT', KEYS[i], ARGV[2]) end
+end
+return 1
+"""
 
 
-def change_end(session: LiveSession, ends_at: float) -> None:
-    """Move the end time, keeping the due index and every TTL in step."""
-    session.ends_at = ends_at
-    conn = client()
-    with conn.pipeline(transaction=True) as pipe:
-        pipe.hset(_key(session.id, "meta"), "ends", repr(ends_at))
-        pipe.zadd(DUE_KEY, {session.id: ends_at})
-        for part in LIVE_PARTS:
-            pipe.expireat(_key(session.id, part), session.expire_at)
-        pipe.expireat(_teacher_key(session.teacher_number), session.expire_at)
-        pipe.execute()
+def finish(session: LiveSession, now: float) -> bool:
+    """Close check-ins at once and make the session due now; False if it was no longer open."""
+    keys = [session_keys(session.id).meta, due_key(), teacher_key(session.teacher_number)]
+    return bool(_script(_FINISH_LUA)(keys=keys, args=[repr(now), session.id]))
 
 
-def _release_teacher(conn: redis.Redis, session: LiveSession) -> None:
-    # Only drop the pointer if it still points at this session.
-    key = _teacher_key(session.teacher_number)
-    with conn.pipeline(transaction=True) as pipe:
-        try:
-            pipe.watch(key)
-            if pipe.get(key) == session.id.encode():
-                pipe.multi()
-                pipe.delete(key)
-                pipe.execute()
-        except redis.WatchError:
-            pass
+def change_end(session: LiveSession, ends_at: float) -> bool:
+    """Move the end time, keeping the due index and every TTL in step; False if no longer open."""
+    keys = session_keys(session.id)
+    script_keys = [keys.meta, due_key(), *keys.expiring[1:], teacher_key(session.teacher_number)]
+    done = _script(_CHANGE_END_LUA)(keys=script_keys, args=[repr(ends_at), expire_at(ends_at), session.id])
+    if done:
+        session.ends_at = ends_at
+    return bool(done)
 
 
 # Check-in: open?  → record exists? (a rejected one may be replaced) → device
@@ -306,54 +341,56 @@ def check_in(session: LiveSession, record: dict, device: str, now: float) -> tup
     the record into a rejected one.
     """
     device = device if session.one_device_per_student else ""
-    keys = [_key(session.id, part) for part in ("meta", "records", "devices", "attempts")]
+    keys = session_keys(session.id)
     limit = settings.CHECKIN_MAX_WRONG_CODES
     args = [record["school_number"], json.dumps(record), device, repr(now), session.expire_at, limit]
-    outcome, stored = _script(_CHECK_IN_LUA)(keys=keys, args=args)
+    outcome, stored = _script(_CHECK_IN_LUA)(keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args)
     return outcome.decode(), json.loads(stored) if stored else None
 
 
 def set_record(session: LiveSession, record: dict) -> bool:
     """Write a record on the teacher's behalf; False once the session is finished."""
-    keys = [_key(session.id, "meta"), _key(session.id, "records")]
-    return bool(
-        _script(_SET_RECORD_LUA)(keys=keys, args=[record["school_number"], json.dumps(record), session.expire_at])
-    )
+    keys = session_keys(session.id)
+    args = [record["school_number"], json.dumps(record), session.expire_at]
+    return bool(_script(_SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=args))
 
 
 def remove_record(session: LiveSession, school_number: str) -> bool:
-    keys = [_key(session.id, "meta"), _key(session.id, "records")]
-    return bool(_script(_SET_RECORD_LUA)(keys=keys, args=[school_number, "", session.expire_at]))
+    keys = session_keys(session.id)
+    return bool(_script(_SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=[school_number, "", session.expire_at]))
 
 
 def get_records(sid: str) -> dict[str, dict]:
-    raw = client().hgetall(_key(sid, "records"))
+    raw = client().hgetall(session_keys(sid).records)
     return {number.decode(): json.loads(value) for number, value in raw.items()}
 
 
 def get_record(sid: str, school_number: str) -> dict | None:
-    raw = client().hget(_key(sid, "records"), school_number)
+    raw = client().hget(session_keys(sid).records, school_number)
     return json.loads(raw) if raw else None
 
 
 def count_records(sid: str) -> int:
-    return client().hlen(_key(sid, "records"))
+    return client().hlen(session_keys(sid).records)
+
+
+# Each count and its TTL in one script: a count left without a TTL would outlive the session.
+_COUNT_WRONG_LUA = """
+local totals = {}
+for i, key in ipairs(KEYS) do
+  totals[i] = redis.call('HINCRBY', key, ARGV[1], 1)
+  redis.call('EXPIREAT', key, ARGV[i + 1])
+end
+return totals
+"""
 
 
 def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:
     """Count one wrong code against several sessions in one round trip; return each total."""
-    with client().pipeline(transaction=False) as pipe:
-        for session in sessions:
-            key = _key(session.id, "attempts")
-            pipe.hincrby(key, school_number, 1)
-            pipe.expireat(key, session.expire_at)
-        results = pipe.execute()
-    return results[::2]
-
-
-def wrong_codes(session: LiveSession, school_number: str) -> int:
-    value = client().hget(_key(session.id, "attempts"), school_number)
-    return int(value) if value else 0
+    keys = [session_keys(s.id).attempts for s in sessions]
+    args = [school_number, *(s.expire_at for s in sessions)]
+    # Keys of several sessions: on Redis Cluster this would be one script per slot.
+    return list(_script(_COUNT_WRONG_LUA)(keys=keys, args=args))
 
 
 # --- the sweep's side -------------------------------------------------------
@@ -361,21 +398,21 @@ def wrong_codes(session: LiveSession, school_number: str) -> int:
 
 def due_session_ids(now: float, limit: int | None = None) -> list[str]:
     args = {"start": 0, "num": limit} if limit else {}
-    return [sid.decode() for sid in client().zrangebyscore(DUE_KEY, "-inf", now, **args)]
+    return [sid.decode() for sid in client().zrangebyscore(due_key(), "-inf", now, **args)]
 
 
 def count_due(now: float) -> int:
-    return client().zcount(DUE_KEY, "-inf", now)
+    return client().zcount(due_key(), "-inf", now)
 
 
 def oldest_due_end() -> float | None:
-    first = client().zrange(DUE_KEY, 0, 0, withscores=True)
+    first = client().zrange(due_key(), 0, 0, withscores=True)
     return first[0][1] if first else None
 
 
 def claim(sid: str, token: str) -> bool:
     """Claim a session for one sweeper; the claim expires if that sweeper dies."""
-    return bool(client().set(_key(sid, "claim"), token, nx=True, ex=settings.SWEEP_CLAIM_SECONDS))
+    return bool(client().set(session_keys(sid).claim, token, nx=True, ex=settings.SWEEP_CLAIM_SECONDS))
 
 
 _RELEASE_LUA = """
@@ -385,12 +422,12 @@ return 0
 
 
 def release(sid: str, token: str) -> None:
-    _script(_RELEASE_LUA)(keys=[_key(sid, "claim")], args=[token])
+    _script(_RELEASE_LUA)(keys=[session_keys(sid).claim], args=[token])
 
 
 # Closing and reading in one script: a session that ended by the clock is still
 # "open", and a teacher's correction written after the read would be lost.
-_LOAD_LUA = """
+_CLOSE_AND_READ_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'state', 'finished') end
 return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
 """
@@ -400,17 +437,44 @@ def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
     return dict(zip(flat[::2], flat[1::2]))
 
 
-def load(sid: str) -> tuple[dict, dict[bytes, bytes]]:
-    """Close a session to corrections and return its raw meta and records hashes."""
-    meta, records = _script(_LOAD_LUA)(keys=[_key(sid, "meta"), _key(sid, "records")])
+def _close_and_read_raw(sid: str) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+    keys = session_keys(sid)
+    meta, records = _script(_CLOSE_AND_READ_LUA)(keys=[keys.meta, keys.records])
     return _pairs(meta), _pairs(records)
+
+
+def close_and_read(sid: str) -> tuple[LiveSession | None, list[dict]]:
+    """Close a session to corrections and return it with its records (None: its keys are gone).
+
+    Raises ValueError when what is stored cannot be read, so that the sweep
+    counts the failure against this session.
+    """
+    raw_meta, raw_records = _close_and_read_raw(sid)
+    if not raw_meta:
+        return None, []
+    try:
+        session = LiveSession._from_redis(raw_meta)
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"unreadable meta: {exc!r}") from exc
+    return session, _decode_records(raw_records)
+
+
+def _decode_records(raw: dict[bytes, bytes]) -> list[dict]:
+    # One json.loads for the whole hash (each value is one JSON object), not one per record.
+    records = json.loads(b"[" + b",".join(raw.values()) + b"]")
+    if len(records) != len(raw):
+        raise ValueError("a record is not one JSON object")
+    for number, record in zip(raw, records):
+        if not isinstance(record, dict) or record.get("school_number") != number.decode():
+            raise ValueError(f"record key {number!r} does not match its payload")
+    return records
 
 
 def delete_session(sid: str) -> None:
     """Drop every key of a persisted session and its due-index entry."""
     with client().pipeline(transaction=True) as pipe:
-        pipe.delete(*_session_keys(sid))
-        pipe.zrem(DUE_KEY, sid)
+        pipe.delete(*session_keys(sid).all)
+        pipe.zrem(due_key(), sid)
         pipe.execute()
 
 
@@ -423,53 +487,61 @@ return redis.call('HINCRBY', KEYS[1], 'failures', 1)
 
 def count_failure(sid: str) -> int:
     """Count one failed sweep of a session; return its total (0 if the session is gone)."""
-    return _script(_COUNT_FAILURE_LUA)(keys=[_key(sid, "meta")])
+    return _script(_COUNT_FAILURE_LUA)(keys=[session_keys(sid).meta])
+
+
+# What the requeue does not need and nobody should keep indefinitely: the code
+# secret, and where the teacher was.
+_DEAD_LETTER_DROPS = ("secret", "teacher_ip", "latitude", "longitude")
+
+
+def _without_secrets(raw_data: bytes) -> str:
+    try:
+        data = json.loads(raw_data)
+    except (TypeError, ValueError):
+        return raw_data.decode(errors="replace")  # unreadable: kept as it is, for a person to look at
+    if isinstance(data, dict):
+        for name in _DEAD_LETTER_DROPS:
+            data.pop(name, None)
+    return json.dumps(data)
 
 
 def dead_letter(sid: str, error: str) -> None:
-    """Move a session the sweep cannot persist out of the way, keeping all of it."""
-    meta, records = load(sid)
+    """Move a session the sweep cannot persist out of the way, keeping its records."""
+    meta, records = _close_and_read_raw(sid)
     payload = {
-        "meta": {k.decode(): v.decode() for k, v in meta.items()},
+        "meta": {k.decode(): _without_secrets(v) if k == b"data" else v.decode() for k, v in meta.items()},
         "records": {k.decode(): v.decode() for k, v in records.items()},
         "error": error,
-        "dead_at": time.time(),
+        "dead_at": clock.now(),
     }
     with client().pipeline(transaction=True) as pipe:
-        pipe.hset(DEAD_KEY, sid, json.dumps(payload))
-        pipe.delete(*_session_keys(sid))
-        pipe.zrem(DUE_KEY, sid)
+        pipe.hset(dead_key(), sid, json.dumps(payload))
+        pipe.delete(*session_keys(sid).all)
+        pipe.zrem(due_key(), sid)
         pipe.execute()
 
 
 def dead_letters() -> dict[str, dict]:
-    return {sid.decode(): json.loads(v) for sid, v in client().hgetall(DEAD_KEY).items()}
+    return {sid.decode(): json.loads(v) for sid, v in client().hgetall(dead_key()).items()}
 
 
 def requeue_dead_letter(sid: str) -> bool:
     """Put a dead-lettered session back in the due index for another try."""
-    raw = client().hget(DEAD_KEY, sid)
+    raw = client().hget(dead_key(), sid)
     if raw is None:
         return False
     payload = json.loads(raw)
     meta = payload["meta"]
-    expire_at = int(time.time()) + settings.LIVE_GRACE_DAYS * 86400
+    keys = session_keys(sid)
+    expires = expire_at(clock.now())
     with client().pipeline(transaction=True) as pipe:
-        pipe.hset(_key(sid, "meta"), mapping={**meta, "failures": 0})
-        pipe.expireat(_key(sid, "meta"), expire_at)
+        pipe.hset(keys.meta, mapping={**meta, "failures": 0})
+        pipe.expireat(keys.meta, expires)
         if payload["records"]:
-            pipe.hset(_key(sid, "records"), mapping=payload["records"])
-            pipe.expireat(_key(sid, "records"), expire_at)
-        pipe.zadd(DUE_KEY, {sid: float(meta.get("ends", 0))})
-        pipe.hdel(DEAD_KEY, sid)
+            pipe.hset(keys.records, mapping=payload["records"])
+            pipe.expireat(keys.records, expires)
+        pipe.zadd(due_key(), {sid: float(meta.get("ends", 0))})
+        pipe.hdel(dead_key(), sid)
         pipe.execute()
     return True
-
-
-def ttl_of(sid: str) -> dict[str, int]:
-    """Return the TTL in seconds of each existing key of a session (for checks)."""
-    with client().pipeline(transaction=False) as pipe:
-        for key in _session_keys(sid):
-            pipe.ttl(key)
-        ttls = pipe.execute()
-    return {key.rsplit(":", 1)[1]: ttl for key, ttl in zip(_session_keys(sid), ttls) if ttl != -2}

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
 
 def validate_network(value: str) -> None:
@@ -24,6 +24,10 @@ class Status(models.TextChoices):
     PENDING = "pending", "Pending"
 
 
+# The statuses that count as attending, in every report and rate.
+ATTENDED = frozenset({Status.PRESENT, Status.LATE})
+
+
 class Source(models.TextChoices):
     CODE = "code", "Typed code"
     QR = "qr", "QR link"
@@ -38,6 +42,25 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self.filter(is_deleted=False)
 
 
+class CourseQuerySet(models.QuerySet):
+    def for_teacher(self, user):
+        """Courses a teacher may start sessions for and read reports of (staff: all)."""
+        return self if user.is_staff else self.filter(teachers=user)
+
+
+class AttendanceQuerySet(SoftDeleteQuerySet):
+    def for_teacher(self, user):
+        """Sessions a teacher led (staff: all)."""
+        return self if user.is_staff else self.filter(teacher=user)
+
+    def with_status_counts(self):
+        """Annotate each session with its number of live (not deleted) records per status."""
+        alive = Q(records__is_deleted=False)
+        counts = {f"n_{status}": Count("records", filter=alive & Q(records__status=status)) for status in Status.values}
+        attended = Count("records", filter=alive & Q(records__status__in=ATTENDED))
+        return self.annotate(n_total=Count("records", filter=alive), n_attended=attended, **counts)
+
+
 class SoftDeleteFields(models.Model):
     is_deleted = models.BooleanField(default=False)
     deleted_reason = models.CharField(max_length=255, blank=True)
@@ -48,6 +71,15 @@ class SoftDeleteFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def soft_delete(self, *, by, reason: str, at) -> None:
+        """Hide the row from pages and reports; it stays in the database."""
+        self.is_deleted, self.deleted_at, self.deleted_by, self.deleted_reason = True, at, by, reason
+        self.save(update_fields=["is_deleted", "deleted_at", "deleted_by", "deleted_reason"])
+
+    def restore(self) -> None:
+        """Bring a soft-deleted row back (the caller saves it)."""
+        self.is_deleted, self.deleted_at, self.deleted_by, self.deleted_reason = False, None, None, ""
 
 
 class Course(models.Model):
@@ -68,6 +100,8 @@ class Course(models.Model):
     rate_policy = models.CharField(max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE)
     planned_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
     excused_counts_as_present = models.BooleanField(default=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -112,7 +146,7 @@ class Attendance(SoftDeleteFields):
     one_device_per_student = models.BooleanField(default=True)
     persisted_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SoftDeleteQuerySet.as_manager()
+    objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at"]
@@ -164,6 +198,18 @@ class AttendanceRecord(SoftDeleteFields):
     def __str__(self):
         return f"{self.student_id} {self.status} in {self.attendance_id}"
 
+    def set_status(self, status: str, reason: str) -> None:
+        """Change the status; a rejected record keeps why (the caller saves it)."""
+        self.status = status
+        self.fail_reason = rejection_reason(status, reason)
+
+
+def rejection_reason(status: str, reason: str) -> str:
+    """The fail reason a record keeps: only a rejected one has one, and never an empty one."""
+    if status != Status.REJECTED:
+        return ""
+    return (reason or "Rejected.")[:255]
+
 
 class RecordChange(models.Model):
     record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
@@ -191,7 +237,11 @@ class SweepRun(models.Model):
     sessions_processed = models.PositiveIntegerField(default=0)
     records_saved = models.PositiveIntegerField(default=0)
     sessions_failed = models.PositiveIntegerField(default=0)
+    sessions_skipped = models.PositiveIntegerField(
+        default=0, help_text="Due sessions another sweeper had claimed, or whose keys were already gone."
+    )
     errors = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="What the sweep noticed but did not fail on, e.g. renamed students.")
 
     class Meta:
         ordering = ["-started_at"]
@@ -208,11 +258,14 @@ class SweepRun(models.Model):
 
     @property
     def summary(self) -> str:
-        return (
-            f"Processed {self.sessions_processed} sessions, saved {self.records_saved} records, "
-            f"{self.sessions_failed} failed"
-        )
+        return sweep_summary(self.sessions_processed, self.records_saved, self.sessions_failed, self.sessions_skipped)
 
     @property
     def ok(self) -> bool:
         return self.sessions_failed == 0 and not self.errors
+
+
+def sweep_summary(processed: int, records: int, failed: int, skipped: int) -> str:
+    """The one-line summary of a sweep run, in the log and on the operations page."""
+    text = f"Processed {processed} sessions, saved {records} records, {failed} failed"
+    return f"{text}, {skipped} skipped" if skipped else text

@@ -14,10 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
-from .models import Attendance, AttendanceRecord, Course, Status
+from .models import ATTENDED, Attendance, AttendanceRecord, Course, Status
 
 User = get_user_model()
-ATTENDED = {Status.PRESENT, Status.LATE}
 
 
 @dataclass
@@ -39,6 +38,10 @@ class Tally:
     def rate(self, denominator: int | None = None) -> float | None:
         total = self.counted if denominator is None else denominator
         return round(100 * self.attended / total, 1) if total else None
+
+    def rate_for(self, course: Course) -> float | None:
+        """The student's rate under the course's counting policy."""
+        return self.rate(policy_denominator(course, self))
 
 
 @dataclass
@@ -94,7 +97,7 @@ def course_report(course: Course) -> CourseReport:
     threshold = settings.ATTENDANCE_THRESHOLD
     sessions = list(course_sessions(course).select_related("teacher"))
     column = {s.pk: i for i, s in enumerate(sessions)}
-    people = User.objects.filter(enrollments__course=course).values_list("id", "school_number", "full_name")
+    people = User.objects.enrolled_in(course.pk).values_list("id", "school_number", "full_name")
     lines = {pk: StudentLine(pk, number, name, [None] * len(sessions)) for pk, number, name in people}
     records = AttendanceRecord.objects.alive().filter(attendance__in=[s.pk for s in sessions])
     session_tallies = [Tally() for _ in sessions]
@@ -108,7 +111,7 @@ def course_report(course: Course) -> CourseReport:
         line.tally.add(status, course.excused_counts_as_present)
         session_tallies[column[attendance_id]].add(status, course.excused_counts_as_present)
     for line in lines.values():
-        line.rate = line.tally.rate(policy_denominator(course, line.tally))
+        line.rate = line.tally.rate_for(course)
         line.below = line.rate is not None and line.rate < threshold
         line.cannot_reach = not can_still_reach(course, line.tally, len(sessions), threshold)
     ordered = sorted(lines.values(), key=lambda line: line.full_name)
@@ -187,7 +190,7 @@ def student_overview(student) -> list[MyCourse]:
         tally = Tally()
         for record in by_course[course.pk]:
             tally.add(record.status, course.excused_counts_as_present)
-        rate = tally.rate(policy_denominator(course, tally))
+        rate = tally.rate_for(course)
         overview.append(
             MyCourse(
                 course=course,

@@ -1,8 +1,9 @@
 """The unified sweep: finished sessions move from Redis to PostgreSQL.
 
-For each due session (found through the ``attn:due`` index): claim it, write
-users → session → records in one transaction (``services.session_persist``),
-and only after the commit delete its Redis keys.  A session that fails is
+For each due session (found through the due index): claim it, close and read
+it (``live.close_and_read``), write users → session → records in one
+transaction (``services.persist.session_persist``), and only after the commit
+delete its Redis keys.  A session that fails is
 logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES
 tries it moves to the dead letters.  Every run leaves a SweepRun row.
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,9 +22,9 @@ from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
-from . import live
-from .models import SweepRun
-from .services import session_persist
+from . import clock, live
+from .models import SweepRun, sweep_summary
+from .services.persist import session_persist
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,20 @@ class SweepResult:
     failed: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     run: SweepRun | None = None
 
     @property
     def summary(self) -> str:
-        return f"Processed {self.processed} sessions, saved {self.records} records, {self.failed} failed"
+        return sweep_summary(self.processed, self.records, self.failed, self.skipped)
+
+    def merge(self, part: SweepResult) -> None:
+        self.processed += part.processed
+        self.records += part.records
+        self.failed += part.failed
+        self.skipped += part.skipped
+        self.errors.extend(part.errors)
+        self.notes.extend(part.notes)
 
 
 class DatabaseUnavailable(Exception):
@@ -58,17 +68,20 @@ def handle_one(sid: str, result: SweepResult) -> None:
         result.skipped += 1
         return
     try:
-        raw_meta, raw_records = live.load(sid)
-        if not raw_meta:
+        session, records = live.close_and_read(sid)
+        if session is None:
             live.delete_session(sid)  # keys expired or removed by an earlier run
             result.skipped += 1
             return
-        persisted = session_persist(raw_meta=raw_meta, raw_records=raw_records)
+        persisted = session_persist(session=session, records=records)
         # After the commit only: a crash here leaves the keys, and the rerun's
         # conflict-ignoring inserts change nothing.
         live.delete_session(sid)
         result.processed += 1
         result.records += persisted.records
+        if persisted.renamed:
+            logger.warning("Session %s: names differ from the accounts: %s", sid, "; ".join(persisted.renamed))
+            result.notes.extend(f"{sid}: {note}" for note in persisted.renamed)
     except Exception as exc:
         result.failed += 1
         result.errors.append(f"{sid}: {exc!r}")
@@ -129,7 +142,7 @@ def run(
     started = timezone.now()
     result = SweepResult()
     try:
-        sids = _due_ids(session_id, time.time())
+        sids = _due_ids(session_id, clock.now())
         if on_start:
             on_start(len(sids))
         _sweep_all(sids, result, progress)
@@ -147,7 +160,8 @@ def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
     """Persist sessions with SWEEP_THREADS threads, so that their commits overlap.
 
     Each thread has its own database connection and claims each session
-    before it works on it, exactly as separate sweeper processes do.
+    before it works on it, exactly as separate sweeper processes do.  The
+    database or Redis going down stops every thread: the rest wait in Redis.
     """
     threads = max(1, min(settings.SWEEP_THREADS, len(sids)))
     if threads == 1:
@@ -156,44 +170,41 @@ def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
             if progress:
                 progress(1)
         return
-    pending, lock, stop, crashes = iter(sids), threading.Lock(), threading.Event(), []
+    lock, stop, crashes = threading.Lock(), threading.Event(), []
 
-    def worker():
+    def sweep_one(sid: str) -> None:
+        if stop.is_set():
+            return
+        mine = SweepResult()
         try:
-            while not stop.is_set():
-                with lock:
-                    sid = next(pending, None)
-                if sid is None:
-                    return
-                mine = SweepResult()
-                try:
-                    handle_one(sid, mine)
-                finally:
-                    with lock:
-                        _merge(result, mine)
-                        if progress:
-                            progress(1)
-        except Exception as exc:  # the database or Redis is down: stop every thread
+            handle_one(sid, mine)
+        except Exception as exc:
             crashes.append(exc)
             stop.set()
         finally:
-            connections.close_all()
+            with lock:
+                result.merge(mine)
+                if progress:
+                    progress(1)
 
-    pool = [threading.Thread(target=worker, name=f"sweep-{n}") for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as pool:
+        list(pool.map(sweep_one, sids))
+        _close_connections_of(pool, threads)
     if crashes:
         raise crashes[0]
 
 
-def _merge(total: SweepResult, part: SweepResult) -> None:
-    total.processed += part.processed
-    total.records += part.records
-    total.failed += part.failed
-    total.skipped += part.skipped
-    total.errors.extend(part.errors)
+def _close_connections_of(pool: ThreadPoolExecutor, threads: int) -> None:
+    # Django's connections belong to the thread that opened them: each pool
+    # thread must close its own.  The barrier keeps every thread busy until
+    # all have one of these calls, so each thread gets exactly one.
+    barrier = threading.Barrier(threads)
+
+    def close(_):
+        barrier.wait(timeout=30)
+        connections.close_all()
+
+    list(pool.map(close, range(threads)))
 
 
 def _save_run(result: SweepResult, started, trigger: str) -> None:
@@ -205,7 +216,9 @@ def _save_run(result: SweepResult, started, trigger: str) -> None:
             sessions_processed=result.processed,
             records_saved=result.records,
             sessions_failed=result.failed,
+            sessions_skipped=result.skipped,
             errors="\n".join(result.errors)[:20000],
+            notes="\n".join(result.notes)[:20000],
         )
     except Exception as exc:
         logger.exception("Could not save the SweepRun row")
@@ -225,8 +238,9 @@ def _report(result: SweepResult) -> None:
 def _check_backlog() -> None:
     oldest = live.oldest_due_end()
     limit = settings.SWEEP_OVERDUE_MINUTES * 60
-    if oldest is not None and time.time() - oldest > limit:
-        count = live.count_due(time.time() - limit)
+    now = clock.now()
+    if oldest is not None and now - oldest > limit:
+        count = live.count_due(now - limit)
         logger.error("%d sessions are overdue by more than %d minutes", count, settings.SWEEP_OVERDUE_MINUTES)
         _alert("overdue sessions", f"{count} sessions ended over {settings.SWEEP_OVERDUE_MINUTES} minutes ago.")
 
@@ -234,7 +248,7 @@ def _check_backlog() -> None:
 def dry_run(session_id: str | None = None) -> list[tuple[str, str, int]]:
     """List what a sweep would persist: (session id, title, live records)."""
     rows = []
-    for sid in _due_ids(session_id, time.time()):
+    for sid in _due_ids(session_id, clock.now()):
         try:
             session = live.get_session(sid)
             title = session.title if session else "(no meta)"

@@ -3,9 +3,9 @@
 from . import sweep
 
 
-def sweep_due() -> str:
-    """Scheduled every SWEEP_INTERVAL: persist every due session."""
-    return sweep.run(trigger="schedule").summary
+def sweep_due(trigger: str = "schedule") -> str:
+    """Scheduled every SWEEP_INTERVAL (and asked for from the operations page): persist every due session."""
+    return sweep.run(trigger=trigger).summary
 
 
 def sweep_session(session_id: str) -> str:

@@ -79,6 +79,8 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Live attendance state may live on its own Redis (noeviction + AOF); same server by default.
 LIVE_REDIS_URL = env.str("LIVE_REDIS_URL", default="") or REDIS_URL
+# Every live key starts with this (the tests give each test its own).
+LIVE_KEY_PREFIX = env.str("LIVE_KEY_PREFIX", default="attn")
 
 CACHES = {
     "default": {

@@ -3,13 +3,15 @@ import time
 
 import pytest
 from django.urls import reverse
+from django_q.signing import SignedPackage
 
-from attendance import live
+from attendance import live, tasks
 from attendance.models import SweepRun
 from conftest import login
 from tests.factories import TeacherFactory
 
-pytestmark = pytest.mark.django_db
+# The sweep runs in the test's own thread, which sees the test's uncommitted rows.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("single_sweep_thread")]
 OPS = reverse("adminpanel:operations")
 
 
@@ -54,13 +56,22 @@ def test_it_lists_dead_letters_and_requeues_them(client, staff, redis_conn):
     assert not live.dead_letters()
 
 
-def test_run_sweep_now_persists_due_sessions(client, staff):
+def test_run_sweep_now_hands_the_sweep_to_the_task_cluster_and_shows_it_pending(client, staff, task_queue):
     login(client, staff)
     live_session(ends_in=-60)
     response = client.post(reverse("adminpanel:run_sweep"))
     assert response.status_code == 302
+    assert not SweepRun.objects.exists()  # nothing ran inside the request
+    (task,) = [SignedPackage.loads(raw) for raw in task_queue.connection.lrange(task_queue.list_key, 0, -1)]
+    assert task["func"] == "attendance.tasks.sweep_due" and task["args"] == (f"staff:{staff.school_number}",)
+    assert "waiting for the task cluster" in client.get(OPS).content.decode()
+
+    tasks.sweep_due(*task["args"])  # what the cluster does with it
+
     run = SweepRun.objects.get()
     assert run.sessions_processed == 1 and run.trigger == f"staff:{staff.school_number}"
+    page = client.get(OPS).content.decode()
+    assert "waiting for the task cluster" not in page and run.summary in page
 
 
 def test_the_sweep_log_lists_runs(client, staff):

@@ -12,8 +12,8 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return freeze(monkeypatch)
+def clock():
+    return freeze()
 
 
 @pytest.fixture

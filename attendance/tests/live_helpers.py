@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from attendance import services, verification
-from attendance.views import student as student_views
-from attendance.views import teacher as teacher_views
+from attendance import clock as attendance_clock
+from attendance import verification
+from attendance.services import live_sessions
 
 TEACHER_IP = "10.0.0.1"
 # Argon2 costs most of a test's time when every test makes several users.
@@ -15,7 +15,7 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class Clock:
-    """Stands in for the ``time`` module of the view modules."""
+    """A clock a test moves by hand: ``clock.now += 200``."""
 
     def __init__(self, now: float):
         self.now = now
@@ -24,14 +24,16 @@ class Clock:
         return self.now
 
 
-def freeze(monkeypatch) -> Clock:
-    """Hold the views' clock in the middle of the current code step, so codes cannot roll over mid-test."""
+def freeze() -> Clock:
+    """Hold the attendance clock in the middle of the current code step, so codes cannot roll over mid-test.
+
+    The root conftest puts the system clock back after the test.
+    """
     from django.conf import settings
 
     step = settings.CODE_STEP_SECONDS
     clock = Clock((time.time() // step) * step + step / 2)
-    monkeypatch.setattr(student_views, "time", clock)
-    monkeypatch.setattr(teacher_views, "time", clock)
+    attendance_clock.use(clock.time)
     return clock
 
 
@@ -50,7 +52,7 @@ def start(teacher, course=None, *, now: float | None = None, started: float = 60
         "teacher_ip": TEACHER_IP,
         **options,
     }
-    result = services.session_start(
+    result = live_sessions.session_start(
         teacher=teacher,
         course=course,
         starts_at=at(now - started),
@@ -70,3 +72,33 @@ def messages_of(response) -> list[str]:
     from django.contrib.messages import get_messages
 
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def check_in_as(session, student, *, now: float | None = None, source="code", ip=TEACHER_IP, device="", position=None):
+    """Store a student's check-in through the one write every path ends in; return the outcome."""
+    from attendance.services.check_in import Visitor, record_check_in
+
+    visitor = Visitor(student=student, ip=ip, device=device, position=position)
+    now = time.time() if now is None else now
+    return record_check_in(session=session, visitor=visitor, source=source, now=now)
+
+
+def put_record(session, *, school_number: str, full_name: str, status: str, reason: str = "") -> bool:
+    """Write a live record of any status as a teacher's correction does (pending included)."""
+    from attendance import live
+
+    record = live.get_record(session.id, school_number) or {
+        "school_number": school_number,
+        "full_name": full_name,
+        "checked_in_at": None,
+        "flags": [],
+    }
+    record.update(status=status, source=record.get("source") or "teacher", reason=reason, by_teacher=True)
+    return live.set_record(session, record)
+
+
+def wrong_codes(session, school_number: str) -> int:
+    """The wrong codes counted against a student in a session, read straight from Redis."""
+    from attendance import live
+
+    return int(live.client().hget(live.session_keys(session.id).attempts, school_number) or 0)

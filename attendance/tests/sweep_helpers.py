@@ -58,37 +58,37 @@ def due_session(
 def raw_session(sid: str) -> tuple[dict, dict]:
     """Return the session's meta and records hashes exactly as stored."""
     conn = live.client()
-    return conn.hgetall(live._key(sid, "meta")), conn.hgetall(live._key(sid, "records"))
+    return conn.hgetall(live.session_keys(sid).meta), conn.hgetall(live.session_keys(sid).records)
 
 
 def restore_session(sid: str, meta: dict, records: dict) -> None:
     """Put a session back as raw_session() saw it (as if the sweep had never deleted it)."""
     conn = live.client()
     with conn.pipeline(transaction=True) as pipe:
-        pipe.hset(live._key(sid, "meta"), mapping=meta)
+        pipe.hset(live.session_keys(sid).meta, mapping=meta)
         if records:
-            pipe.hset(live._key(sid, "records"), mapping=records)
-        pipe.zadd(live.DUE_KEY, {sid: float(meta[b"ends"])})
+            pipe.hset(live.session_keys(sid).records, mapping=records)
+        pipe.zadd(live.due_key(), {sid: float(meta[b"ends"])})
         pipe.execute()
 
 
 def corrupt_meta(sid: str) -> None:
-    live.client().hset(live._key(sid, "meta"), "data", "{this is not json")
+    live.client().hset(live.session_keys(sid).meta, "data", "{this is not json")
 
 
 def corrupt_record(sid: str, number: str) -> None:
     record = live_record(number, status="maybe")
-    live.client().hset(live._key(sid, "records"), number, json.dumps(record))
+    live.client().hset(live.session_keys(sid).records, number, json.dumps(record))
 
 
 def is_live(sid: str) -> bool:
     """Whether the session is still in Redis: its meta, and its place in the due index."""
     conn = live.client()
-    return bool(conn.exists(live._key(sid, "meta"))) and conn.zscore(live.DUE_KEY, sid) is not None
+    return bool(conn.exists(live.session_keys(sid).meta)) and conn.zscore(live.due_key(), sid) is not None
 
 
 def failures(sid: str) -> int:
-    return int(live.client().hget(live._key(sid, "meta"), "failures") or 0)
+    return int(live.client().hget(live.session_keys(sid).meta, "failures") or 0)
 
 
 def snapshot() -> dict:

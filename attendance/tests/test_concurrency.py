@@ -3,11 +3,12 @@
 import threading
 from collections import Counter
 
-from attendance import live, services
+from attendance import live
 from attendance.models import Status
+from attendance.services import live_sessions
 from tests.factories import TeacherFactory, UserFactory
 
-from .live_helpers import TEACHER_IP, at, start
+from .live_helpers import TEACHER_IP, at, check_in_as, start, wrong_codes
 
 
 def all_at_once(count, work):
@@ -32,9 +33,7 @@ def all_at_once(count, work):
 
 
 def check_in(session, student, device, now):
-    return services.record_check_in(
-        session=session, student=student, source="code", ip=TEACHER_IP, device=device, position=None, now=now
-    )
+    return check_in_as(session, student, now=now, device=device).record
 
 
 def test_fifty_simultaneous_check_ins_of_one_student_make_one_record(redis_conn, teacher, course, student, clock):
@@ -45,7 +44,7 @@ def test_fifty_simultaneous_check_ins_of_one_student_make_one_record(redis_conn,
     stored = live.get_record(session.id, "S1001")
     assert all(result == stored for result in results)
     assert stored["status"] == Status.PRESENT
-    devices = redis_conn.hgetall(f"attn:{{{session.id}}}:devices")
+    devices = redis_conn.hgetall(live.session_keys(session.id).devices)
     assert list(devices.values()) == [b"S1001"]
 
 
@@ -59,7 +58,7 @@ def test_one_device_used_by_many_students_at_once_accepts_exactly_one(redis_conn
     (winner,) = [r["school_number"] for r in results if r["status"] == Status.PRESENT]
     assert all(r["flags"] == ["shared_device"] for r in results if r["status"] == Status.REJECTED)
     assert live.count_records(session.id) == 20
-    assert redis_conn.hgetall(f"attn:{{{session.id}}}:devices") == {b"one-shared-phone-01": winner.encode()}
+    assert redis_conn.hgetall(live.session_keys(session.id).devices) == {b"one-shared-phone-01": winner.encode()}
 
 
 def test_double_taps_on_a_shared_device_still_give_one_record_each(teacher, course, clock):
@@ -77,14 +76,14 @@ def test_simultaneous_wrong_codes_are_all_counted(teacher, course, student, cloc
     settings.CHECKIN_MAX_WRONG_CODES = 1000
     session = start(teacher, course, now=clock.now)
     all_at_once(30, lambda i: live.count_wrong_codes([session], "S1001")[0])
-    assert live.wrong_codes(session, "S1001") == 30
+    assert wrong_codes(session, "S1001") == 30
 
 
 def test_simultaneous_starts_by_one_teacher_open_one_session(db, redis_conn, clock):
     teacher = TeacherFactory(school_number="T5005")
 
     def begin(i):
-        return services.session_start(
+        return live_sessions.session_start(
             teacher=teacher,
             course=None,
             lesson_name=f"Try {i}",
@@ -101,4 +100,4 @@ def test_simultaneous_starts_by_one_teacher_open_one_session(db, redis_conn, clo
     assert len(started) == 1
     assert all(r.other_open_id == started[0] for r in results if not r.session)
     assert live.teacher_open_session_id("T5005") == started[0]
-    assert [sid.decode() for sid in redis_conn.zrange(live.DUE_KEY, 0, -1)] == started
+    assert [sid.decode() for sid in redis_conn.zrange(live.due_key(), 0, -1)] == started

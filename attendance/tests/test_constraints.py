@@ -7,7 +7,8 @@ from django.utils import timezone
 from attendance.models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, SweepRun
 from tests.factories import AttendanceFactory, CourseFactory, RecordFactory, TeacherFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# The sweep runs in the test's own thread, which sees the test's uncommitted rows.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("single_sweep_thread")]
 
 
 def rejected(fn):

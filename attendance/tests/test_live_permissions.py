@@ -9,12 +9,12 @@ from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from attendance import live, services, urls
-from attendance.views.student import LINK_SALT
+from attendance import live, urls
+from attendance.services.check_in import LINK_SALT
 from conftest import login
 from tests.factories import TeacherFactory
 
-from .live_helpers import TEACHER_IP, code, freeze, start
+from .live_helpers import check_in_as, code, freeze, start
 
 LOGIN = reverse("accounts:login")
 
@@ -62,14 +62,12 @@ LIVE_PREFIXES = ("teach/live/", "checkin/", "c/")
 
 
 @pytest.fixture
-def world(monkeypatch, teacher, course, student):
+def world(teacher, course, student):
     """A code session with the student checked in, and a no-code session of a third teacher."""
-    clock = freeze(monkeypatch)
+    clock = freeze()
     session = start(teacher, course, now=clock.now, lesson_name="<b>Loops</b> & <script>alert(1)</script>")
     tapped = start(TeacherFactory(school_number="T1003"), course, now=clock.now, require_code=False)
-    services.record_check_in(
-        session=session, student=student, source="code", ip=TEACHER_IP, device="", position=None, now=clock.now
-    )
+    check_in_as(session, student, now=clock.now)
     return SimpleNamespace(clock=clock, session=session, tapped=tapped)
 
 
@@ -81,7 +79,7 @@ def url_of(spec: Spec, world, sid: str | None = None) -> str:
         "number": "S1001",
         "action": "accept",
         "code": code(world.session, world.clock.now),
-        "token": signing.dumps({"sid": sid, "src": "qr"}, salt=LINK_SALT, compress=True),
+        "token": signing.dumps({"sid": sid, "src": "qr", "at": int(world.clock.now)}, salt=LINK_SALT, compress=True),
     }
     return reverse(f"attendance:{spec.name}", args=[values[part] for part in spec.args.split()])
 

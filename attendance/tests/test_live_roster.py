@@ -3,15 +3,18 @@
 import pytest
 import segno
 from django.urls import reverse
-from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
 
-from attendance import live, services, verification
+from attendance import live, verification
 from attendance.models import Status
+from attendance.services import live_sessions
 from conftest import login
 from tests.factories import AttendanceFactory, EnrollmentFactory, UserFactory
 
-from .live_helpers import TEACHER_IP, code, messages_of, start
+from .live_helpers import check_in_as, code, messages_of, put_record, start
+
+# The sweep runs in the test's own thread, which sees the test's uncommitted rows.
+pytestmark = pytest.mark.usefixtures("single_sweep_thread")
 
 
 @pytest.fixture
@@ -33,8 +36,7 @@ def action(session, number, verb):
 
 
 def check_in(session, student, now, **options):
-    args = {"source": "code", "ip": TEACHER_IP, "device": "", "position": None, **options}
-    return services.record_check_in(session=session, student=student, now=now, **args)
+    return check_in_as(session, student, now=now, **options).record
 
 
 def record_of(session, number):
@@ -74,7 +76,7 @@ def test_the_roster_partial_is_polled_without_the_layout(teacher_client, filled)
 
 
 def test_the_roster_partial_sends_a_finished_session_to_the_finished_page(teacher_client, session):
-    services.session_finish(session=session)
+    live_sessions.session_finish(session=session)
     response = teacher_client.get(url("live_roster", session), HTTP_HX_REQUEST="true")
     assert response.status_code == 204
     assert response["HX-Redirect"] == url("finished", session)
@@ -161,11 +163,9 @@ def test_corrections_refuse_the_wrong_method_and_outsiders(client, teacher_clien
 
 
 def test_corrections_stop_once_the_session_is_finished(teacher_client, filled):
-    services.session_finish(session=filled)
+    live_sessions.session_finish(session=filled)
     assert teacher_client.post(action(filled, "S1002", "accept")).status_code == 404
-    assert not services.live_record_set_status(
-        session=filled, school_number="S1002", full_name="Rita Rejected", status=Status.PRESENT
-    )
+    assert not put_record(session=filled, school_number="S1002", full_name="Rita Rejected", status=Status.PRESENT)
     assert record_of(filled, "S1002")["status"] == Status.REJECTED
 
 
@@ -265,7 +265,7 @@ def test_the_projector_counts_check_ins(teacher_client, session, student, clock)
 
 
 def test_the_projector_code_partial_sends_a_finished_session_on(teacher_client, session):
-    services.session_finish(session=session)
+    live_sessions.session_finish(session=session)
     response = teacher_client.get(url("projector_code", session))
     assert response.status_code == 204 and response["HX-Redirect"] == url("finished", session)
     assert teacher_client.get(url("projector", session)).status_code == 404
@@ -282,36 +282,36 @@ def test_the_projector_refuses_the_wrong_method_and_outsiders(client, teacher_cl
 # --- finish -------------------------------------------------------------------
 
 
-def queued_tasks() -> list[dict]:
-    broker = get_broker()
+def queued_tasks(broker) -> list[dict]:
     return [SignedPackage.loads(raw) for raw in broker.connection.lrange(broker.list_key, 0, -1)]
 
 
-def test_finishing_stops_check_ins_at_once_and_enqueues_the_sweep(teacher_client, session, student, clock):
-    assert get_broker().queue_size() == 0
+def test_finishing_stops_check_ins_at_once_and_enqueues_the_sweep(teacher_client, session, student, clock, task_queue):
+    assert task_queue.queue_size() == 0
     response = teacher_client.post(url("finish", session))
     assert response.status_code == 302 and response.url == url("finished", session)
 
     stored = live.get_session(session.id)
     assert stored.state == live.FINISHED
     assert live.teacher_open_session_id("T1001") is None
-    with pytest.raises(services.CheckInError, match="closed"):
-        check_in(stored, student, clock.now)
+    assert check_in_as(stored, student, now=clock.now).error == "This session is closed."
     assert live.count_records(session.id) == 0
 
-    assert get_broker().queue_size() == 1
-    (task,) = queued_tasks()
+    assert task_queue.queue_size() == 1
+    (task,) = queued_tasks(task_queue)
     assert task["func"] == "attendance.tasks.sweep_session"
     assert task["args"] == (session.id,)
     assert task["name"] == f"sweep-{session.id}"
 
 
-def test_finish_refuses_the_wrong_method_and_outsiders(client, teacher_client, other_teacher, student, session):
+def test_finish_refuses_the_wrong_method_and_outsiders(
+    client, teacher_client, other_teacher, student, session, task_queue
+):
     assert teacher_client.get(url("finish", session)).status_code == 405
     login(client, other_teacher)
     assert client.post(url("finish", session)).status_code == 404
     assert live.get_session(session.id).state == live.OPEN
-    assert get_broker().queue_size() == 0
+    assert task_queue.queue_size() == 0
 
 
 def test_the_finished_page_waits_then_moves_on_to_the_saved_session(teacher_client, teacher, course, session):
@@ -338,7 +338,7 @@ def test_the_finished_page_refuses_the_wrong_method_and_outsiders(client, teache
 def test_polls_of_a_session_already_saved_by_the_sweep_move_on_to_the_finished_page(
     client, teacher_client, teacher, other_teacher, course, session
 ):
-    services.session_finish(session=session)
+    live_sessions.session_finish(session=session)
     AttendanceFactory(id=session.id, course=course, teacher=teacher)
     live.delete_session(session.id)
     for name in ("live_roster", "projector_code"):

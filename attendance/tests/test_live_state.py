@@ -6,18 +6,15 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from attendance import live, services
+from attendance import live
+from attendance.services import live_sessions
 from conftest import login
 from tests.factories import UserFactory
 
-from .live_helpers import TEACHER_IP, at, code, start
+from .live_helpers import check_in_as, code, start
 
 DAY = 86400
 DEAD_REDIS = "unix:///nonexistent/attn-test-dead-redis.sock"
-
-
-def session_keys(sid):
-    return {part: f"attn:{{{sid}}}:{part}" for part in ("meta", "records", "devices", "attempts", "roster")}
 
 
 def assert_expires_after_grace(redis_conn, key, ends_at, grace_days):
@@ -27,9 +24,7 @@ def assert_expires_after_grace(redis_conn, key, ends_at, grace_days):
 
 
 def check_in(session, student, now, device=""):
-    return services.record_check_in(
-        session=session, student=student, source="code", ip=TEACHER_IP, device=device, position=None, now=now
-    )
+    return check_in_as(session, student, now=now, device=device).record
 
 
 def fill(session, student, clock):
@@ -46,14 +41,15 @@ def test_every_key_of_a_session_expires_at_its_end_plus_the_grace(
     session = start(teacher, course, now=clock.now, minutes=45)
     fill(session, student, clock)
 
-    keys = session_keys(session.id)
-    assert all(redis_conn.exists(key) for key in keys.values())
-    for key in [*keys.values(), f"attn:teacher:{teacher.school_number}"]:
+    keys = live.session_keys(session.id).expiring
+    assert all(redis_conn.exists(key) for key in keys)
+    for key in [*keys, live.teacher_key(teacher.school_number)]:
         assert_expires_after_grace(redis_conn, key, session.ends_at, grace_days)
-    assert set(live.ttl_of(session.id)) == set(keys)
 
 
-def test_only_the_indexes_live_without_a_ttl_after_a_whole_lesson(client, redis_conn, teacher, course, student):
+def test_only_the_indexes_live_without_a_ttl_after_a_whole_lesson(
+    client, redis_conn, settings, teacher, course, student
+):
     login(client, teacher)
     data = {"course": course.pk, "duration_minutes": "60", "network_mode": "off", "location_radius_m": "100"}
     data["require_code"] = "on"
@@ -66,14 +62,15 @@ def test_only_the_indexes_live_without_a_ttl_after_a_whole_lesson(client, redis_
     client.post(reverse("attendance:student_home"), {"code": code(session, time.time())})
     assert live.get_record(sid, "S1001") is not None
 
-    without_ttl = {key.decode() for key in redis_conn.scan_iter() if redis_conn.ttl(key) == -1}
-    assert without_ttl == {live.DUE_KEY}
+    mine = settings.LIVE_KEY_PREFIX.rsplit(":", 1)[0] + ":*"  # this test's live and cache keys
+    without_ttl = {key.decode() for key in redis_conn.scan_iter(match=mine) if redis_conn.ttl(key) == -1}
+    assert without_ttl == {live.due_key()}
 
 
 def test_the_due_index_holds_the_session_scored_by_its_end(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, minutes=30)
-    assert redis_conn.type(live.DUE_KEY) == b"zset"
-    assert redis_conn.zscore(live.DUE_KEY, session.id) == session.ends_at
+    assert redis_conn.type(live.due_key()) == b"zset"
+    assert redis_conn.zscore(live.due_key(), session.id) == session.ends_at
     assert len(live.open_sessions(clock.now)) == 1 and live.count_due(clock.now) == 0
     assert live.due_session_ids(session.ends_at) == [session.id]
     assert [s.id for s in live.open_sessions(clock.now)] == [session.id]
@@ -81,32 +78,32 @@ def test_the_due_index_holds_the_session_scored_by_its_end(redis_conn, teacher, 
 
 def test_finishing_makes_the_session_due_now(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, minutes=30)
-    services.session_finish(session=session, now=clock.now)
+    live_sessions.session_finish(session=session, now=clock.now)
 
-    assert redis_conn.zscore(live.DUE_KEY, session.id) == clock.now
+    assert redis_conn.zscore(live.due_key(), session.id) == clock.now
     assert live.due_session_ids(clock.now) == [session.id]
     assert live.open_sessions(clock.now) == []
     stored = live.get_session(session.id)
     assert stored.state == live.FINISHED and stored.ends_at == clock.now
-    assert redis_conn.exists(f"attn:teacher:{teacher.school_number}") == 0
-    assert_expires_after_grace(redis_conn, session_keys(session.id)["meta"], session.ends_at, 3)
+    assert redis_conn.exists(live.teacher_key(teacher.school_number)) == 0
+    assert_expires_after_grace(redis_conn, live.session_keys(session.id).meta, session.ends_at, 3)
 
 
 def test_finishing_a_session_past_its_end_keeps_its_end(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, started=3600, minutes=30)
-    services.session_finish(session=session, now=clock.now)
-    assert redis_conn.zscore(live.DUE_KEY, session.id) == session.ends_at
+    live_sessions.session_finish(session=session, now=clock.now)
+    assert redis_conn.zscore(live.due_key(), session.id) == session.ends_at
 
 
 def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, course, student, clock):
     session = start(teacher, course, now=clock.now, minutes=30)
     fill(session, student, clock)
     later = session.ends_at + 45 * 60
-    services.session_change_end(session=session, ends_at=at(later))
+    live_sessions.session_change_end(session=session, minutes=45)
 
-    assert redis_conn.zscore(live.DUE_KEY, session.id) == later
+    assert redis_conn.zscore(live.due_key(), session.id) == later
     assert live.get_session(session.id).ends_at == later
-    for key in [*session_keys(session.id).values(), f"attn:teacher:{teacher.school_number}"]:
+    for key in [*live.session_keys(session.id).expiring, live.teacher_key(teacher.school_number)]:
         assert_expires_after_grace(redis_conn, key, later, 3)
 
     friend = UserFactory(school_number="S2002")
@@ -115,10 +112,9 @@ def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, cou
 
 def test_an_earlier_end_closes_check_ins_then(redis_conn, teacher, student, clock):
     session = start(teacher, now=clock.now, minutes=30)
-    services.session_change_end(session=session, ends_at=at(clock.now - 1))
+    live_sessions.session_change_end(session=session, minutes=-31)
     assert live.due_session_ids(clock.now) == [session.id]
-    with pytest.raises(services.CheckInError):
-        check_in(live.get_session(session.id), student, clock.now)
+    assert check_in_as(live.get_session(session.id), student, now=clock.now).error == "This session is closed."
     assert live.get_record(session.id, "S1001") is None
 
 
@@ -164,10 +160,8 @@ def test_the_teacher_moves_the_end_and_the_due_index_and_ttls_follow(teacher_cli
     from django.urls import reverse
     from django.utils import timezone as tz
 
-    from attendance import live, services
-
     now = tz.now()
-    started = services.session_start(
+    started = live_sessions.session_start(
         teacher=teacher,
         course=course,
         lesson_name="L",
@@ -182,7 +176,10 @@ def test_the_teacher_moves_the_end_and_the_due_index_and_ttls_follow(teacher_cli
     assert response.status_code == 302
     moved = live.get_session(started.id)
     assert abs(moved.ends_at - (started.ends_at + 15 * 60)) < 1
-    assert redis_conn.zscore(live.DUE_KEY, started.id) == moved.ends_at
-    assert live.ttl_of(started.id)["meta"] >= moved.ends_at - now.timestamp() + conf.LIVE_GRACE_DAYS * 86400 - 5
+    assert redis_conn.zscore(live.due_key(), started.id) == moved.ends_at
+    assert (
+        live.client().ttl(live.session_keys(started.id).meta)
+        >= moved.ends_at - now.timestamp() + conf.LIVE_GRACE_DAYS * 86400 - 5
+    )
     assert teacher_client.post(reverse("attendance:change_end", args=[started.id]), {"minutes": "x"}).status_code == 400
     assert teacher_client.get(reverse("attendance:change_end", args=[started.id])).status_code == 405

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance import live, services
+from attendance import live
+from attendance.services import live_sessions
 from conftest import login
 from tests.factories import CourseFactory
 
@@ -39,7 +40,7 @@ def started_id(response) -> str:
 
 
 def raw_meta(redis_conn, sid) -> dict:
-    return json.loads(redis_conn.hget(f"attn:{{{sid}}}:meta", "data"))
+    return json.loads(redis_conn.hget(live.session_keys(sid).meta, "data"))
 
 
 def test_it_shows_the_start_form_with_the_teachers_courses(teacher_client, course, other_teacher):
@@ -69,7 +70,7 @@ def test_it_starts_a_session_for_a_course_and_stores_a_self_contained_meta(teach
     assert len(data["secret"]) == 32
     assert before - 1 <= data["starts_at"] <= time.time()
     assert data["ends_at"] == pytest.approx(data["starts_at"] + 90 * 60)
-    assert redis_conn.hget(f"attn:{{{sid}}}:meta", "state") == b"open"
+    assert redis_conn.hget(live.session_keys(sid).meta, "state") == b"open"
     assert live.teacher_open_session_id("T1001") == sid
 
 
@@ -113,7 +114,7 @@ def test_it_refuses_an_end_time_before_the_start(teacher_client, redis_conn):
     response = teacher_client.post(URL, form(lesson_name="L", ends_at=ends.strftime("%Y-%m-%dT%H:%M")))
     assert response.status_code == 400
     assert "between 5 minutes and 10 hours" in response.content.decode()
-    assert not redis_conn.zcard(live.DUE_KEY)
+    assert not redis_conn.zcard(live.due_key())
 
 
 @pytest.mark.parametrize(
@@ -133,7 +134,7 @@ def test_it_refuses_a_bad_form_with_a_message_and_starts_nothing(teacher_client,
     assert response.status_code == 400
     assert any(message in error for error in response.context["form"].errors[field])
     assert message.encode() in response.content
-    assert redis_conn.zcard(live.DUE_KEY) == 0
+    assert redis_conn.zcard(live.due_key()) == 0
 
 
 def test_it_refuses_a_start_later_that_would_already_be_over(teacher_client, redis_conn):
@@ -142,14 +143,14 @@ def test_it_refuses_a_start_later_that_would_already_be_over(teacher_client, red
     response = teacher_client.post(URL, data)
     assert response.status_code == 400
     assert "starts_at" in response.context["form"].errors
-    assert redis_conn.zcard(live.DUE_KEY) == 0
+    assert redis_conn.zcard(live.due_key()) == 0
 
 
 def test_it_asks_for_course_networks_before_a_cidr_check(teacher_client, course, redis_conn):
     response = teacher_client.post(URL, form(course=course.pk, network_mode="cidr"))
     assert response.status_code == 400
     assert b"This course has no allowed networks" in response.content
-    assert redis_conn.zcard(live.DUE_KEY) == 0
+    assert redis_conn.zcard(live.due_key()) == 0
 
     course.allowed_networks = ["10.20.0.0/16"]
     course.save()
@@ -163,7 +164,7 @@ def test_it_asks_for_a_position_before_a_location_check(teacher_client, redis_co
     response = teacher_client.post(URL, form(lesson_name="Lab", use_location="on"))
     assert response.status_code == 400
     assert b"did not share its location" in response.content
-    assert redis_conn.zcard(live.DUE_KEY) == 0
+    assert redis_conn.zcard(live.due_key()) == 0
 
     data = form(lesson_name="Lab", use_location="on", latitude="52.5", longitude="13.4", location_radius_m="50")
     session = live.get_session(started_id(teacher_client.post(URL, data)))
@@ -181,7 +182,7 @@ def test_it_refuses_a_course_the_teacher_does_not_teach(client, other_teacher, c
     response = client.post(URL, form(course=course.pk))
     assert response.status_code == 400
     assert "course" in response.context["form"].errors
-    assert redis_conn.zcard(live.DUE_KEY) == 0
+    assert redis_conn.zcard(live.due_key()) == 0
 
 
 def test_staff_may_start_a_session_for_any_course(client, staff, course):
@@ -197,13 +198,13 @@ def test_it_keeps_one_open_session_per_teacher(teacher_client, course, redis_con
     assert response.status_code == 302
     assert response.url == reverse("attendance:live", args=[first])
     assert "You already have an open session. Finish it before starting another." in messages_of(response)
-    assert [sid.decode() for sid in redis_conn.zrange(live.DUE_KEY, 0, -1)] == [first]
+    assert [sid.decode() for sid in redis_conn.zrange(live.due_key(), 0, -1)] == [first]
     assert b"Open now" in teacher_client.get(URL).content
 
 
 def test_it_starts_again_once_the_open_session_is_finished(teacher_client, course, redis_conn):
     first = started_id(teacher_client.post(URL, form(course=course.pk)))
-    services.session_finish(session=live.get_session(first))
+    live_sessions.session_finish(session=live.get_session(first))
     second = started_id(teacher_client.post(URL, form(lesson_name="Another")))
     assert second != first
     assert live.teacher_open_session_id("T1001") == second
@@ -226,7 +227,7 @@ def test_other_teachers_keep_their_own_open_sessions(client, teacher, other_teac
 
 def test_the_service_keeps_the_teacher_ip_given(teacher):
     now = time.time()
-    result = services.session_start(
+    result = live_sessions.session_start(
         teacher=teacher,
         course=None,
         lesson_name="L",
@@ -250,4 +251,4 @@ def test_it_sends_outsiders_away(client, student_client):
     client.logout()
     response = client.post(URL, form(lesson_name="L"))
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
-    assert live.client().zcard(live.DUE_KEY) == 0
+    assert live.client().zcard(live.due_key()) == 0

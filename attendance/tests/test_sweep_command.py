@@ -8,12 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from attendance import live, services
+from attendance import live
 from attendance.models import Attendance, AttendanceRecord, SweepRun
+from attendance.services import live_sessions
 
 from .sweep_helpers import corrupt_meta, due_session, failures, is_live, live_record
 
-pytestmark = pytest.mark.django_db
+# The sweep runs in the test's own thread, which sees the test's uncommitted rows.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("single_sweep_thread")]
 
 
 def sweep(*args) -> str:
@@ -86,7 +88,7 @@ def test_a_dry_run_of_one_session_lists_only_that_one():
 
 def test_it_refuses_a_session_still_open(teacher):
     now = timezone.now()
-    session = services.session_start(
+    session = live_sessions.session_start(
         teacher=teacher,
         course=None,
         lesson_name="Still going",

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import exports, reports, services
+from .. import exports, reports
 from ..access import (
     get_attendance_for_teacher,
     get_course_for_teacher,
@@ -23,7 +23,7 @@ from ..access import (
 )
 from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
 from ..models import AttendanceRecord, RecordChange
-from ..queries import with_status_counts
+from ..services import corrections
 
 
 def _day(value: str, end: bool = False):
@@ -37,7 +37,7 @@ def _day(value: str, end: bool = False):
 @teacher_required
 @require_GET
 def session_list(request):
-    sessions = with_status_counts(sessions_for_teacher(request.user)).select_related("course")
+    sessions = sessions_for_teacher(request.user).with_status_counts().select_related("course")
     course_id = request.GET.get("course", "")
     if course_id.isdigit():
         sessions = sessions.filter(course_id=int(course_id))
@@ -101,7 +101,7 @@ def record_change(request, sid, record_id):
     if not form.is_valid():
         messages.error(request, f"Not changed: {_first_error(form)}")
         return _session_page(request, record.attendance, status=400)
-    services.record_change_status(record=record, by=request.user, **form.cleaned_data)
+    corrections.record_change_status(record=record, by=request.user, **form.cleaned_data)
     messages.success(request, f"{record.student.full_name} is now {form.cleaned_data['status']}.")
     return redirect("attendance:session_detail", sid=sid)
 
@@ -114,7 +114,7 @@ def record_remove(request, sid, record_id):
     if not form.is_valid():
         messages.error(request, f"Not removed: {_first_error(form)}")
         return _session_page(request, record.attendance, status=400)
-    services.record_remove(record=record, by=request.user, reason=form.cleaned_data["reason"])
+    corrections.record_remove(record=record, by=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, f"{record.student.full_name} was removed from this session.")
     return redirect("attendance:session_detail", sid=sid)
 
@@ -127,7 +127,7 @@ def record_add(request, sid):
     if not form.is_valid():
         return _session_page(request, attendance, status=400, add_form=form)
     data = form.cleaned_data
-    services.record_add(
+    corrections.record_add(
         attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
     )
     messages.success(request, f"{data['student'].full_name} added as {data['status']}.")
@@ -141,7 +141,7 @@ def session_remove(request, sid):
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _session_page(request, attendance, status=400, remove_form=form)
-    services.attendance_remove(attendance=attendance, by=request.user, reason=form.cleaned_data["reason"])
+    corrections.session_remove(attendance=attendance, by=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, f"The session “{attendance.lesson_name}” was removed.")
     return redirect("attendance:session_list")
 
@@ -203,7 +203,7 @@ def course_policy(request, course_id):
     if not form.is_valid():
         messages.error(request, f"Policy not changed: {_first_error(form)}")
         return _report_page(request, course, form, status=400)
-    services.course_set_policy(course=course, **form.cleaned_data)
+    corrections.course_set_policy(course=course, **form.cleaned_data)
     messages.success(request, "Counting policy saved.")
     return redirect("attendance:course_report", course_id=course.pk)
 

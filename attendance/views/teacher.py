@@ -1,25 +1,28 @@
-"""Teacher pages of a live session: start, projector, roster, corrections, finish."""
+"""Teacher pages of a live session: start, projector, roster, corrections, finish.
+
+Each view passes the access check, reads its form and makes one call to
+``services.live_sessions``.
+"""
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
-
-import segno
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import live, services, verification
-from ..access import get_live_session_for_teacher, sessions_for_teacher, teacher_required
-from ..forms import LIVE_ACTIONS, AddStudentForm, ExtendForm, ReasonForm, StartSessionForm
-from ..live_roster import build_roster
-from ..models import Status
-
-User = services.User
+from .. import live, verification
+from ..access import (
+    get_live_or_saved_session_for_teacher,
+    get_live_session_for_teacher,
+    sessions_for_teacher,
+    teacher_required,
+)
+from ..forms import AddStudentForm, ExtendForm, ReasonForm, StartSessionForm
+from ..services import live_sessions
+from ..services.live_sessions import ROSTER_ACTIONS
 
 
 @teacher_required
@@ -29,7 +32,7 @@ def teacher_home(request):
     if request.method == "POST" and form.is_valid():
         starts, ends = form.session_times()
         data = form.cleaned_data
-        result = services.session_start(
+        result = live_sessions.session_start(
             teacher=request.user,
             course=data.get("course"),
             lesson_name=form.lesson(),
@@ -47,11 +50,9 @@ def teacher_home(request):
             return redirect("attendance:live", sid=result.session.id)
         messages.error(request, "You already have an open session. Finish it before starting another.")
         return redirect("attendance:live", sid=result.other_open_id)
-    open_id = live.teacher_open_session_id(request.user.school_number)
-    open_session = live.get_session(open_id) if open_id else None
-    recent = sessions_for_teacher(request.user).select_related("course")[:5]
+    page = live_sessions.start_page(teacher=request.user)
     status = 400 if request.method == "POST" else 200
-    ctx = {"form": form, "open_session": open_session, "recent": recent}
+    ctx = {"form": form, "open_session": page.open_session, "recent": page.recent}
     return render(request, "attendance/teacher_home.html", ctx, status=status)
 
 
@@ -59,59 +60,34 @@ def teacher_home(request):
 @require_GET
 def live_page(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
-    return _render_live(request, session)
+    return _render_live(request, live_sessions.live_roster(session=session))
 
 
 @teacher_required
 @require_GET
 def live_roster(request, sid):
-    session = _live_or_saved(request.user, sid)
+    session = get_live_or_saved_session_for_teacher(request.user, sid)
     if session is None or session.state != live.OPEN:
         return _to_finished(sid)
-    rows, counts = build_roster(session)
-    return render(request, "attendance/partials/roster.html", {"session": session, "rows": rows, "counts": counts})
-
-
-def _code_context(request, session: live.LiveSession) -> dict:
-    now = time.time()
-    ctx = {"session": session, "count": live.count_records(session.id), "now": now}
-    if session.require_code:
-        code = verification.code_for(session.secret, verification.current_step(now))
-        url = reverse("attendance:qr_link", args=[session.id, code])
-        ctx.update(code=code, seconds_left=verification.seconds_left_in_step(now), link=url)
-    else:
-        url = reverse("attendance:student_home")
-    qr = segno.make(request.build_absolute_uri(url), error="m")
-    ctx["qr_svg"] = qr.svg_inline(scale=8, dark="#111", light="#fff", omitsize=True)
-    ctx["started"] = session.has_started(now)
-    return ctx
+    return _render_roster(request, live_sessions.live_roster(session=session))
 
 
 @teacher_required
 @require_GET
 def projector(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
-    return render(request, "attendance/projector.html", _code_context(request, session))
+    view = live_sessions.projector(session=session, absolute_url=request.build_absolute_uri)
+    return render(request, "attendance/projector.html", view)
 
 
 @teacher_required
 @require_GET
 def projector_code(request, sid):
-    session = _live_or_saved(request.user, sid)
+    session = get_live_or_saved_session_for_teacher(request.user, sid)
     if session is None or session.state != live.OPEN:
         return _to_finished(sid)
-    return render(request, "attendance/partials/projector_code.html", _code_context(request, session))
-
-
-def _live_or_saved(user, sid) -> live.LiveSession | None:
-    """Return the teacher's live session, or None once the sweep has saved it (404 otherwise)."""
-    try:
-        return get_live_session_for_teacher(user, sid, open_only=False)
-    except Http404:
-        # A polling page that missed the short closed-but-unsaved window must still move on.
-        if sessions_for_teacher(user).filter(pk=str(sid)).exists():
-            return None
-        raise
+    view = live_sessions.projector(session=session, absolute_url=request.build_absolute_uri)
+    return render(request, "attendance/partials/projector_code.html", view)
 
 
 def _to_finished(sid) -> HttpResponse:
@@ -125,39 +101,23 @@ def _to_finished(sid) -> HttpResponse:
 def record_action(request, sid, number, action):
     session = get_live_session_for_teacher(request.user, sid)
     if action == "remove":
-        ok = services.live_record_remove(session=session, school_number=number)
+        change = live_sessions.roster_remove(session=session, school_number=number)
+    elif action not in ROSTER_ACTIONS:
+        return HttpResponse("Unknown action.", status=400)
     else:
-        if action not in LIVE_ACTIONS:
-            return HttpResponse("Unknown action.", status=400)
-        reason = ""
-        if action in ("reject", "excuse"):
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "Give a reason.")
-                return _render_live(request, session, status=400)
-            reason = form.cleaned_data["reason"]
-        name = _student_name(session, number)
-        if name is None:
-            return HttpResponse("No such student in this session.", status=404)
-        ok = services.live_record_set_status(
-            session=session, school_number=number, full_name=name, status=LIVE_ACTIONS[action], reason=reason
-        )
-    if not ok:
-        messages.error(request, "The session has ended; correct it from its history page.")
-    return _back_to_roster(request, session)
-
-
-def _student_name(session: live.LiveSession, number: str) -> str | None:
-    record = live.get_record(session.id, number)
-    if record:
-        return record["full_name"]
-    return User.objects.filter(school_number=number).values_list("full_name", flat=True).first()
-
-
-def _back_to_roster(request, session):
+        form = ReasonForm(request.POST)
+        needs_reason = action in ("reject", "excuse")
+        if needs_reason and not form.is_valid():
+            messages.error(request, "Give a reason.")
+            return _render_live(request, live_sessions.live_roster(session=session), status=400)
+        reason = form.cleaned_data["reason"] if needs_reason else ""
+        change = live_sessions.roster_mark(session=session, school_number=number, action=action, reason=reason)
+        if change.not_found:
+            return HttpResponse(change.error, status=404)
+    if change.error:
+        messages.error(request, change.error)
     if request.htmx:
-        rows, counts = build_roster(session)
-        return render(request, "attendance/partials/roster.html", {"session": session, "rows": rows, "counts": counts})
+        return _render_roster(request, change.roster)
     return redirect("attendance:live", sid=session.id)
 
 
@@ -166,30 +126,27 @@ def _back_to_roster(request, session):
 def add_student(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
     form = AddStudentForm(request.POST)
-    if form.is_valid():
-        number = form.cleaned_data["school_number"]
-        name = User.objects.filter(school_number=number).values_list("full_name", flat=True).first()
-        name = name or form.cleaned_data["full_name"].strip()
-        if name:
-            services.live_record_set_status(
-                session=session,
-                school_number=number,
-                full_name=name,
-                status=Status.PRESENT,
-                reason="Added by the teacher.",
-            )
-            messages.success(request, f"{name} ({number}) added as present.")
-            return redirect("attendance:live", sid=session.id)
-        form.add_error("full_name", "No account has this school number: give the student's full name.")
-    return _render_live(request, session, add_form=form, status=400)
+    if not form.is_valid():
+        return _render_live(request, live_sessions.live_roster(session=session), add_form=form, status=400)
+    data = form.cleaned_data
+    change = live_sessions.roster_add(session=session, school_number=data["school_number"], full_name=data["full_name"])
+    if change.error:
+        form.add_error("full_name", change.error)
+        return _render_live(request, change.roster, add_form=form, status=400)
+    messages.success(request, change.message)
+    return redirect("attendance:live", sid=session.id)
 
 
-def _render_live(request, session, *, add_form=None, status=200):
-    rows, counts = build_roster(session)
+def _render_roster(request, roster: live_sessions.LiveRoster):
+    ctx = {"session": roster.session, "rows": roster.rows, "counts": roster.counts}
+    return render(request, "attendance/partials/roster.html", ctx)
+
+
+def _render_live(request, roster: live_sessions.LiveRoster, *, add_form=None, status=200):
     ctx = {
-        "session": session,
-        "rows": rows,
-        "counts": counts,
+        "session": roster.session,
+        "rows": roster.rows,
+        "counts": roster.counts,
         "add_form": add_form or AddStudentForm(),
         "reason_form": ReasonForm(),
     }
@@ -200,8 +157,7 @@ def _render_live(request, session, *, add_form=None, status=200):
 @require_POST
 def finish(request, sid):
     session = get_live_session_for_teacher(request.user, sid, open_only=False)
-    if session.state == live.OPEN:  # a second click finds it finished already
-        services.session_finish(session=session)
+    live_sessions.session_finish(session=session)  # a second click finds it finished already
     return redirect("attendance:finished", sid=session.id)
 
 
@@ -212,14 +168,13 @@ def change_end(request, sid):
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the number of minutes, between -120 and 240.")
-        return _render_live(request, session, status=400)
-    new_end = session.ends_dt + timedelta(minutes=form.cleaned_data["minutes"])
+        return _render_live(request, live_sessions.live_roster(session=session), status=400)
     try:
-        services.session_change_end(session=session, ends_at=new_end)
-    except services.CheckInError as exc:
+        ends = live_sessions.session_change_end(session=session, minutes=form.cleaned_data["minutes"])
+    except live_sessions.SessionEnded as exc:
         messages.error(request, str(exc))
-        return _render_live(request, session, status=400)
-    messages.success(request, f"The session now ends at {timezone.localtime(session.ends_dt):%H:%M}.")
+        return _render_live(request, live_sessions.live_roster(session=session), status=400)
+    messages.success(request, f"The session now ends at {timezone.localtime(ends):%H:%M}.")
     return redirect("attendance:live", sid=session.id)
 
 
@@ -228,14 +183,12 @@ def change_end(request, sid):
 def finished(request, sid):
     """Wait for the sweep, then move on to the persisted session."""
     sid = str(sid)
-    attendance = sessions_for_teacher(request.user).filter(pk=sid).first()
-    if attendance is None:
+    if not sessions_for_teacher(request.user).filter(pk=sid).exists():
         session = get_live_session_for_teacher(request.user, sid, open_only=False)
-    if attendance is not None:
-        url = reverse("attendance:session_detail", args=[sid])
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return redirect(url)
-    return render(request, "attendance/finished.html", {"session": session})
+        return render(request, "attendance/finished.html", {"session": session})
+    url = reverse("attendance:session_detail", args=[sid])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from attendance.roster import RosterError, import_roster
+from attendance.services.roster_import import RosterError, import_roster
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Course, Enrollment
+from ..models import Course, Enrollment
 
 User = get_user_model()
 HEADER_WORDS = {"school_number", "school number", "number", "student_number"}

@@ -1,0 +1,33 @@
+"""The attendance app's one clock: views, services and live state all read it.
+
+Tests replace the source with ``clock.use(...)``, so a frozen time reaches
+every layer at once rather than the modules a test remembered to patch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_source: Callable[[], float] = time.time
+
+
+def now() -> float:
+    """Return the current time as a Unix timestamp."""
+    return _source()
+
+
+def now_datetime() -> datetime:
+    return datetime.fromtimestamp(_source(), tz=UTC)
+
+
+def use(source: Callable[[], float] | None) -> None:
+    """Read the time from ``source`` from now on (None: the system clock again)."""
+    global _source
+    _source = source or time.time
+
+
+def to_datetime(ts: float | None) -> datetime | None:
+    """Return the aware UTC datetime of a timestamp (None stays None)."""
+    return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None

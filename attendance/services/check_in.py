@@ -1,0 +1,289 @@
+"""The student's check-in: one entry point per action, each returning one outcome.
+
+The view hands over the request's facts (a ``Visitor``: the student, their
+address, their device, their position) and renders the ``Outcome``.  Every
+path applies the same rules in the same order: the session is open, the
+student may join it (``_may_join``), the code or link is valid, then the
+network and location checks, then the atomic write in Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from django.conf import settings
+from django.core import signing
+
+from .. import clock, live, verification
+from ..models import AttendanceRecord, Source, Status
+
+LINK_SALT = "attendance.checkin-link"
+LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
+LINK_EXPIRED = "This check-in link has expired. Type the code shown on the screen."
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What a check-in request tells about the student."""
+
+    student: object
+    ip: str
+    device: str
+    position: tuple[float, float] | None = None
+
+
+@dataclass
+class StudentSessions:
+    mine: list[live.LiveSession] = field(default_factory=list)
+    adhoc: list[live.LiveSession] = field(default_factory=list)
+
+
+class Kind(Enum):
+    CHECKED_IN = "checked_in"  # a record was stored (or the student already had one)
+    CONFIRM = "confirm"  # go on to the confirmation page with ``link``
+    WRONG_CODE = "wrong_code"  # the typed code matched no session: ``error`` belongs on the form
+    REFUSED = "refused"  # no record: ``error`` says why and what to do
+    NOT_FOUND = "not_found"  # the student may not see this session at all
+
+
+@dataclass
+class Outcome:
+    kind: Kind
+    session: live.LiveSession | None = None
+    record: dict | None = None
+    error: str = ""
+    link: str = ""
+    sessions: StudentSessions | None = None  # with a wrong code: the page lists them again
+
+
+@dataclass
+class CheckInView:
+    title: str
+    record: dict
+    pending: bool
+
+
+# --- reads --------------------------------------------------------------------
+
+
+def open_sessions_for_student(*, student, query: str = "", now: float | None = None) -> StudentSessions:
+    """Open sessions of the student's courses, and ad-hoc ones matching a search (no writes)."""
+    now = clock.now() if now is None else now
+    found = _joinable(student, now, remember=False)
+    query = query.strip().lower()
+    return StudentSessions(
+        mine=[s for s in found if s.course_id],
+        adhoc=[
+            s
+            for s in found
+            if not s.course_id and query and (query in s.lesson_name.lower() or query in s.teacher_name.lower())
+        ],
+    )
+
+
+def check_in_result(*, student, sid: str) -> CheckInView | None:
+    """The student's record in a session: live while it is, persisted after (None: none)."""
+    record = live.get_record(sid, student.school_number)
+    if record is not None:
+        session = live.get_session(sid)
+        record = {**record, "checked_in_at": clock.to_datetime(record.get("checked_in_at"))}
+        title = session.title if session else ""
+    else:
+        stored = (
+            AttendanceRecord.objects.alive()
+            .filter(attendance_id=sid, student=student, attendance__is_deleted=False)
+            .select_related("attendance")
+            .first()
+        )
+        if stored is None:
+            return None
+        record = {"status": stored.status, "reason": stored.fail_reason, "checked_in_at": stored.checked_in_at}
+        title = stored.attendance.lesson_name
+    return CheckInView(title=title, record=record, pending=record["status"] == Status.PENDING)
+
+
+# --- the enrolment rule, the same on every path -------------------------------
+
+
+def _may_join(student, session: live.LiveSession, on_snapshot: bool, enrolled: set[int] | None) -> bool:
+    """Ad-hoc sessions are open to every student; a course's only to its students."""
+    if not session.course_id or on_snapshot:
+        return True
+    return enrolled is not None and session.course_id in enrolled
+
+
+def _enrolled_course_ids(student) -> set[int]:
+    return set(student.enrollments.values_list("course_id", flat=True))
+
+
+def _joinable(student, now: float, *, remember: bool) -> list[live.LiveSession]:
+    """Started open sessions this student may join.
+
+    The enrolled snapshot taken at the start answers without a query; only a
+    student missing from a course session's snapshot (enrolled since) costs
+    one, and on a check-in (``remember``) joins that snapshot.
+    """
+    found = [(s, on) for s, on in live.open_sessions_for(now, student.school_number) if s.has_started(now)]
+    enrolled = _enrolled_course_ids(student) if any(s.course_id and not on for s, on in found) else None
+    joinable = []
+    for session, on in found:
+        if _may_join(student, session, on, enrolled):
+            joinable.append(session)
+            if remember and session.course_id and not on:
+                live.add_enrolled(session, student.school_number, student.full_name)
+    return joinable
+
+
+def _may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool:
+    if _may_join(student, session, live.is_enrolled(session.id, student.school_number), None):
+        return True
+    if not _may_join(student, session, False, _enrolled_course_ids(student)):
+        return False
+    if remember:
+        live.add_enrolled(session, student.school_number, student.full_name)
+    return True
+
+
+# --- links: the QR code's target, the tap, the code with a location -----------
+
+
+def _link(session: live.LiveSession, source: str, now: float) -> str:
+    return signing.dumps({"sid": session.id, "src": source, "at": int(now)}, salt=LINK_SALT, compress=True)
+
+
+def _read_link(token: str, session: live.LiveSession, now: float) -> tuple[str | None, Outcome | None]:
+    """Return the link's source, or the outcome that refuses it."""
+    try:
+        payload = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature:
+        return None, Outcome(Kind.REFUSED, error=LINK_EXPIRED)
+    if not isinstance(payload, dict) or payload.get("sid") != session.id:
+        return None, Outcome(Kind.NOT_FOUND, error="This link belongs to another session.")
+    at = payload.get("at")
+    if not isinstance(at, int) or not 0 <= now - at <= settings.CHECKIN_LINK_MAX_AGE:
+        return None, Outcome(Kind.REFUSED, error=LINK_EXPIRED)
+    source = payload.get("src")
+    return (source if source in (Source.QR, Source.TAP, Source.CODE) else Source.QR), None
+
+
+def link_for_qr(*, session: live.LiveSession, code: str, now: float | None = None) -> Outcome:
+    """The QR code's target: the code is checked now, then a signed link carries it through the login."""
+    now = clock.now() if now is None else now
+    if not session.require_code or not verification.code_is_valid(session.secret, code, now):
+        return Outcome(Kind.REFUSED, session=session, error="This QR code has expired.")
+    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.QR, now))
+
+
+def link_for_tap(*, student, session: live.LiveSession, now: float | None = None) -> Outcome:
+    """A no-code session's "Check in" button: a link to the confirmation, for its students only."""
+    now = clock.now() if now is None else now
+    if session.require_code:
+        return Outcome(Kind.NOT_FOUND, error="This session needs a code.")
+    if not _may_join_one(student, session, remember=False):
+        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.TAP, now))
+
+
+def open_link(*, student, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
+    """The confirmation page of a link: whether this student may use it (no writes)."""
+    now = clock.now() if now is None else now
+    _, refused = _read_link(token, session, now)
+    if refused:
+        return refused
+    if not _may_join_one(student, session, remember=False):
+        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+    return Outcome(Kind.CONFIRM, session=session, link=token)
+
+
+def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
+    """Check in through a QR, tap or code link, once the student confirmed it."""
+    now = clock.now() if now is None else now
+    source, refused = _read_link(token, session, now)
+    if refused:
+        return refused
+    if not _may_join_one(visitor.student, session, remember=True):
+        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+    return record_check_in(session=session, visitor=visitor, source=source, now=now)
+
+
+# --- the typed code -----------------------------------------------------------
+
+
+def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None) -> Outcome:
+    """Find the session whose current code was typed and check in to it.
+
+    A wrong or expired code never makes a record: it is a counted attempt, and
+    after CHECKIN_MAX_WRONG_CODES of them the student is locked out of that session.
+    """
+    now = clock.now() if now is None else now
+    joinable = _joinable(visitor.student, now, remember=True)
+    candidates = [s for s in joinable if s.require_code]
+    for session in candidates:
+        if verification.code_is_valid(session.secret, code, now):
+            if session.location_radius_m and visitor.position is None:
+                return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.CODE, now))
+            # The check-in script refuses a student locked out of this session.
+            return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now)
+    mine = StudentSessions(mine=[s for s in joinable if s.course_id])
+    if not candidates:
+        error = "None of your courses has a session taking codes right now."
+        return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
+    # Count against the student's own courses' sessions; only without one against ad-hoc ones,
+    # so a typo in one class does not lock them out of every ad-hoc session in the school.
+    counted = [s for s in candidates if s.course_id] or candidates
+    tries = max(live.count_wrong_codes(counted, visitor.student.school_number))
+    limit = settings.CHECKIN_MAX_WRONG_CODES
+    if tries >= limit:
+        return Outcome(Kind.WRONG_CODE, error=LOCKED_OUT, sessions=mine)
+    error = f"That code is wrong or has expired. {limit - tries} tries left."
+    return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
+
+
+# --- the write ----------------------------------------------------------------
+
+
+def new_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> dict:
+    """A self-contained live record: the sweep needs nothing else to create the student."""
+    return {
+        "school_number": student.school_number,
+        "full_name": student.full_name,
+        "status": status,
+        "checked_in_at": now,
+        "source": source,
+        "reason": reason,
+        "flags": list(flags),
+    }
+
+
+def _status_by_time(session: live.LiveSession, now: float) -> str:
+    late_after = session.starts_at + session.late_threshold_minutes * 60
+    return Status.PRESENT if now <= late_after else Status.LATE
+
+
+def record_check_in(*, session: live.LiveSession, visitor: Visitor, source: str, now: float) -> Outcome:
+    """Run the network and location checks and store the student's record atomically.
+
+    The one write of every path, once the path's own rules (code, link,
+    enrolment) have passed.
+    """
+    if not session.has_started(now):
+        return Outcome(Kind.REFUSED, session=session, error="This session has not started yet.")
+    if not session.is_open(now):
+        return Outcome(Kind.REFUSED, session=session, error="This session is closed.")
+    problems = {
+        "network": verification.network_problem(session, visitor.ip),
+        "location": verification.location_problem(session, visitor.position),
+    }
+    failed = {name: text for name, text in problems.items() if text}
+    if failed:
+        status, reason = Status.REJECTED, " ".join(failed.values())
+    else:
+        status, reason = _status_by_time(session, now), ""
+    record = new_record(visitor.student, status=status, source=source, now=now, reason=reason, flags=failed)
+    outcome, stored = live.check_in(session, record, visitor.device, now)
+    if outcome == "locked":
+        return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)
+    if outcome in ("closed", "missing"):
+        return Outcome(Kind.REFUSED, session=session, error="This session is closed.")
+    return Outcome(Kind.CHECKED_IN, session=session, record=stored)

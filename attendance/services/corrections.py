@@ -1,0 +1,66 @@
+"""Audited corrections of persisted sessions, and a course's counting policy."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Attendance, AttendanceRecord, Course, RecordChange, Source, rejection_reason
+
+REMOVED = "removed"
+
+
+@transaction.atomic
+def record_change_status(*, record: AttendanceRecord, by, status: str, reason: str) -> RecordChange:
+    """Change a persisted record's status, with an audit row."""
+    record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+    change = RecordChange.objects.create(
+        record=record, changed_by=by, old_status=record.status, new_status=status, reason=reason
+    )
+    record.set_status(status, reason)
+    record.save(update_fields=["status", "fail_reason"])
+    return change
+
+
+@transaction.atomic
+def record_add(*, attendance: Attendance, by, student, status: str, reason: str) -> AttendanceRecord:
+    """Add a student to a persisted session after the fact (or bring back a removed record)."""
+    record, created = AttendanceRecord.objects.select_for_update().get_or_create(
+        attendance=attendance,
+        student=student,
+        defaults={"status": status, "source": Source.TEACHER, "fail_reason": rejection_reason(status, reason)},
+    )
+    old = "" if created else (REMOVED if record.is_deleted else record.status)
+    if not created:
+        record.restore()
+        record.set_status(status, reason)
+        record.save()
+    RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
+    return record
+
+
+@transaction.atomic
+def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
+    """Soft-delete a record: gone from pages and reports, kept in the database."""
+    record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+    record.soft_delete(by=by, reason=reason, at=timezone.now())
+    RecordChange.objects.create(
+        record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
+    )
+
+
+@transaction.atomic
+def session_remove(*, attendance: Attendance, by, reason: str) -> None:
+    """Soft-delete a whole session."""
+    attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    attendance.soft_delete(by=by, reason=reason, at=timezone.now())
+
+
+@transaction.atomic
+def course_set_policy(
+    *, course: Course, rate_policy: str, planned_sessions: int | None, excused_counts_as_present: bool
+) -> None:
+    course.rate_policy = rate_policy
+    course.planned_sessions = planned_sessions
+    course.excused_counts_as_present = excused_counts_as_present
+    course.save(update_fields=["rate_policy", "planned_sessions", "excused_counts_as_present"])

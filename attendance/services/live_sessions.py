@@ -1,0 +1,255 @@
+"""The teacher's live session: start it, read it, correct its roster, finish it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django_q.tasks import async_task
+
+from .. import clock, live, verification
+from ..models import Attendance, Course, Source, Status
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+# The teacher's one-click corrections, by the name in the URL.
+ROSTER_ACTIONS = {
+    "accept": Status.PRESENT,
+    "reject": Status.REJECTED,
+    "excuse": Status.EXCUSED,
+}
+SESSION_OVER = "The session has ended; correct it from its history page."
+
+
+class SessionEnded(Exception):
+    """The session is past its end: it can no longer be changed live."""
+
+
+@dataclass
+class StartResult:
+    session: live.LiveSession | None
+    other_open_id: str | None = None
+
+
+@dataclass
+class RosterRow:
+    school_number: str
+    full_name: str
+    status: str | None
+    checked_in_at: datetime | None = None
+    reason: str = ""
+    source: str = ""
+    flags: tuple[str, ...] = ()
+    enrolled: bool = True
+
+    @property
+    def suspicious(self) -> bool:
+        return bool(self.flags)
+
+
+@dataclass
+class LiveRoster:
+    """Everyone checked in, then the enrolled students not seen yet, and the counts."""
+
+    session: live.LiveSession
+    rows: list[RosterRow]
+    counts: Counter
+
+
+@dataclass
+class StartPage:
+    open_session: live.LiveSession | None
+    recent: list[Attendance]
+
+
+@dataclass
+class RosterChange:
+    """What a roster action did: ``error`` is empty when it worked; ``roster`` is the roster after it."""
+
+    roster: LiveRoster
+    error: str = ""
+    message: str = ""
+    not_found: bool = False
+
+
+def session_start(
+    *,
+    teacher,
+    course: Course | None,
+    lesson_name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    late_threshold_minutes: int,
+    require_code: bool,
+    network_mode: str,
+    teacher_ip: str,
+    location: tuple[float, float] | None = None,
+    location_radius_m: int | None = None,
+    one_device_per_student: bool = True,
+) -> StartResult:
+    """Open a live session in Redis, unless the teacher already has one open."""
+    session = live.LiveSession(
+        id=str(uuid.uuid4()),
+        lesson_name=lesson_name,
+        teacher_number=teacher.school_number,
+        teacher_name=teacher.full_name,
+        starts_at=starts_at.timestamp(),
+        ends_at=ends_at.timestamp(),
+        late_threshold_minutes=late_threshold_minutes,
+        secret=verification.new_secret(),
+        course_id=course.pk if course else None,
+        course_code=course.code if course else "",
+        course_title=course.title if course else "",
+        require_code=require_code,
+        network_mode=network_mode,
+        teacher_ip=teacher_ip,
+        allowed_networks=list(course.allowed_networks) if course else [],
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        location_radius_m=location_radius_m if location else None,
+        one_device_per_student=one_device_per_student,
+    )
+    enrolled = dict(User.objects.enrolled_in(course.pk).values_list("school_number", "full_name")) if course else {}
+    other = live.create_session(session, enrolled)
+    if other:
+        return StartResult(session=None, other_open_id=other)
+    logger.info("Session %s started by %s", session.id, teacher.school_number)
+    return StartResult(session=session)
+
+
+def start_page(*, teacher) -> StartPage:
+    """The teacher's open session, if any, and their latest persisted ones."""
+    open_id = live.teacher_open_session_id(teacher.school_number)
+    open_session = live.get_session(open_id) if open_id else None
+    recent = list(Attendance.objects.alive().for_teacher(teacher).select_related("course")[:5])
+    return StartPage(open_session=open_session, recent=recent)
+
+
+def live_roster(*, session: live.LiveSession) -> LiveRoster:
+    """Every checked-in student, then the enrolled ones not seen yet (read-only)."""
+    records = live.get_records(session.id)
+    enrolled = {}
+    if session.course_id:  # from the database: the roster shows enrolments made since the start too
+        enrolled = dict(User.objects.enrolled_in(session.course_id).values_list("school_number", "full_name"))
+    rows = [
+        RosterRow(
+            school_number=number,
+            full_name=record.get("full_name", ""),
+            status=record["status"],
+            checked_in_at=clock.to_datetime(record.get("checked_in_at") or None),
+            reason=record.get("reason") or "",
+            source=record.get("source") or "",
+            flags=tuple(record.get("flags") or ()),
+            enrolled=number in enrolled or not session.course_id,
+        )
+        for number, record in records.items()
+    ]
+    rows.sort(key=lambda r: (r.checked_in_at is None, r.checked_in_at or 0, r.full_name))
+    missing = [
+        RosterRow(school_number=n, full_name=name, status=None) for n, name in enrolled.items() if n not in records
+    ]
+    missing.sort(key=lambda r: r.full_name)
+    counts = Counter(r.status for r in rows)
+    counts["missing"] = len(missing)
+    return LiveRoster(session=session, rows=rows + missing, counts=counts)
+
+
+def projector(*, session: live.LiveSession, absolute_url, now: float | None = None) -> dict:
+    """What the projector shows: the current code, its QR code and the count so far.
+
+    ``absolute_url`` turns a path into the URL the students' phones open.
+    """
+    now = clock.now() if now is None else now
+    view = {"session": session, "count": live.count_records(session.id), "now": now}
+    if session.require_code:
+        code = verification.code_for(session.secret, verification.current_step(now))
+        url = reverse("attendance:qr_link", args=[session.id, code])
+        view.update(code=code, seconds_left=verification.seconds_left_in_step(now), link=url)
+    else:
+        url = reverse("attendance:student_home")
+    qr = segno.make(absolute_url(url), error="m")
+    view["qr_svg"] = qr.svg_inline(scale=8, dark="#111", light="#fff", omitsize=True)
+    view["started"] = session.has_started(now)
+    return view
+
+
+# --- roster actions -----------------------------------------------------------
+
+
+def _student_name(session: live.LiveSession, number: str) -> str | None:
+    record = live.get_record(session.id, number)
+    if record:
+        return record["full_name"]
+    return User.objects.filter(school_number=number).values_list("full_name", flat=True).first()
+
+
+def _set_status(session: live.LiveSession, *, school_number: str, full_name: str, status: str, reason: str) -> bool:
+    record = live.get_record(session.id, school_number) or {
+        "school_number": school_number,
+        "full_name": full_name,
+        "checked_in_at": None,
+        "flags": [],
+    }
+    record.update(status=status, source=record.get("source") or Source.TEACHER, reason=reason, by_teacher=True)
+    return live.set_record(session, record)
+
+
+def roster_mark(*, session: live.LiveSession, school_number: str, action: str, reason: str = "") -> RosterChange:
+    """Accept, reject or excuse a student (checked in or not) while the session is live."""
+    name = _student_name(session, school_number)
+    if name is None:
+        return RosterChange(live_roster(session=session), error="No such student in this session.", not_found=True)
+    ok = _set_status(session, school_number=school_number, full_name=name, status=ROSTER_ACTIONS[action], reason=reason)
+    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
+
+
+def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterChange:
+    """Take a student's record out of a live session."""
+    ok = live.remove_record(session, school_number)
+    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
+
+
+def roster_add(*, session: live.LiveSession, school_number: str, full_name: str) -> RosterChange:
+    """Add a student as present; one without an account needs a full name (the sweep creates them)."""
+    known = User.objects.filter(school_number=school_number).values_list("full_name", flat=True).first()
+    name = known or full_name.strip()
+    if not name:
+        error = "No account has this school number: give the student's full name."
+        return RosterChange(live_roster(session=session), error=error)
+    ok = _set_status(
+        session, school_number=school_number, full_name=name, status=Status.PRESENT, reason="Added by the teacher."
+    )
+    if not ok:
+        return RosterChange(live_roster(session=session), error=SESSION_OVER)
+    return RosterChange(live_roster(session=session), message=f"{name} ({school_number}) added as present.")
+
+
+# --- the end ------------------------------------------------------------------
+
+
+def session_finish(*, session: live.LiveSession, now: float | None = None) -> None:
+    """End check-ins now and hand the session to the sweep at once (a second click does nothing)."""
+    now = clock.now() if now is None else now
+    if live.finish(session, now):
+        async_task("attendance.tasks.sweep_session", session.id, task_name=f"sweep-{session.id}")
+
+
+def session_change_end(*, session: live.LiveSession, minutes: int, now: float | None = None) -> datetime:
+    """Move the end of an open session by some minutes; return the new end.
+
+    An end moved into the past closes check-ins at once.
+    """
+    now = clock.now() if now is None else now
+    if session.ends_at <= now:
+        raise SessionEnded("This session has already ended.")
+    ends = session.ends_dt + timedelta(minutes=minutes)
+    if not live.change_end(session, ends.timestamp()):
+        raise SessionEnded("This session has already ended.")
+    return ends
