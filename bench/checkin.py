@@ -183,7 +183,8 @@ def main() -> None:
     teacher, course, numbers = prepare(args.students)
     from django.utils import timezone
 
-    from attendance import live, services, verification
+    from attendance import live, verification
+    from attendance.services import live_sessions
 
     port = free_port()
     print(f"starting the app on 127.0.0.1:{port} …", flush=True)
@@ -195,7 +196,7 @@ def main() -> None:
         print(f"logged in {len(clients)} students in {time.perf_counter() - started:.1f} s", flush=True)
 
         now = timezone.now()
-        result = services.session_start(
+        result = live_sessions.session_start(
             teacher=teacher,
             course=course,
             lesson_name="Benchmark",
@@ -225,7 +226,7 @@ def main() -> None:
         floor_seconds, floor_lat, floor_errors = fire(clients * args.floor_rounds, args.concurrency, floor)
         floor_rps = len(clients) * args.floor_rounds / floor_seconds
         print(f"floor: {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s, {floor_errors} errors", flush=True)
-        services.session_finish(session=session)
+        live_sessions.session_finish(session=session)
     finally:
         stop_server(server)
 

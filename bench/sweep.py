@@ -92,7 +92,7 @@ def fill_redis(sessions: int, per_session: int, now: float) -> None:
     conn.flushdb()
     sids = session_ids(sessions)
     starts, ends = now - 7200, now - 3600
-    expire_at = int(ends) + 3 * 86400
+    expire_at = live.expire_at(ends)
     for first in range(0, sessions, BATCH):
         with conn.pipeline(transaction=False) as pipe:
             for s in range(first, min(first + BATCH, sessions)):
@@ -100,19 +100,20 @@ def fill_redis(sessions: int, per_session: int, now: float) -> None:
                 meta = session_meta(sid, s, starts, ends)
                 records = {student_number(s, r): json.dumps(live_record(s, r, starts)) for r in range(per_session)}
                 pipe.hset(
-                    live._key(sid, "meta"),
+                    live.session_keys(sid).meta,
                     mapping={"data": json.dumps(meta), "state": live.FINISHED, "ends": repr(ends)},
                 )
-                pipe.hset(live._key(sid, "records"), mapping=records)
-                pipe.expireat(live._key(sid, "meta"), expire_at)
-                pipe.expireat(live._key(sid, "records"), expire_at)
-                pipe.zadd(live.DUE_KEY, {sid: ends})
+                keys = live.session_keys(sid)
+                pipe.hset(keys.records, mapping=records)
+                pipe.expireat(keys.meta, expire_at)
+                pipe.expireat(keys.records, expire_at)
+                pipe.zadd(live.due_key(), {sid: ends})
             pipe.execute()
 
 
 def copy_rows(sessions: int, per_session: int, now: float):
     """Return the rows the sweep writes, as COPY would take them: users, sessions, records."""
-    from attendance.services import PENDING_AT_CLOSE
+    from attendance.services.persist import PENDING_AT_CLOSE
 
     stamp = datetime.fromtimestamp(now, tz=UTC)
     starts, ends = now - 7200, now - 3600
