@@ -1,4 +1,4 @@
-"""The device cookie: the one place that reads a phone's device id and issues a new one."""
+"""The browser's cookies of the check-in: its device id, and the nonce of the QR link it opened."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.conf import settings
 
 DEVICE_COOKIE = "attn_device"
 DEVICE_COOKIE_AGE = 400 * 86400  # the longest browsers keep a cookie
+LINK_COOKIE = "attn_link"
 
 
 def _valid(device: str) -> bool:
@@ -37,3 +38,21 @@ def device_cookie(view):
         return response
 
     return wrapper
+
+
+def link_nonce(request) -> str:
+    """The nonce of the QR link this browser opened last (empty: none)."""
+    return request.COOKIES.get(LINK_COOKIE, "")[:64]
+
+
+def keep_link_nonce(response, nonce: str):
+    """Keep a QR link's nonce in the browser that opened it, for as long as the link lasts."""
+    response.set_cookie(
+        LINK_COOKIE,
+        nonce,
+        max_age=settings.CHECKIN_LINK_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

@@ -8,6 +8,7 @@ Redis Cluster slot):
     attn:{sid}:devices    hash  device id -> school number
     attn:{sid}:attempts   hash  school number -> wrong codes typed
     attn:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
+    attn:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
     attn:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:due              zset  sid scored by end time (the sweep's index)
     attn:teacher:{number} str   the teacher's open session (EXAT)
@@ -60,12 +61,13 @@ class SessionKeys:
     devices: str
     attempts: str
     enrolled: str
+    links: str
     claim: str
 
     @property
     def expiring(self) -> tuple[str, ...]:
         """The keys that live until the session's end plus the grace period."""
-        return (self.meta, self.records, self.devices, self.attempts, self.enrolled)
+        return (self.meta, self.records, self.devices, self.attempts, self.enrolled, self.links)
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -75,7 +77,8 @@ class SessionKeys:
 def session_keys(sid: str) -> SessionKeys:
     """Return the key layout of a session (the one place that names its keys)."""
     base = f"{settings.LIVE_KEY_PREFIX}:{{{sid}}}:"
-    return SessionKeys(*(base + part for part in ("meta", "records", "devices", "attempts", "enrolled", "claim")))
+    parts = ("meta", "records", "devices", "attempts", "enrolled", "links", "claim")
+    return SessionKeys(*(base + part for part in parts))
 
 
 def due_key() -> str:
@@ -230,6 +233,20 @@ def add_enrolled(session: LiveSession, school_number: str, full_name: str) -> No
         pipe.hset(key, school_number, full_name)
         pipe.expireat(key, session.expire_at)
         pipe.execute()
+
+
+# A link is the first student's: the same student may use it again, nobody else.
+_USE_LINK_LUA = """
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] and 1 or 0
+"""
+
+
+def use_link(session: LiveSession, link: str, school_number: str) -> bool:
+    """Record that a student used a check-in link; False if another student used it first."""
+    keys = [session_keys(session.id).links]
+    return bool(_script(_USE_LINK_LUA)(keys=keys, args=[link, school_number, session.expire_at]))
 
 
 def is_enrolled(sid: str, school_number: str) -> bool:

@@ -9,6 +9,8 @@ network and location checks, then the atomic write in Redis.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -21,6 +23,10 @@ from ..models import AttendanceRecord, Source, Status
 LINK_SALT = "attendance.checkin-link"
 LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
 LINK_EXPIRED = "This check-in link has expired. Type the code shown on the screen."
+LINK_ELSEWHERE = (
+    "This check-in link was opened in another browser. Scan the QR code in the room, or type the code on the screen."
+)
+LINK_TAKEN = "Another student already checked in with this link. Scan the QR code or type the code yourself."
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Visitor:
     ip: str
     device: str
     position: tuple[float, float] | None = None
+    browser: str = ""  # the nonce the browser got when it opened a QR link (its cookie)
 
 
 @dataclass
@@ -55,6 +62,7 @@ class Outcome:
     error: str = ""
     link: str = ""
     sessions: StudentSessions | None = None  # with a wrong code: the page lists them again
+    browser: str = ""  # a new QR link's nonce: the view keeps it in the browser
 
 
 @dataclass
@@ -148,12 +156,33 @@ def _may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool
 # --- links: the QR code's target, the tap, the code with a location -----------
 
 
-def _link(session: live.LiveSession, source: str, now: float) -> str:
-    return signing.dumps({"sid": session.id, "src": source, "at": int(now)}, salt=LINK_SALT, compress=True)
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()[:32]
 
 
-def _read_link(token: str, session: live.LiveSession, now: float) -> tuple[str | None, Outcome | None]:
-    """Return the link's source, or the outcome that refuses it."""
+def _link(session: live.LiveSession, source: str, now: float, *, student=None, browser: str = "") -> str:
+    """A signed link to the confirmation, bound to a student or (before the login) to a browser.
+
+    The browser binding holds only a digest of the nonce kept in that browser's
+    cookie: a forwarded link arrives without the cookie, and the digest does
+    not give the nonce away.
+    """
+    payload = {"sid": session.id, "src": source, "at": int(now)}
+    if student is not None:
+        payload["u"] = student.pk
+    if browser:
+        payload["b"] = _digest(browser)
+    return signing.dumps(payload, salt=LINK_SALT, compress=True)
+
+
+@dataclass
+class _Link:
+    source: str
+    browser_digest: str
+
+
+def _read_link(token: str, session: live.LiveSession, student, browser: str, now: float):
+    """Return the valid link, or the outcome that refuses it."""
     try:
         payload = signing.loads(token, salt=LINK_SALT)
     except signing.BadSignature:
@@ -163,8 +192,14 @@ def _read_link(token: str, session: live.LiveSession, now: float) -> tuple[str |
     at = payload.get("at")
     if not isinstance(at, int) or not 0 <= now - at <= settings.CHECKIN_LINK_MAX_AGE:
         return None, Outcome(Kind.REFUSED, error=LINK_EXPIRED)
+    if "u" in payload:
+        if payload["u"] != student.pk:
+            return None, Outcome(Kind.REFUSED, error=LINK_ELSEWHERE)
+    elif not (browser and payload.get("b") and secrets.compare_digest(str(payload["b"]), _digest(browser))):
+        return None, Outcome(Kind.REFUSED, error=LINK_ELSEWHERE)
     source = payload.get("src")
-    return (source if source in (Source.QR, Source.TAP, Source.CODE) else Source.QR), None
+    source = source if source in (Source.QR, Source.TAP, Source.CODE) else Source.QR
+    return _Link(source=source, browser_digest=str(payload.get("b", ""))), None
 
 
 def link_for_qr(*, session: live.LiveSession, code: str, now: float | None = None) -> Outcome:
@@ -172,7 +207,8 @@ def link_for_qr(*, session: live.LiveSession, code: str, now: float | None = Non
     now = clock.now() if now is None else now
     if not session.require_code or not verification.code_is_valid(session.secret, code, now):
         return Outcome(Kind.REFUSED, session=session, error="This QR code has expired.")
-    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.QR, now))
+    browser = secrets.token_urlsafe(18)
+    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.QR, now, browser=browser), browser=browser)
 
 
 def link_for_tap(*, student, session: live.LiveSession, now: float | None = None) -> Outcome:
@@ -182,13 +218,15 @@ def link_for_tap(*, student, session: live.LiveSession, now: float | None = None
         return Outcome(Kind.NOT_FOUND, error="This session needs a code.")
     if not _may_join_one(student, session, remember=False):
         return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
-    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.TAP, now))
+    return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.TAP, now, student=student))
 
 
-def open_link(*, student, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
-    """The confirmation page of a link: whether this student may use it (no writes)."""
+def open_link(
+    *, student, session: live.LiveSession, token: str, browser: str = "", now: float | None = None
+) -> Outcome:
+    """The confirmation page of a link: whether this student, in this browser, may use it (no writes)."""
     now = clock.now() if now is None else now
-    _, refused = _read_link(token, session, now)
+    _, refused = _read_link(token, session, student, browser, now)
     if refused:
         return refused
     if not _may_join_one(student, session, remember=False):
@@ -199,12 +237,14 @@ def open_link(*, student, session: live.LiveSession, token: str, now: float | No
 def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
     """Check in through a QR, tap or code link, once the student confirmed it."""
     now = clock.now() if now is None else now
-    source, refused = _read_link(token, session, now)
+    link, refused = _read_link(token, session, visitor.student, visitor.browser, now)
     if refused:
         return refused
     if not _may_join_one(visitor.student, session, remember=True):
         return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
-    return record_check_in(session=session, visitor=visitor, source=source, now=now)
+    if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
+        return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
+    return record_check_in(session=session, visitor=visitor, source=link.source, now=now)
 
 
 # --- the typed code -----------------------------------------------------------
@@ -222,7 +262,8 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     for session in candidates:
         if verification.code_is_valid(session.secret, code, now):
             if session.location_radius_m and visitor.position is None:
-                return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.CODE, now))
+                link = _link(session, Source.CODE, now, student=visitor.student)
+                return Outcome(Kind.CONFIRM, session=session, link=link)
             # The check-in script refuses a student locked out of this session.
             return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now)
     mine = StudentSessions(mine=[s for s in joinable if s.course_id])

@@ -68,7 +68,7 @@ def world(teacher, course, student):
     session = start(teacher, course, now=clock.now, lesson_name="<b>Loops</b> & <script>alert(1)</script>")
     tapped = start(TeacherFactory(school_number="T1003"), course, now=clock.now, require_code=False)
     check_in_as(session, student, now=clock.now)
-    return SimpleNamespace(clock=clock, session=session, tapped=tapped)
+    return SimpleNamespace(clock=clock, session=session, tapped=tapped, student=student)
 
 
 def url_of(spec: Spec, world, sid: str | None = None) -> str:
@@ -79,7 +79,9 @@ def url_of(spec: Spec, world, sid: str | None = None) -> str:
         "number": "S1001",
         "action": "accept",
         "code": code(world.session, world.clock.now),
-        "token": signing.dumps({"sid": sid, "src": "qr", "at": int(world.clock.now)}, salt=LINK_SALT, compress=True),
+        "token": signing.dumps(
+            {"sid": sid, "src": "tap", "at": int(world.clock.now), "u": world.student.pk}, salt=LINK_SALT, compress=True
+        ),
     }
     return reverse(f"attendance:{spec.name}", args=[values[part] for part in spec.args.split()])
 

@@ -13,14 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import verification
 from ..access import get_live_session, student_required
-from ..devices import device_cookie
+from ..devices import device_cookie, keep_link_nonce, link_nonce
 from ..forms import CodeForm, ConfirmForm
 from ..services import check_in
 from ..services.check_in import Kind, Visitor
 
 
 def _visitor(request, device: str, form) -> Visitor:
-    return Visitor(student=request.user, ip=verification.client_ip(request), device=device, position=form.position())
+    return Visitor(
+        student=request.user,
+        ip=verification.client_ip(request),
+        device=device,
+        position=form.position(),
+        browser=link_nonce(request),
+    )
 
 
 def _respond(request, outcome: check_in.Outcome):
@@ -61,7 +67,7 @@ def qr_link(request, sid, code):
     if outcome.kind is Kind.REFUSED:
         ctx = {"session": session, "form": CodeForm()}
         return render(request, "attendance/qr_expired.html", ctx, status=400)
-    return _respond(request, outcome)
+    return keep_link_nonce(_respond(request, outcome), outcome.browser)
 
 
 @student_required
@@ -80,7 +86,7 @@ def confirm(request, sid, token, device):
     if request.method == "POST" and form.is_valid():
         visitor = _visitor(request, device, form)
         return _respond(request, check_in.check_in_by_link(visitor=visitor, session=session, token=token))
-    outcome = check_in.open_link(student=request.user, session=session, token=token)
+    outcome = check_in.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
     if outcome.kind is not Kind.CONFIRM:
         return _respond(request, outcome)
     ctx = {"session": session, "form": form}
