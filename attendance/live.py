@@ -13,6 +13,7 @@ Redis Cluster slot):
     attn:due              zset  sid scored by end time (the sweep's index)
     attn:teacher:{number} str   the teacher's open session (EXAT)
     attn:dead             hash  sid -> JSON of a session the sweep gave up on
+    attn:guess:{who}      hash  wrong codes of a student or client address: fails, window_end, strikes, until
 
 Every per-session key expires at end + LIVE_GRACE_DAYS; only ``attn:due`` and
 ``attn:dead`` have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give each test
@@ -89,6 +90,11 @@ def due_key() -> str:
 def dead_key() -> str:
     """The hash of sessions the sweep gave up on, kept until someone requeues them."""
     return f"{settings.LIVE_KEY_PREFIX}:dead"
+
+
+def guess_key(subject: str) -> str:
+    """Wrong codes of one student (``student:<number>``) or client address (``ip:<address>``), all sessions."""
+    return f"{settings.LIVE_KEY_PREFIX}:guess:{subject}"
 
 
 def teacher_key(school_number: str) -> str:
@@ -206,24 +212,45 @@ def teacher_open_session_id(school_number: str) -> str | None:
 
 def open_sessions(now: float) -> list[LiveSession]:
     """Return sessions not yet ended, through the due index (no SCAN)."""
-    return [session for session, _ in open_sessions_for(now, "")]
+    return [seen.session for seen in open_sessions_for(now, "", "").sessions]
 
 
-def open_sessions_for(now: float, school_number: str) -> list[tuple[LiveSession, bool]]:
-    """Return open sessions, each with whether the student is in its enrolled snapshot (two round trips)."""
+@dataclass
+class SeenSession:
+    """An open session as one student's check-in sees it."""
+
+    session: LiveSession
+    enrolled: bool  # in the snapshot of enrolled students taken at the start
+    device_owner: str | None  # who checked in with this device in it, if anyone
+
+
+@dataclass
+class StudentView:
+    sessions: list[SeenSession]
+    locked_until: float  # the student's wrong-code lock-out across all sessions (0: none)
+
+
+def open_sessions_for(now: float, school_number: str, device: str = "") -> StudentView:
+    """Return the open sessions as a student sees them, and their lock-out (two round trips)."""
     conn = client()
     sids = [sid.decode() for sid in conn.zrangebyscore(due_key(), now, "+inf")]
-    if not sids:
-        return []
+    if not (sids or school_number):
+        return StudentView(sessions=[], locked_until=0)
     with conn.pipeline(transaction=False) as pipe:
+        pipe.hget(guess_key(f"student:{school_number}"), "until")
         for sid in sids:
             keys = session_keys(sid)
             pipe.hgetall(keys.meta)
             pipe.hexists(keys.enrolled, school_number)
-        replies = pipe.execute()
-    pairs = zip(replies[::2], replies[1::2])
-    found = [(LiveSession._from_redis(raw), bool(on)) for raw, on in pairs if raw and b"data" in raw]
-    return [(session, on) for session, on in found if session.state == OPEN]
+            pipe.hget(keys.devices, device or "-")
+        locked, *replies = pipe.execute()
+    seen = []
+    for raw, on, owner in zip(replies[::3], replies[1::3], replies[2::3]):
+        if raw and b"data" in raw:
+            session = LiveSession._from_redis(raw)
+            if session.state == OPEN:
+                seen.append(SeenSession(session, bool(on), owner.decode() if owner else None))
+    return StudentView(sessions=seen, locked_until=float(locked or 0))
 
 
 def add_enrolled(session: LiveSession, school_number: str, full_name: str) -> None:
@@ -408,6 +435,45 @@ def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[i
     args = [school_number, *(s.expire_at for s in sessions)]
     # Keys of several sessions: on Redis Cluster this would be one script per slot.
     return list(_script(_COUNT_WRONG_LUA)(keys=keys, args=args))
+
+
+# A lock-out that grows: LIMIT wrong codes within WINDOW seconds lock the
+# subject for BASE seconds, doubled at each further lock-out (up to CAP); the
+# strikes are remembered for MEMORY seconds after the last wrong code.
+_GUESS_LUA = """
+local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local base, cap = tonumber(ARGV[4]), tonumber(ARGV[5])
+if tonumber(redis.call('HGET', KEYS[1], 'window_end') or '0') <= now then
+  redis.call('HSET', KEYS[1], 'fails', 0, 'window_end', string.format('%.0f', now + window))
+end
+local fails = redis.call('HINCRBY', KEYS[1], 'fails', 1)
+local locked = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if fails >= limit then
+  local strikes = redis.call('HINCRBY', KEYS[1], 'strikes', 1)
+  locked = now + math.min(base * 2 ^ (strikes - 1), cap)
+  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', locked), 'fails', 0, 'window_end', 0)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+return string.format('%.0f', locked)
+"""
+
+
+def count_guess(subject: str, now: float, *, limit: int) -> float:
+    """Count one wrong code of a student or address across all sessions; return its lock-out end (0: none)."""
+    args = [
+        repr(now),
+        limit,
+        settings.CHECKIN_GUESS_WINDOW,
+        settings.CHECKIN_GUESS_LOCK_SECONDS,
+        settings.CHECKIN_GUESS_LOCK_MAX_SECONDS,
+        settings.CHECKIN_GUESS_LOCK_MAX_SECONDS + settings.CHECKIN_GUESS_WINDOW,
+    ]
+    return float(_script(_GUESS_LUA)(keys=[guess_key(subject)], args=args))
+
+
+def guess_locked_until(subject: str) -> float:
+    """When a student's or address's wrong-code lock-out ends (0: not locked)."""
+    return float(client().hget(guess_key(subject), "until") or 0)
 
 
 # --- the sweep's side -------------------------------------------------------

@@ -161,6 +161,15 @@ CODE_STEP_SECONDS = env.int("CODE_STEP_SECONDS", default=15)
 LATE_THRESHOLD_MINUTES = env.int("LATE_THRESHOLD_MINUTES", default=10)
 CHECKIN_MAX_WRONG_CODES = env.int("CHECKIN_MAX_WRONG_CODES", default=5)
 CHECKIN_LINK_MAX_AGE = env.int("CHECKIN_LINK_MAX_AGE", default=120)
+# Wrong codes across all sessions: a student (or, opening QR links, a client
+# address) with CHECKIN_GUESS_LIMIT of them within CHECKIN_GUESS_WINDOW seconds
+# is locked out for CHECKIN_GUESS_LOCK_SECONDS, doubled at every further
+# lock-out up to CHECKIN_GUESS_LOCK_MAX_SECONDS.
+CHECKIN_GUESS_LIMIT = env.int("CHECKIN_GUESS_LIMIT", default=10)
+CHECKIN_GUESS_LIMIT_PER_ADDRESS = env.int("CHECKIN_GUESS_LIMIT_PER_ADDRESS", default=30)
+CHECKIN_GUESS_WINDOW = env.int("CHECKIN_GUESS_WINDOW", default=900)
+CHECKIN_GUESS_LOCK_SECONDS = env.int("CHECKIN_GUESS_LOCK_SECONDS", default=60)
+CHECKIN_GUESS_LOCK_MAX_SECONDS = env.int("CHECKIN_GUESS_LOCK_MAX_SECONDS", default=86400)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Sweep.

@@ -63,6 +63,7 @@ class Outcome:
     link: str = ""
     sessions: StudentSessions | None = None  # with a wrong code: the page lists them again
     browser: str = ""  # a new QR link's nonce: the view keeps it in the browser
+    locked: bool = False  # refused for too many wrong codes, not for this code
 
 
 @dataclass
@@ -78,7 +79,7 @@ class CheckInView:
 def open_sessions_for_student(*, student, query: str = "", now: float | None = None) -> StudentSessions:
     """Open sessions of the student's courses, and ad-hoc ones matching a search (no writes)."""
     now = clock.now() if now is None else now
-    found = _joinable(student, now, remember=False)
+    found = _joinable(student, now, remember=False).sessions
     query = query.strip().lower()
     return StudentSessions(
         mine=[s for s in found if s.course_id],
@@ -125,22 +126,41 @@ def _enrolled_course_ids(student) -> set[int]:
     return set(student.enrollments.values_list("course_id", flat=True))
 
 
-def _joinable(student, now: float, *, remember: bool) -> list[live.LiveSession]:
-    """Started open sessions this student may join.
+@dataclass
+class _Joinable:
+    sessions: list[live.LiveSession]
+    locked_until: float
+    device_used_in: dict[str, str]  # session id → who checked in with this device there
+
+
+def _joinable(student, now: float, *, remember: bool, device: str = "") -> _Joinable:
+    """Started open sessions this student may join, their wrong-code lock-out, and where the device was used.
 
     The enrolled snapshot taken at the start answers without a query; only a
     student missing from a course session's snapshot (enrolled since) costs
     one, and on a check-in (``remember``) joins that snapshot.
     """
-    found = [(s, on) for s, on in live.open_sessions_for(now, student.school_number) if s.has_started(now)]
-    enrolled = _enrolled_course_ids(student) if any(s.course_id and not on for s, on in found) else None
+    view = live.open_sessions_for(now, student.school_number, device)
+    found = [seen for seen in view.sessions if seen.session.has_started(now)]
+    enrolled = _enrolled_course_ids(student) if any(s.session.course_id and not s.enrolled for s in found) else None
     joinable = []
-    for session, on in found:
-        if _may_join(student, session, on, enrolled):
-            joinable.append(session)
-            if remember and session.course_id and not on:
-                live.add_enrolled(session, student.school_number, student.full_name)
-    return joinable
+    for seen in found:
+        if _may_join(student, seen.session, seen.enrolled, enrolled):
+            joinable.append(seen.session)
+            if remember and seen.session.course_id and not seen.enrolled:
+                live.add_enrolled(seen.session, student.school_number, student.full_name)
+    used = {seen.session.id: seen.device_owner for seen in view.sessions if seen.device_owner}
+    return _Joinable(sessions=joinable, locked_until=view.locked_until, device_used_in=used)
+
+
+def _elsewhere(device_used_in: dict[str, str], session: live.LiveSession) -> bool:
+    """Whether the device checked in to another open session (a soft signal for the teacher)."""
+    return any(sid != session.id for sid in device_used_in)
+
+
+def _lock_message(until: float, now: float) -> str:
+    minutes = max(1, round((until - now) / 60))
+    return f"Too many wrong codes. Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask your teacher."
 
 
 def _may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool:
@@ -202,10 +222,18 @@ def _read_link(token: str, session: live.LiveSession, student, browser: str, now
     return _Link(source=source, browser_digest=str(payload.get("b", ""))), None
 
 
-def link_for_qr(*, session: live.LiveSession, code: str, now: float | None = None) -> Outcome:
-    """The QR code's target: the code is checked now, then a signed link carries it through the login."""
+def link_for_qr(*, session: live.LiveSession, code: str, ip: str, now: float | None = None) -> Outcome:
+    """The QR code's target: the code is checked now, then a signed link carries it through the login.
+
+    Nobody need be logged in here, so wrong codes count against the client address.
+    """
     now = clock.now() if now is None else now
+    subject = f"ip:{ip}"
+    locked = live.guess_locked_until(subject)
+    if locked > now:
+        return Outcome(Kind.REFUSED, session=session, error=_lock_message(locked, now), locked=True)
     if not session.require_code or not verification.code_is_valid(session.secret, code, now):
+        live.count_guess(subject, now, limit=settings.CHECKIN_GUESS_LIMIT_PER_ADDRESS)
         return Outcome(Kind.REFUSED, session=session, error="This QR code has expired.")
     browser = secrets.token_urlsafe(18)
     return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.QR, now, browser=browser), browser=browser)
@@ -244,7 +272,10 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
         return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
     if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
         return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
-    return record_check_in(session=session, visitor=visitor, source=link.source, now=now)
+    used = _joinable(visitor.student, now, remember=False, device=visitor.device).device_used_in
+    return record_check_in(
+        session=session, visitor=visitor, source=link.source, now=now, elsewhere=_elsewhere(used, session)
+    )
 
 
 # --- the typed code -----------------------------------------------------------
@@ -257,23 +288,30 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     after CHECKIN_MAX_WRONG_CODES of them the student is locked out of that session.
     """
     now = clock.now() if now is None else now
-    joinable = _joinable(visitor.student, now, remember=True)
-    candidates = [s for s in joinable if s.require_code]
+    found = _joinable(visitor.student, now, remember=True, device=visitor.device)
+    mine = StudentSessions(mine=[s for s in found.sessions if s.course_id])
+    if found.locked_until > now:
+        return Outcome(Kind.WRONG_CODE, error=_lock_message(found.locked_until, now), sessions=mine)
+    candidates = [s for s in found.sessions if s.require_code]
     for session in candidates:
         if verification.code_is_valid(session.secret, code, now):
             if session.location_radius_m and visitor.position is None:
                 link = _link(session, Source.CODE, now, student=visitor.student)
                 return Outcome(Kind.CONFIRM, session=session, link=link)
             # The check-in script refuses a student locked out of this session.
-            return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now)
-    mine = StudentSessions(mine=[s for s in joinable if s.course_id])
+            elsewhere = _elsewhere(found.device_used_in, session)
+            return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now, elsewhere=elsewhere)
     if not candidates:
         error = "None of your courses has a session taking codes right now."
         return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
     # Count against the student's own courses' sessions; only without one against ad-hoc ones,
     # so a typo in one class does not lock them out of every ad-hoc session in the school.
+    # Every wrong code also counts against the student across all sessions.
     counted = [s for s in candidates if s.course_id] or candidates
     tries = max(live.count_wrong_codes(counted, visitor.student.school_number))
+    locked = live.count_guess(f"student:{visitor.student.school_number}", now, limit=settings.CHECKIN_GUESS_LIMIT)
+    if locked > now:
+        return Outcome(Kind.WRONG_CODE, error=_lock_message(locked, now), sessions=mine)
     limit = settings.CHECKIN_MAX_WRONG_CODES
     if tries >= limit:
         return Outcome(Kind.WRONG_CODE, error=LOCKED_OUT, sessions=mine)
@@ -302,7 +340,12 @@ def _status_by_time(session: live.LiveSession, now: float) -> str:
     return Status.PRESENT if now <= late_after else Status.LATE
 
 
-def record_check_in(*, session: live.LiveSession, visitor: Visitor, source: str, now: float) -> Outcome:
+ELSEWHERE = "This phone checked in to another session that is open now."
+
+
+def record_check_in(
+    *, session: live.LiveSession, visitor: Visitor, source: str, now: float, elsewhere: bool = False
+) -> Outcome:
     """Run the network and location checks and store the student's record atomically.
 
     The one write of every path, once the path's own rules (code, link,
@@ -321,7 +364,11 @@ def record_check_in(*, session: live.LiveSession, visitor: Visitor, source: str,
         status, reason = Status.REJECTED, " ".join(failed.values())
     else:
         status, reason = _status_by_time(session, now), ""
-    record = new_record(visitor.student, status=status, source=source, now=now, reason=reason, flags=failed)
+    flags = list(failed)
+    if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
+        flags.append("device_elsewhere")
+        reason = " ".join(filter(None, [reason, ELSEWHERE]))
+    record = new_record(visitor.student, status=status, source=source, now=now, reason=reason, flags=flags)
     outcome, stored = live.check_in(session, record, visitor.device, now)
     if outcome == "locked":
         return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)

@@ -109,3 +109,77 @@ def test_a_student_outside_the_course_cannot_check_in(client, teacher, course, s
         login(client, outsider)
         assert client.post(HOME, {"code": code(target, clock.now)}).status_code == 400
     assert live.get_record(target.id, outsider.school_number) is None
+
+
+# --- guessing codes -------------------------------------------------------------
+
+
+def wrong(session, now) -> str:
+    right = {code(session, now), code(session, now, steps_back=1)}
+    return next(c for c in ("000000", "111111", "222222") if c not in right)
+
+
+def test_guessing_ad_hoc_sessions_locks_the_student_out_for_longer_each_time(
+    student_client, other_teacher, clock, settings
+):
+    settings.CHECKIN_GUESS_LIMIT, settings.CHECKIN_MAX_WRONG_CODES = 4, 1000
+    adhoc = start(other_teacher, now=clock.now)  # no course: its own lock-out never counted before
+    for _ in range(4):
+        assert student_client.post(HOME, {"code": wrong(adhoc, clock.now)}).status_code == 400
+    response = student_client.post(HOME, {"code": code(adhoc, clock.now)})  # even the right code now
+    assert response.status_code == 400 and "Try again in 1 minute" in response.content.decode()
+    assert live.get_record(adhoc.id, "S1001") is None
+
+    clock.now += 61  # the first lock-out is over; the next one lasts twice as long
+    adhoc = live.get_session(adhoc.id)
+    for _ in range(4):
+        student_client.post(HOME, {"code": wrong(adhoc, clock.now)})
+    assert "Try again in 2 minutes" in student_client.post(HOME, {"code": code(adhoc, clock.now)}).content.decode()
+
+    clock.now += 121
+    assert student_client.post(HOME, {"code": code(adhoc, clock.now)}).status_code == 302
+    assert live.get_record(adhoc.id, "S1001")["status"] == "present"
+
+
+def test_guessing_through_qr_links_locks_the_address_out(client, session, clock, settings):
+    settings.CHECKIN_GUESS_LIMIT_PER_ADDRESS = 3
+    for _ in range(3):
+        assert client.get(qr_url(session, wrong(session, clock.now))).status_code == 400
+    refused = client.get(qr_url(session, code(session, clock.now)))
+    assert refused.status_code == 400 and "Try again in 1 minute" in refused.content.decode()
+    other_address = Client(REMOTE_ADDR="10.1.1.1")
+    assert other_address.get(qr_url(session, code(session, clock.now))).status_code == 302
+
+
+def test_the_guessing_bound_holds_for_a_whole_day_of_tries(student_client, other_teacher, clock, settings):
+    # The bound SECURITY.md states: with the defaults, at most 10 wrong codes per lock-out period,
+    # and the lock-outs double, so a day allows only a few dozen guesses.
+    adhoc = start(other_teacher, now=clock.now, minutes=24 * 60)
+    settings.CHECKIN_MAX_WRONG_CODES = 10**6
+    tries, end = 0, clock.now + 86400
+    while clock.now < end:
+        adhoc = live.get_session(adhoc.id)
+        response = student_client.post(HOME, {"code": wrong(adhoc, clock.now)})
+        if "Try again in" in response.content.decode() and "tries left" not in response.content.decode():
+            clock.now += 120
+        else:
+            tries += 1
+    assert tries <= 10 * 12, tries  # 1 + 2 + 4 + … minutes: about 11 lock-outs fit in a day
+
+
+# --- soft signals -----------------------------------------------------------------
+
+
+def test_a_phone_already_checked_in_to_another_open_session_is_flagged_not_refused(
+    student_client, friend, teacher, other_teacher, course, session, clock
+):
+    other_course = CourseFactory(code="MA110", teachers=[other_teacher])
+    EnrollmentFactory(course=other_course, student=friend)
+    elsewhere = start(other_teacher, other_course, now=clock.now)
+    assert student_client.post(HOME, {"code": code(session, clock.now)}).status_code == 302
+
+    student_client.force_login(friend)  # the same phone (device cookie), another student, another room
+    assert student_client.post(HOME, {"code": code(elsewhere, clock.now)}).status_code == 302
+    record = live.get_record(elsewhere.id, friend.school_number)
+    assert record["status"] == "present" and "device_elsewhere" in record["flags"]
+    assert check_in.ELSEWHERE in record["reason"]

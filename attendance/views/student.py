@@ -63,9 +63,9 @@ def student_home(request, device):
 def qr_link(request, sid, code):
     """The QR code's target: validated now, then held through the login by a signed link."""
     session = get_live_session(sid)
-    outcome = check_in.link_for_qr(session=session, code=code)
+    outcome = check_in.link_for_qr(session=session, code=code, ip=verification.client_ip(request))
     if outcome.kind is Kind.REFUSED:
-        ctx = {"session": session, "form": CodeForm()}
+        ctx = {"session": session, "form": CodeForm(), "error": outcome.error, "locked": outcome.locked}
         return render(request, "attendance/qr_expired.html", ctx, status=400)
     return keep_link_nonce(_respond(request, outcome), outcome.browser)
 
