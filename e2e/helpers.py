@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -40,6 +41,8 @@ def log_in(page: Page, school_number: str, password: str) -> None:
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
-    """Save a picture of the page for the README (docs/screenshots/NAME.png)."""
+    """Save a picture of the page for the README (docs/screenshots/NAME.png), when asked (make screenshots)."""
+    if not os.environ.get("ATTN_SCREENSHOTS"):
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -47,7 +48,8 @@ def test_a_class_checks_in_and_the_session_is_saved(new_context):
     teacher.evaluate("window.sameDocument = true")  # gone if the live page reloads
 
     phone = new_context(PHONE).new_page()
-    _student_scans_the_qr_code(phone, projector.locator("#qr").get_attribute("data-link"), sid)
+    go_link = _student_scans_the_qr_code(phone, projector.locator("#qr").get_attribute("data-link"), sid)
+    _a_forwarded_link_is_refused_in_another_browser(new_context(PHONE).new_page(), go_link)
     expect(teacher.locator(f"#row-{QR_STUDENT} .badge.present")).to_be_visible()
     assert teacher.evaluate("window.sameDocument") is True, "the roster must update without a reload"
 
@@ -100,15 +102,26 @@ def _teacher_opens_the_projector(teacher: Page) -> Page:
     return projector
 
 
-def _student_scans_the_qr_code(phone: Page, link: str, sid: str) -> None:
+def _student_scans_the_qr_code(phone: Page, link: str, sid: str) -> str:
+    """Scan, log in, get checked in; return the go-link the QR code led to (what a student might forward)."""
     assert re.fullmatch(rf"/c/{sid}/\d{{6}}/", link), link
     phone.goto(link)
     expect(phone).to_have_url(re.compile(r"/accounts/login/\?next="))
+    go_link = parse_qs(urlparse(phone.url).query)["next"][0]
+    assert go_link.startswith(f"/checkin/{sid}/go/"), go_link
     expect(phone.get_by_text("Log in to finish your check-in")).to_be_visible()
     log_in(phone, QR_STUDENT, STUDENT_PASSWORD)
     expect(phone).to_have_url(re.compile(rf"/checkin/{sid}/result/$"))
     expect(phone.locator("#result-status")).to_have_text("present")
     expect(phone.get_by_text("You are checked in.")).to_be_visible()
+    return go_link
+
+
+def _a_forwarded_link_is_refused_in_another_browser(at_home: Page, go_link: str) -> None:
+    at_home.goto(go_link)
+    log_in(at_home, ABSENT_STUDENT, STUDENT_PASSWORD)
+    expect(at_home).to_have_url(re.compile(r"/checkin/$"))
+    expect(at_home.get_by_text("This check-in link was opened in another browser.")).to_be_visible()
 
 
 def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
