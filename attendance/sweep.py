@@ -170,41 +170,36 @@ def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
             if progress:
                 progress(1)
         return
-    lock, stop, crashes = threading.Lock(), threading.Event(), []
+    pending, lock, stop, crashes = iter(sids), threading.Lock(), threading.Event(), []
 
-    def sweep_one(sid: str) -> None:
-        if stop.is_set():
-            return
-        mine = SweepResult()
+    def worker() -> None:
+        # A worker per thread, each taking the next due session: futures for
+        # every session at once would hold the whole backlog in memory.
         try:
-            handle_one(sid, mine)
-        except Exception as exc:
+            while not stop.is_set():
+                with lock:
+                    sid = next(pending, None)
+                if sid is None:
+                    return
+                mine = SweepResult()
+                try:
+                    handle_one(sid, mine)
+                finally:
+                    with lock:
+                        result.merge(mine)
+                        if progress:
+                            progress(1)
+        except Exception as exc:  # the database or Redis is down: stop every worker
             crashes.append(exc)
             stop.set()
         finally:
-            with lock:
-                result.merge(mine)
-                if progress:
-                    progress(1)
+            connections.close_all()  # this thread's own connection
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as pool:
-        list(pool.map(sweep_one, sids))
-        _close_connections_of(pool, threads)
+        for _ in range(threads):
+            pool.submit(worker)
     if crashes:
         raise crashes[0]
-
-
-def _close_connections_of(pool: ThreadPoolExecutor, threads: int) -> None:
-    # Django's connections belong to the thread that opened them: each pool
-    # thread must close its own.  The barrier keeps every thread busy until
-    # all have one of these calls, so each thread gets exactly one.
-    barrier = threading.Barrier(threads)
-
-    def close(_):
-        barrier.wait(timeout=30)
-        connections.close_all()
-
-    list(pool.map(close, range(threads)))
 
 
 def _save_run(result: SweepResult, started, trigger: str) -> None:

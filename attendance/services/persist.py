@@ -45,17 +45,16 @@ def session_persist(*, session: LiveSession, records: list[dict]) -> Persisted:
     # every array element into the SQL text on the client.
     with (
         connection.wrap_database_errors,
-        psycopg.Cursor(conn) as renamed,
         psycopg.Cursor(conn) as users,
         psycopg.Cursor(conn) as sessions,
         psycopg.Cursor(conn) as rows,
     ):
-        with conn.pipeline():  # four statements, one round trip
-            renamed.execute(sql.RENAMED_USERS, people)
+        with conn.pipeline():  # three statements, one round trip
             users.execute(sql.UPSERT_USERS, {**people, "now": now})
             sessions.execute(sql.INSERT_SESSION, _session_row(session, now))
             rows.execute(sql.INSERT_RECORDS, _record_columns(session, records))
-        return Persisted(records=rows.rowcount, renamed=[_renamed(*row) for row in renamed.fetchall()])
+        saved, renamed = rows.fetchone()
+        return Persisted(records=saved, renamed=[_renamed(*row) for row in renamed])
 
 
 def _renamed(number: str, kept: str, live_name: str) -> str:
@@ -101,12 +100,13 @@ def _session_row(session: LiveSession, now) -> dict:
 
 
 def _record_columns(session: LiveSession, records: list[dict]) -> dict:
-    columns = {"numbers": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
+    columns = {"numbers": [], "names": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
     for record in records:
         status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
         if status == Status.PENDING:
             status, reason = Status.REJECTED, PENDING_AT_CLOSE
         columns["numbers"].append(record["school_number"])
+        columns["names"].append(record["full_name"] or record["school_number"])
         columns["statuses"].append(status)
         columns["times"].append(clock.to_datetime(record.get("checked_in_at")))
         # Teachers' reasons are free text; the column holds 255 characters.

@@ -83,32 +83,36 @@ ON CONFLICT (id) DO NOTHING
 """
 
 # The live records, then an absent one for each enrolled student without one.
+# Each student's id (and name, to notice a student renamed since) comes from
+# one index lookup (a LATERAL subquery: a join could scan the table); a
+# number without a user gives a NULL id, which fails rather than drops the row.
 # The flags travel as jsonb[] (one JSON array per record: psycopg cannot bind
-# a ragged text[][]) and are unpacked into the text[] column here.
+# a ragged text[][]) and are unpacked into the text[] column here.  The one
+# row it answers: how many records it inserted, and the names that differ
+# from the accounts' (the accounts' names are kept).
 INSERT_RECORDS = f"""
-WITH seen (student_id, status, checked_in_at, fail_reason, source, flags) AS (
-    SELECT (SELECT id FROM {User._meta.db_table} WHERE school_number = number), status, checked_in_at,
-        fail_reason, source, flags
+WITH seen AS (
+    SELECT u.id AS student_id, u.full_name AS account_name, live.*
     FROM unnest(
-        %(numbers)b::text[], %(statuses)b::text[], %(times)b::timestamptz[],
+        %(numbers)b::text[], %(names)b::text[], %(statuses)b::text[], %(times)b::timestamptz[],
         %(reasons)b::text[], %(sources)b::text[], %(flags)b::jsonb[]
-    ) AS live (number, status, checked_in_at, fail_reason, source, flags)
+    ) AS live (number, name, status, checked_in_at, fail_reason, source, flags)
+    LEFT JOIN LATERAL (SELECT id, full_name FROM {User._meta.db_table} WHERE school_number = live.number) u ON true
+),
+inserted AS (
+    INSERT INTO {AttendanceRecord._meta.db_table} ({_columns(RECORD_COLUMNS)})
+    SELECT false, '', %(session)s::uuid, student_id, status, checked_in_at, fail_reason, source,
+        ARRAY(SELECT jsonb_array_elements_text(flags))
+    FROM seen
+    UNION ALL
+    SELECT false, '', %(session)s::uuid, student_id, %(absent)s, NULL, '', %(absent_source)s, ARRAY[]::text[]
+    FROM {Enrollment._meta.db_table}
+    WHERE course_id = %(course)s::bigint AND student_id NOT IN (SELECT student_id FROM seen)
+    ON CONFLICT (attendance_id, student_id) DO NOTHING
+    RETURNING 1
 )
-INSERT INTO {AttendanceRecord._meta.db_table} ({_columns(RECORD_COLUMNS)})
-SELECT false, '', %(session)s::uuid, student_id, status, checked_in_at, fail_reason, source,
-    ARRAY(SELECT jsonb_array_elements_text(flags))
-FROM seen
-UNION ALL
-SELECT false, '', %(session)s::uuid, student_id, %(absent)s, NULL, '', %(absent_source)s, ARRAY[]::text[]
-FROM {Enrollment._meta.db_table}
-WHERE course_id = %(course)s::bigint AND student_id NOT IN (SELECT student_id FROM seen)
-ON CONFLICT (attendance_id, student_id) DO NOTHING
-"""
-
-# Names in the live records that differ from the database's (the database wins).
-RENAMED_USERS = f"""
-SELECT u.school_number, u.full_name, live.name
-FROM unnest(%(numbers)b::text[], %(names)b::text[]) AS live (number, name)
-JOIN {User._meta.db_table} u ON u.school_number = live.number
-WHERE u.full_name <> live.name
+SELECT
+    (SELECT count(*) FROM inserted),
+    (SELECT coalesce(json_agg(json_build_array(number, account_name, name) ORDER BY number), '[]'::json)
+     FROM seen WHERE account_name <> name)
 """
