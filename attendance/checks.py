@@ -1,5 +1,7 @@
 """System checks for the settings the live path depends on."""
 
+import ipaddress
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
@@ -13,8 +15,11 @@ def check_live_settings(app_configs, **kwargs):
         problems.append(Error("LIVE_GRACE_DAYS must be at least 1 day.", id="attn.E002"))
     if settings.SWEEP_CLAIM_SECONDS <= 60:
         problems.append(Error("SWEEP_CLAIM_SECONDS must be over 60.", id="attn.E003"))
-    if settings.TRUSTED_PROXY_COUNT < 0:
-        problems.append(Error("TRUSTED_PROXY_COUNT cannot be negative.", id="attn.E004"))
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            problems.append(Error(f"TRUSTED_PROXIES: {entry!r} is not an address or CIDR range.", id="attn.E004"))
     if settings.SWEEP_INTERVAL % 60:
         problems.append(Warning("SWEEP_INTERVAL is rounded to whole minutes by the schedule.", id="attn.W001"))
     if not settings.SECRET_KEY:

@@ -10,6 +10,8 @@ import secrets
 
 from django.conf import settings
 
+from attn_site import proxies
+
 CODE_DIGITS = 6
 EARTH_RADIUS_M = 6_371_000
 
@@ -46,13 +48,8 @@ def seconds_left_in_step(now: float) -> int:
 
 
 def client_ip(request) -> str:
-    """Return the client's address, trusting X-Forwarded-For only behind known proxies."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    """Return the client's address, trusting X-Forwarded-For only from TRUSTED_PROXIES."""
+    return proxies.client_ip(request)
 
 
 def network_problem(session, ip: str) -> str | None:

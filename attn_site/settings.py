@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "attn_site.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "attn_site.middleware.RedisUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -133,6 +134,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The same client address as the network check (forwarding headers from trusted proxies only).
+AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
+# Failed logins from one client address, whatever the school number: a spray is throttled,
+# while a class behind one address logging in correctly is not.
+LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -170,7 +176,9 @@ CHECKIN_GUESS_LIMIT_PER_ADDRESS = env.int("CHECKIN_GUESS_LIMIT_PER_ADDRESS", def
 CHECKIN_GUESS_WINDOW = env.int("CHECKIN_GUESS_WINDOW", default=900)
 CHECKIN_GUESS_LOCK_SECONDS = env.int("CHECKIN_GUESS_LOCK_SECONDS", default=60)
 CHECKIN_GUESS_LOCK_MAX_SECONDS = env.int("CHECKIN_GUESS_LOCK_MAX_SECONDS", default=86400)
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Addresses or CIDR ranges of the reverse proxies in front of gunicorn: only
+# their X-Forwarded-For / X-Forwarded-Proto are believed.  Empty: none.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Sweep.
 SWEEP_INTERVAL = env.int("SWEEP_INTERVAL", default=60)
