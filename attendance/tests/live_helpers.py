@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from django.urls import reverse
+
 from attendance import clock as attendance_clock
-from attendance import verification
+from attendance import live, verification
 from attendance.services import live_sessions
 
 TEACHER_IP = "10.0.0.1"
@@ -102,3 +104,19 @@ def wrong_codes(session, school_number: str) -> int:
     from attendance import live
 
     return int(live.client().hget(live.session_keys(session.id).attempts, school_number) or 0)
+
+
+def url(name, session, *args):
+    return reverse(f"attendance:{name}", args=[session.id, *args])
+
+
+def action(session, number, verb):
+    return url("record_action", session, number, verb)
+
+
+def check_in(session, student, now, **options):
+    return check_in_as(session, student, now=now, **options).record
+
+
+def record_of(session, number):
+    return live.get_record(session.id, number)

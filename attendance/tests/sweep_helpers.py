@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
+
+from django.utils import timezone
 
 from accounts.models import User
 from attendance import live
 from attendance.models import Attendance, AttendanceRecord, Source, Status
+from attendance.services import live_sessions
+
+from .live_helpers import check_in_as
 
 
 def live_record(number: str, name: str = "", status: str = Status.PRESENT, **extra) -> dict:
@@ -106,3 +112,26 @@ def snapshot() -> dict:
             )
         ),
     }
+
+
+def start_live(teacher, course, *, minutes_left: float = 60) -> live.LiveSession:
+    now = timezone.now()
+    return live_sessions.session_start(
+        teacher=teacher,
+        course=course,
+        lesson_name="Loops",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(minutes=minutes_left),
+        late_threshold_minutes=10,
+        require_code=False,
+        network_mode="off",
+        teacher_ip="10.0.0.1",
+    ).session
+
+
+def check_in(session, student) -> dict:
+    return check_in_as(session, student, source=Source.TAP, ip="10.0.0.2").record
+
+
+def record_of(sid, number: str) -> AttendanceRecord:
+    return AttendanceRecord.objects.select_related("student").get(attendance_id=sid, student__school_number=number)
