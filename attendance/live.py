@@ -33,6 +33,9 @@ from django.conf import settings
 
 from . import clock
 
+# What a caller sees when Redis cannot be reached (the pages answer 503 for these).
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+
 OPEN = "open"
 FINISHED = "finished"
 

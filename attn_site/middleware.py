@@ -1,8 +1,9 @@
 import logging
 
-import redis
 from django.shortcuts import render
 from django_redis.exceptions import ConnectionInterrupted
+
+from attendance.live import UNAVAILABLE
 
 logger = logging.getLogger("attendance")
 
@@ -14,7 +15,7 @@ class RedisUnavailableMiddleware:
     session, which is read and saved by the middleware after it.
     """
 
-    errors = (redis.ConnectionError, redis.TimeoutError, ConnectionInterrupted)
+    errors = (*UNAVAILABLE, ConnectionInterrupted)
 
     def __init__(self, get_response):
         self.get_response = get_response
