@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .models import Attendance, AttendanceRecord, Course
 from .reports import Tally
@@ -55,6 +57,30 @@ def long_rows(sessions) -> Iterator[list[str]]:
         yield [code or "", lesson, _iso(start), _iso(end), number, name, status, _iso(at), source, reason]
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """Text a spreadsheet shows as text: a leading apostrophe before a would-be formula (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _xlsx_cell(sheet, value):
+    """A cell holding text as text (never a formula), without the control characters XLSX cannot hold."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"  # openpyxl would otherwise store "=…" as a live formula
+    return cell
+
+
+def _xlsx_row(sheet, row):
+    return [_xlsx_cell(sheet, value) for value in row]
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -64,7 +90,7 @@ def csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(LONG_HEADER)  # the BOM makes spreadsheet apps read UTF-8
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
 def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
@@ -99,11 +125,11 @@ def xlsx_file(*, long: Iterable[list[str]], matrix: Iterable[list] | None):
     sheet = book.create_sheet("Records")
     sheet.append(LONG_HEADER)
     for row in long:
-        sheet.append(row)
+        sheet.append(_xlsx_row(sheet, row))
     if matrix is not None:
         wide = book.create_sheet("Matrix")
         for row in matrix:
-            wide.append(row)
+            wide.append(_xlsx_row(wide, row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
     book.save(handle)
     handle.seek(0)

@@ -9,6 +9,8 @@ from .access import teacher_courses
 from .models import Attendance, Course, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# Also keeps start + duration away from the end of the calendar (year 9999).
+MAX_AHEAD = timedelta(days=366)
 
 
 class PositionFields(forms.Form):
@@ -62,6 +64,8 @@ class StartSessionForm(PositionFields):
             self.add_error("lesson_name", "Name the lesson when it belongs to no course.")
         if data.get("start_later") and not data.get("starts_at"):
             self.add_error("starts_at", "Choose when the session starts.")
+        elif data.get("start_later") and data["starts_at"] > timezone.now() + MAX_AHEAD:
+            self.add_error("starts_at", "Start a session at most a year ahead.")
         elif data.get("start_later") and data.get("duration_minutes"):
             starts, ends = self.session_times()
             if ends <= timezone.now():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,9 +39,30 @@ class RosterReport:
         )
 
 
+def _rows(text: str):
+    """Yield (line, cells); a line the csv module cannot read (a field over its size limit) gives None."""
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, None, str(exc)
+            continue
+        yield reader.line_num, row, ""
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
 def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tuple[int, str]]]:
     rows, problems, names = [], [], {}
-    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for line, row, error in _rows(text):
+        if row is None:
+            problems.append((line, f"this line cannot be read as CSV ({error})"))
+            continue
         if progress:
             progress(1)
         if not any(cell.strip() for cell in row):
@@ -51,7 +73,9 @@ def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tup
             problems.append((line, f"expected 3 columns (school number, full name, course code), got {len(row)}"))
             continue
         number, name, code = (cell.strip() for cell in row)
-        if not number or len(number) > 32:
+        if any(_has_control_characters(cell) for cell in (number, name, code)):
+            problems.append((line, "the row holds a control character (such as NUL); save the file as plain CSV text"))
+        elif not number or len(number) > 32:
             problems.append((line, "the school number is empty or longer than 32 characters"))
         elif not name or len(name) > 150:
             problems.append((line, "the full name is empty or longer than 150 characters"))

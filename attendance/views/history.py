@@ -29,18 +29,25 @@ from ..services import corrections
 def _day(value: str, end: bool = False):
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
+        return timezone.make_aware(datetime.combine(day, dt_time.max if end else dt_time.min))
+    except (ValueError, OverflowError):  # not a date, or one the time zone cannot shift
         return None
-    return timezone.make_aware(datetime.combine(day, dt_time.max if end else dt_time.min))
+
+
+def _id(value: str) -> int | None:
+    """A database id from a query string: ASCII digits within the column's range, else None."""
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    return None
 
 
 @teacher_required
 @require_GET
 def session_list(request):
     sessions = sessions_for_teacher(request.user).with_status_counts().select_related("course")
-    course_id = request.GET.get("course", "")
-    if course_id.isdigit():
-        sessions = sessions.filter(course_id=int(course_id))
+    course_id = request.GET.get("course", "")[:20]
+    if _id(course_id) is not None:
+        sessions = sessions.filter(course_id=_id(course_id))
     since, until = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""), end=True)
     if since:
         sessions = sessions.filter(starts_at__gte=since)
