@@ -1,10 +1,20 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from . import clock, live
 from .forms_admin import RosterUploadForm
 from .models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, SweepRun
 from .services.roster_import import RosterError, import_roster
+
+# The import creates and renames users and enrols them: it needs what doing that by hand needs.
+IMPORT_PERMISSIONS = ("accounts.add_user", "accounts.change_user", "attendance.add_enrollment")
+
+
+def live_course_ids() -> set[int]:
+    """Courses with a session open in Redis right now (their sessions still need them)."""
+    return {session.course_id for session in live.open_sessions(clock.now()) if session.course_id}
 
 
 @admin.register(Course)
@@ -29,7 +39,22 @@ class CourseAdmin(admin.ModelAdmin):
         ]
         return extra + super().get_urls()
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.pk in live_course_ids():
+            return False  # the live session's sweep would find its course gone
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        busy = queryset.filter(pk__in=live_course_ids())
+        if busy.exists():
+            codes = ", ".join(busy.values_list("code", flat=True))
+            messages.error(request, f"Not deleted: {codes} has a live session. Finish it first.")
+            queryset = queryset.exclude(pk__in=busy.values("pk"))
+        super().delete_queryset(request, queryset)
+
     def import_roster_view(self, request):
+        if not request.user.has_perms(IMPORT_PERMISSIONS):
+            raise PermissionDenied("Importing a roster needs the permissions to add and change users and enrolments.")
         form = RosterUploadForm(request.POST or None, request.FILES or None)
         problems = []
         if request.method == "POST" and form.is_valid():
@@ -73,8 +98,15 @@ class AttendanceAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ("course", "teacher")
     raw_id_fields = ("teacher", "deleted_by")
-    readonly_fields = ("id", "persisted_at")
+    # Sessions are changed through the audited history pages; here they are read, never deleted.
+    readonly_fields = [f.name for f in Attendance._meta.fields]
     inlines = [RecordInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ChangeInline(admin.TabularInline):
@@ -100,7 +132,16 @@ class AttendanceRecordAdmin(admin.ModelAdmin):
     )
     list_select_related = ("student", "attendance")
     raw_id_fields = ("attendance", "student", "deleted_by")
+    # A status change here would bypass the audit trail: corrections go through the session's
+    # history page (services.corrections), which writes a RecordChange row.
+    readonly_fields = [f.name for f in AttendanceRecord._meta.fields]
     inlines = [ChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RecordChange)
@@ -127,6 +168,9 @@ class SweepRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in SweepRun._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -69,7 +69,7 @@ def test_the_admin_imports_the_same_file(client, courses):
     from conftest import login
     from tests.factories import AdminFactory
 
-    login(client, AdminFactory())
+    login(client, AdminFactory(is_superuser=True))
     url = reverse("admin:attendance_import_roster")
     bad = SimpleUploadedFile("r.csv", b"S1,Ann,NOPE\n")
     response = client.post(url, {"file": bad})
