@@ -44,24 +44,50 @@ def redis() -> Probe:
 
 
 def redis_config() -> Probe:
-    """Read maxmemory-policy and persistence; warn unless noeviction and AOF or RDB."""
+    """Read maxmemory-policy, persistence and memory; warn unless noeviction and AOF."""
 
     def read():
         conn = live.client()
         policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
         aof = conn.config_get("appendonly").get("appendonly") == "yes"
         rdb = bool(conn.config_get("save").get("save"))
-        return {"policy": policy, "aof": aof, "rdb": rdb}
+        memory = conn.info("memory")
+        used, limit = memory.get("used_memory", 0), memory.get("maxmemory", 0)
+        share = round(100 * used / limit, 1) if limit else None
+        return {
+            "policy": policy,
+            "aof": aof,
+            "rdb": rdb,
+            "used_mb": round(used / 2**20, 1),
+            "max_mb": round(limit / 2**20, 1),
+            "used_percent": share,
+        }
 
     probe = _timed(read)
     if probe.ok:
         problems = []
         if probe.info["policy"] != "noeviction":
             problems.append(f"maxmemory-policy is {probe.info['policy']}: live check-ins may be evicted")
-        if not (probe.info["aof"] or probe.info["rdb"]):
-            problems.append("no persistence (neither AOF nor RDB): a restart loses live sessions")
+        if not probe.info["aof"]:
+            # RDB snapshots lose every check-in since the last one; AOF loses at most a second.
+            problems.append("AOF is off (appendonly no): a restart loses live check-ins since the last snapshot")
+        if probe.info["used_percent"] is not None and probe.info["used_percent"] >= 80:
+            problems.append(f"memory {probe.info['used_percent']} % of maxmemory: check-ins fail when it is full")
         probe.detail = "; ".join(problems)
     return probe
+
+
+def sweep_backlog(now: float, overdue_minutes: int) -> Probe:
+    """Fail when the oldest due session ended more than overdue_minutes ago (the sweep is not keeping up)."""
+
+    def oldest():
+        end = live.oldest_due_end()
+        minutes = round((now - end) / 60, 1) if end is not None and end <= now else 0
+        if minutes > overdue_minutes:
+            raise RuntimeError(f"the oldest due session ended {minutes} minutes ago")
+        return {"oldest_due_minutes": minutes}
+
+    return _timed(oldest)
 
 
 def cluster() -> Probe:

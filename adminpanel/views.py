@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -9,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from attendance import clock
 from attendance.access import staff_required
 from attendance.models import SweepRun
 from attendance.services import operations as ops
@@ -55,6 +57,24 @@ def requeue(request, sid):
 def sweep_runs(request):
     page = Paginator(SweepRun.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "adminpanel/sweep_runs.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def healthz_sweep(request):
+    """For an external monitor: 503 when finished sessions wait too long or no task cluster reports.
+
+    It does not depend on the cluster it watches: a dead cluster sends no
+    alert mail of its own.
+    """
+    checks = {
+        "backlog": health.sweep_backlog(clock.now(), settings.SWEEP_OVERDUE_MINUTES),
+        "cluster": health.cluster(),
+    }
+    ok = all(p.ok for p in checks.values())
+    body = {"status": "ok" if ok else "unavailable"}
+    body.update({name: {"ok": p.ok, "detail": p.detail, **p.info} for name, p in checks.items()})
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 @never_cache

@@ -24,4 +24,14 @@ def check_live_settings(app_configs, **kwargs):
         problems.append(Warning("SWEEP_INTERVAL is rounded to whole minutes by the schedule.", id="attn.W001"))
     if not settings.SECRET_KEY:
         problems.append(Error("SECRET_KEY must be set when PRODUCTION is on.", id="attn.E005"))
+    elif settings.PRODUCTION and (
+        settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY or len(settings.SECRET_KEY) < 50
+    ):
+        problems.append(
+            Error(
+                "SECRET_KEY is the public development key or shorter than 50 characters.",
+                hint="Generate one: python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+                id="attn.E006",
+            )
+        )
     return problems

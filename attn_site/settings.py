@@ -12,10 +12,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 PRODUCTION = env.bool("PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="" if PRODUCTION else "dev-only-insecure-key-change-me-in-production-0123456789",
-)
+# The development key is public (it is in this file and .env.example): production refuses it.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -30,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "axes",
+    "csp",
     "django_q",
     "accounts",
     "attendance",
@@ -37,8 +37,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "attn_site.middleware.HealthProbeMiddleware",
     "attn_site.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "attn_site.middleware.PermissionsPolicyMiddleware",
     "attn_site.middleware.RedisUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +53,25 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Scripts only from our own static files (no inline scripts or handlers, no eval); inline
+# style attributes are allowed (the templates use a few; htmx's indicator styles are off).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The browser features a page may use: location and the camera for check-ins, on this site only.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
 
 ROOT_URLCONF = "attn_site.urls"
 WSGI_APPLICATION = "attn_site.wsgi.application"

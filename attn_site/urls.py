@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
-from adminpanel.views import healthz
+from adminpanel.views import healthz, healthz_sweep
 
 admin.site.site_header = "ATTN administration"
 admin.site.site_title = "ATTN admin"
@@ -10,6 +10,7 @@ admin.site.site_title = "ATTN admin"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/sweep", healthz_sweep, name="healthz_sweep"),
     path("accounts/", include("accounts.urls")),
     path("ops/", include("adminpanel.urls")),
     path("admin/", admin.site.urls),

@@ -137,15 +137,30 @@ def _expect_timeout():
 
 @pytest.fixture
 def new_context(browser: Browser, app_server: str):
-    """Open browser contexts (one per person); every one is closed after the test."""
+    """Open browser contexts (one per person); every one is closed after the test.
+
+    Every page they open is watched for Content-Security-Policy violations:
+    the test fails if the policy blocked anything the pages need.
+    """
     contexts: list[BrowserContext] = []
+    blocked: list[str] = []
+
+    def watch(page) -> None:
+        page.on("console", lambda message: _note_csp(message.text, page.url, blocked))
 
     def make(device: dict | None = None) -> BrowserContext:
         context = browser.new_context(base_url=app_server, **(device or DESKTOP))
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+
+
+def _note_csp(text: str, url: str, blocked: list[str]) -> None:
+    if "Content Security Policy" in text or "Content-Security-Policy" in text:
+        blocked.append(f"{url}: {text}")

@@ -63,7 +63,7 @@ def test_a_class_checks_in_and_the_session_is_saved(new_context):
 
     # A code is accepted during its own step and the next one: two changes later it is out of date.
     projector.wait_for_function(
-        "window.seenCodes.length >= 3", polling=250, timeout=(3 * CODE_STEP_SECONDS + 10) * 1000
+        "() => window.seenCodes.length >= 3", polling=250, timeout=(3 * CODE_STEP_SECONDS + 10) * 1000
     )
     _student_is_refused_an_outdated_code(new_context(PHONE).new_page(), outdated_code)
     expect(teacher.locator(f"#row-{LATE_STUDENT} .badge.missing")).to_be_visible()
@@ -145,7 +145,7 @@ def _type_into_the_roster(teacher: Page, field: Locator, text: str) -> None:
     """Type into the polled roster: no poll starts while a field has focus, but one in flight may replace it."""
     for _ in range(3):
         field.fill(text)
-        teacher.wait_for_function("!document.querySelector('#roster').classList.contains('htmx-request')")
+        teacher.wait_for_function("() => !document.querySelector('#roster').classList.contains('htmx-request')")
         if field.input_value() == text and field.evaluate("el => el === document.activeElement"):
             return
     raise AssertionError(f"the roster kept replacing {field}")

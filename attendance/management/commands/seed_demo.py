@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from attendance.services.demo import DEMO_PASSWORDS, STUDENT_COUNT, demo_seed
 
@@ -6,7 +7,19 @@ from attendance.services.demo import DEMO_PASSWORDS, STUDENT_COUNT, demo_seed
 class Command(BaseCommand):
     help = "Create the demo data (idempotent): an admin, 3 teachers, 4 courses, 120 enrolled students."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-demo-in-production",
+            action="store_true",
+            help="create the demo accounts (public passwords, a superuser among them) even with PRODUCTION on",
+        )
+
+    def handle(self, *args, allow_demo_in_production=False, **options):
+        if settings.PRODUCTION and not allow_demo_in_production:
+            raise CommandError(
+                "PRODUCTION is on: the demo accounts have public passwords (admin/admin-demo is a superuser). "
+                "Pass --allow-demo-in-production if you really want them."
+            )
         report = demo_seed()
         self.stdout.write(
             f"Demo data ready: {report.users_created} users created, {report.enrolments_created} enrolments created."
