@@ -8,4 +8,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system attn
 USER attn
 EXPOSE 8000
-CMD ["gunicorn", "attn_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "attn_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "--logger-class", "attn_site.gunicorn_logging.RedactingLogger"]

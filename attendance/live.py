@@ -33,8 +33,17 @@ from django.conf import settings
 
 from . import clock
 
-# What a caller sees when Redis cannot be reached (the pages answer 503 for these).
-UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+# What a caller sees when Redis cannot take the request: unreachable, or out of
+# memory under noeviction (the pages answer 503 for these; nothing was written).
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an error means Redis cannot take requests now (a script hitting OOM reports it as text)."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    return isinstance(exc, redis.ResponseError) and "OOM command not allowed" in str(exc)
+
 
 OPEN = "open"
 FINISHED = "finished"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django_redis.exceptions import ConnectionInterrupted
 
-from attendance.live import UNAVAILABLE
+from attendance.live import is_unavailable
 
 logger = logging.getLogger("attendance")
 
@@ -49,21 +49,26 @@ class RedisUnavailableMiddleware:
     session, which is read and saved by the middleware after it.
     """
 
-    errors = (*UNAVAILABLE, ConnectionInterrupted)
-
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         try:
             return self.get_response(request)
-        except self.errors as exc:
+        except Exception as exc:
+            if not self.is_redis_down(exc):
+                raise
             return self.unavailable(request, exc)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, self.errors):
+        if self.is_redis_down(exception):
             return self.unavailable(request, exception)
         return None
+
+    @staticmethod
+    def is_redis_down(exc: BaseException) -> bool:
+        # django-redis wraps the cache's errors (out of memory included) in ConnectionInterrupted.
+        return isinstance(exc, ConnectionInterrupted) or is_unavailable(exc)
 
     def unavailable(self, request, exc):
         logger.error("Redis unavailable: %s", exc)

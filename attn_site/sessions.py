@@ -12,9 +12,9 @@ class SessionStore(CacheSessionStore):
         # Let the error reach RedisUnavailableMiddleware, which answers 503.
         try:
             session_data = self._cache.get(self.cache_key)
-        except RedisUnavailableMiddleware.errors:
-            raise
-        except Exception:
+        except Exception as exc:
+            if RedisUnavailableMiddleware.is_redis_down(exc):
+                raise
             session_data = None
         if session_data is not None:
             return session_data

@@ -158,6 +158,8 @@ def serve(env: dict) -> int:
         "--no-control-socket",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "attn_site.gunicorn_logging.RedactingLogger",
     ]
     procs = [
         subprocess.Popen(gunicorn, env=env, cwd=ROOT),
