@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format compose-check e2e screenshots bench-checkin bench-sweep clean
+.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-sweep clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ $(VENV)/.e2e: $(VENV)/.installed requirements-e2e.txt
 
 e2e: $(VENV)/.e2e
 	$(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
+
+# The long fuzz run (make test runs 150 examples of the same test).
+fuzz: $(VENV)/.installed
+	$(STACK) --data .data/fuzz --fresh exec -- env FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # The e2e run that also retakes the README's screenshots (docs/screenshots/).
 screenshots: $(VENV)/.e2e
