@@ -24,12 +24,12 @@ its own).  The Redis wire format stays in this module: callers get
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import redis
 from django.conf import settings
+from django_redis import get_redis_connection
 
 from . import clock
 
@@ -45,24 +45,18 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, redis.ResponseError) and "OOM command not allowed" in str(exc)
 
 
+LIVE_ALIAS = "live"
 OPEN = "open"
 FINISHED = "finished"
 
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
-
 
 def client() -> redis.Redis:
-    """Return the shared Redis client for live state (one pool per process)."""
-    url = settings.LIVE_REDIS_URL
-    conn = _clients.get(url)
-    if conn is None:
-        with _clients_lock:
-            conn = _clients.get(url)
-            if conn is None:
-                conn = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
-                _clients[url] = conn
-    return conn
+    """Return the Redis client for live state: django-redis's ``live`` alias (LIVE_REDIS_URL).
+
+    Its own connection pool, so a cache or login-session flood on another
+    server cannot crowd out check-ins; the same server by default.
+    """
+    return get_redis_connection(LIVE_ALIAS)
 
 
 @dataclass(frozen=True)
@@ -382,7 +376,7 @@ _scripts: dict[tuple[str, str], redis.commands.core.Script] = {}
 
 
 def _script(source: str):
-    key = (settings.LIVE_REDIS_URL, source)
+    key = (settings.CACHES[LIVE_ALIAS]["LOCATION"], source)
     script = _scripts.get(key)
     if script is None:
         script = _scripts[key] = client().register_script(source)

@@ -115,7 +115,19 @@ CACHES = {
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
         },
-    }
+    },
+    # Live attendance state (attendance/live.py uses its raw client, never the cache API).
+    "live": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": LIVE_REDIS_URL,
+        "KEY_PREFIX": "attn-live",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 5,
+            "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+        },
+    },
 }
 
 SESSION_ENGINE = "attn_site.sessions"

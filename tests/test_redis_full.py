@@ -42,3 +42,11 @@ def test_a_login_while_redis_is_full_gets_a_503_page(client, student, full_redis
 
     response = client.post(reverse("accounts:login"), {"username": student.school_number, "password": PASSWORD})
     assert response.status_code == 503
+
+
+def test_live_state_has_its_own_connection_pool_through_the_live_alias(settings):
+    from django_redis import get_redis_connection
+
+    live_pool, cache_pool = live.client().connection_pool, get_redis_connection("default").connection_pool
+    assert live_pool is not cache_pool  # a flood of cache keys cannot take the check-ins' connections
+    assert settings.CACHES["live"]["LOCATION"] == settings.LIVE_REDIS_URL

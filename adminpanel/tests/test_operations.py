@@ -106,7 +106,9 @@ def test_healthz_answers_200_without_login_or_personal_data(client, staff):
 
 
 def test_healthz_answers_503_when_redis_is_down(client, settings, tmp_path):
-    settings.LIVE_REDIS_URL = f"unix://{tmp_path}/nothing-here.sock"
+    dead = f"unix://{tmp_path}/nothing-here.sock"
+    settings.LIVE_REDIS_URL = dead
+    settings.CACHES = {**settings.CACHES, "live": {**settings.CACHES["live"], "LOCATION": dead}}
     response = client.get("/healthz")
     assert response.status_code == 503
     body = json.loads(response.content)

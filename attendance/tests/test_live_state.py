@@ -121,7 +121,9 @@ def test_an_earlier_end_closes_check_ins_then(redis_conn, teacher, student, cloc
 
 
 def dead(settings, live_only=False):
-    caches = settings.CACHES if live_only else {"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}
+    caches = {**settings.CACHES, "live": {**settings.CACHES["live"], "LOCATION": DEAD_REDIS}}
+    if not live_only:
+        caches["default"] = {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}
     return override_settings(LIVE_REDIS_URL=DEAD_REDIS, CACHES=caches)
 
 
