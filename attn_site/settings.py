@@ -119,7 +119,9 @@ CACHES = {
     # Live attendance state (attendance/live.py uses its raw client, never the cache API).
     "live": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": LIVE_REDIS_URL,
+        # django-redis shares one pool per URL: the client name makes this URL, and so its pool, its own
+        # (and names the connections in CLIENT LIST).
+        "LOCATION": LIVE_REDIS_URL + ("&" if "?" in LIVE_REDIS_URL else "?") + "client_name=attn-live",
         "KEY_PREFIX": "attn-live",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
