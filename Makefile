@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-sweep clean
+.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-sweep clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ screenshots: $(VENV)/.e2e
 
 bench-checkin: $(VENV)/.installed
 	$(STACK) --data .data/bench-checkin --fresh exec -- $(PY) bench/checkin.py $(BENCH_ARGS)
+
+bench-login: $(VENV)/.installed
+	$(STACK) --data .data/bench-login --fresh exec -- $(PY) bench/login.py $(BENCH_ARGS)
 
 bench-sweep: $(VENV)/.installed
 	$(STACK) --data .data/bench-sweep --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)
