@@ -485,7 +485,7 @@ def test_a_typed_code_check_in_costs_one_query_and_three_redis_round_trips(stude
 
     student_client.get(HOME)  # the device cookie, as the phone already has it
     conn = live_module.client()
-    conn.script_load(live_module._CHECK_IN_LUA)  # a fresh server has not seen the script yet
+    check_in_as(session, UserFactory(school_number="S2999"), now=clock.now)  # loads the check-in script
     before = conn.info("commandstats")
     with CaptureQueriesContext(connection) as queries:
         response = type_code(student_client, code(session, clock.now))
