@@ -45,6 +45,19 @@ def test_the_operations_page_shows_services_sweep_and_live_sessions(client, staf
     assert "not running" in content
 
 
+def test_the_operations_page_shows_redis_memory_against_maxmemory(client, staff, redis_conn):
+    login(client, staff)
+    saved = redis_conn.config_get("maxmemory")["maxmemory"]
+    redis_conn.config_set("maxmemory", 512 * 2**20)
+    try:
+        response = client.get(OPS)
+    finally:
+        redis_conn.config_set("maxmemory", saved)
+    info = response.context["redis_config"].info
+    assert info["max_mb"] == 512.0 and 0 < info["used_percent"] < 100
+    assert f"of 512.0 MB ({info['used_percent']} %)" in response.content.decode()
+
+
 def test_it_lists_dead_letters_and_requeues_them(client, staff, redis_conn):
     login(client, staff)
     session = live_session(ends_in=-60)
