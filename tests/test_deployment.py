@@ -123,3 +123,12 @@ def test_the_redis_probe_asks_for_aof_not_just_snapshots():
         assert "AOF" not in health.redis_config().detail
     finally:
         conn.config_set("appendonly", before)
+
+
+def test_an_error_page_leaves_the_csrf_cookie_alone(client, db):
+    # A 404 answered to a request sent before a login (the browser's icon, say) must not set the
+    # pre-login CSRF cookie again after the login replaced it: the next form would fail.
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "csrftoken" not in response.cookies
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'rel="icon"' in page  # so browsers do not ask for /favicon.ico at all
