@@ -31,7 +31,7 @@ import redis
 from django.conf import settings
 from django_redis import get_redis_connection
 
-from . import clock
+from . import clock, scripts
 
 # What a caller sees when Redis cannot take the request: unreachable, or out of
 # memory under noeviction (the pages answer 503 for these; nothing was written).
@@ -268,109 +268,31 @@ def add_enrolled(session: LiveSession, school_number: str, full_name: str) -> No
         pipe.execute()
 
 
-# A link is the first student's: the same student may use it again, nobody else.
-_USE_LINK_LUA = """
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIREAT', KEYS[1], ARGV[3])
-return redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] and 1 or 0
-"""
-
-
 def use_link(session: LiveSession, link: str, school_number: str) -> bool:
     """Record that a student used a check-in link; False if another student used it first."""
     keys = [session_keys(session.id).links]
-    return bool(_script(_USE_LINK_LUA)(keys=keys, args=[link, school_number, session.expire_at]))
+    return bool(_script(scripts.USE_LINK_LUA)(keys=keys, args=[link, school_number, session.expire_at]))
 
 
 def is_enrolled(sid: str, school_number: str) -> bool:
     return bool(client().hexists(session_keys(sid).enrolled, school_number))
 
 
-# Finishing and moving the end only touch a session that is still open: a
-# session the sweep has meanwhile closed or deleted must not come back as a
-# data-less key without a TTL.
-_FINISH_LUA = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
-local ends = math.min(tonumber(redis.call('HGET', KEYS[1], 'ends')), tonumber(ARGV[1]))
-redis.call('HSET', KEYS[1], 'state', 'finished', 'ends', string.format('%.6f', ends))
-redis.call('ZADD', KEYS[2], ends, ARGV[2])
-if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
-return 1
-"""
-
-_CHANGE_END_LUA = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
-redis.call('HSET', KEYS[1], 'ends', ARGV[1])
-redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[3])
-for i = 1, #KEYS do
-  if i ~= 2 then redis.call('EXPIREAT', KEYS[i], ARGV[2]) end
-end
-return 1
-"""
-
-
 def finish(session: LiveSession, now: float) -> bool:
     """Close check-ins at once and make the session due now; False if it was no longer open."""
     keys = [session_keys(session.id).meta, due_key(), teacher_key(session.teacher_number)]
-    return bool(_script(_FINISH_LUA)(keys=keys, args=[repr(now), session.id]))
+    return bool(_script(scripts.FINISH_LUA)(keys=keys, args=[repr(now), session.id]))
 
 
 def change_end(session: LiveSession, ends_at: float) -> bool:
     """Move the end time, keeping the due index and every TTL in step; False if no longer open."""
     keys = session_keys(session.id)
     script_keys = [keys.meta, due_key(), *keys.expiring[1:], teacher_key(session.teacher_number)]
-    done = _script(_CHANGE_END_LUA)(keys=script_keys, args=[repr(ends_at), expire_at(ends_at), session.id])
+    done = _script(scripts.CHANGE_END_LUA)(keys=script_keys, args=[repr(ends_at), expire_at(ends_at), session.id])
     if done:
         session.ends_at = ends_at
     return bool(done)
 
-
-# Check-in: open?  → record exists? (a rejected one may be replaced) → device
-# rule → write.  One script, so double taps and shared devices race safely.
-_CHECK_IN_LUA = """
-local meta, records, devices, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local number, record, device, now, expire_at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local state = redis.call('HGET', meta, 'state')
-if not state then return {'missing', ''} end
-if state ~= 'open' or now >= tonumber(redis.call('HGET', meta, 'ends')) then return {'closed', ''} end
-if tonumber(redis.call('HGET', attempts, number) or '0') >= tonumber(ARGV[6]) then return {'locked', ''} end
-local existing = redis.call('HGET', records, number)
-local new = cjson.decode(record)
-if existing then
-  local old = cjson.decode(existing)
-  if old['status'] ~= 'rejected' or new['status'] == 'rejected' or old['by_teacher'] then
-    return {'exists', existing}
-  end
-end
-if device ~= '' then
-  local owner = redis.call('HGET', devices, device)
-  if owner and owner ~= number then
-    new['status'] = 'rejected'
-    new['reason'] = 'This phone was already used to check in another student.'
-    table.insert(new['flags'], 'shared_device')
-    record = cjson.encode(new)
-  else
-    redis.call('HSET', devices, device, number)
-    redis.call('EXPIREAT', devices, expire_at)
-  end
-end
-redis.call('HSET', records, number, record)
-redis.call('EXPIREAT', records, expire_at)
-return {'ok', record}
-"""
-
-# Teacher corrections: only while the session has not been handed to the sweep.
-_SET_RECORD_LUA = """
-local meta, records = KEYS[1], KEYS[2]
-if redis.call('HGET', meta, 'state') ~= 'open' then return 0 end
-if ARGV[2] == '' then
-  redis.call('HDEL', records, ARGV[1])
-else
-  redis.call('HSET', records, ARGV[1], ARGV[2])
-  redis.call('EXPIREAT', records, ARGV[3])
-end
-return 1
-"""
 
 _scripts: dict[tuple[str, str], redis.commands.core.Script] = {}
 
@@ -394,7 +316,9 @@ def check_in(session: LiveSession, record: dict, device: str, now: float) -> tup
     keys = session_keys(session.id)
     limit = settings.CHECKIN_MAX_WRONG_CODES
     args = [record["school_number"], json.dumps(record), device, repr(now), session.expire_at, limit]
-    outcome, stored = _script(_CHECK_IN_LUA)(keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args)
+    outcome, stored = _script(scripts.CHECK_IN_LUA)(
+        keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args
+    )
     return outcome.decode(), json.loads(stored) if stored else None
 
 
@@ -402,12 +326,14 @@ def set_record(session: LiveSession, record: dict) -> bool:
     """Write a record on the teacher's behalf; False once the session is finished."""
     keys = session_keys(session.id)
     args = [record["school_number"], json.dumps(record), session.expire_at]
-    return bool(_script(_SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=args))
+    return bool(_script(scripts.SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=args))
 
 
 def remove_record(session: LiveSession, school_number: str) -> bool:
     keys = session_keys(session.id)
-    return bool(_script(_SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=[school_number, "", session.expire_at]))
+    return bool(
+        _script(scripts.SET_RECORD_LUA)(keys=[keys.meta, keys.records], args=[school_number, "", session.expire_at])
+    )
 
 
 def get_records(sid: str) -> dict[str, dict]:
@@ -424,44 +350,12 @@ def count_records(sid: str) -> int:
     return client().hlen(session_keys(sid).records)
 
 
-# Each count and its TTL in one script: a count left without a TTL would outlive the session.
-_COUNT_WRONG_LUA = """
-local totals = {}
-for i, key in ipairs(KEYS) do
-  totals[i] = redis.call('HINCRBY', key, ARGV[1], 1)
-  redis.call('EXPIREAT', key, ARGV[i + 1])
-end
-return totals
-"""
-
-
 def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:
     """Count one wrong code against several sessions in one round trip; return each total."""
     keys = [session_keys(s.id).attempts for s in sessions]
     args = [school_number, *(s.expire_at for s in sessions)]
     # Keys of several sessions: on Redis Cluster this would be one script per slot.
-    return list(_script(_COUNT_WRONG_LUA)(keys=keys, args=args))
-
-
-# A lock-out that grows: LIMIT wrong codes within WINDOW seconds lock the
-# subject for BASE seconds, doubled at each further lock-out (up to CAP); the
-# strikes are remembered for MEMORY seconds after the last wrong code.
-_GUESS_LUA = """
-local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local base, cap = tonumber(ARGV[4]), tonumber(ARGV[5])
-if tonumber(redis.call('HGET', KEYS[1], 'window_end') or '0') <= now then
-  redis.call('HSET', KEYS[1], 'fails', 0, 'window_end', string.format('%.0f', now + window))
-end
-local fails = redis.call('HINCRBY', KEYS[1], 'fails', 1)
-local locked = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-if fails >= limit then
-  local strikes = redis.call('HINCRBY', KEYS[1], 'strikes', 1)
-  locked = now + math.min(base * 2 ^ (strikes - 1), cap)
-  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', locked), 'fails', 0, 'window_end', 0)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-return string.format('%.0f', locked)
-"""
+    return list(_script(scripts.COUNT_WRONG_LUA)(keys=keys, args=args))
 
 
 def count_guess(subject: str, now: float, *, limit: int) -> float:
@@ -474,7 +368,7 @@ def count_guess(subject: str, now: float, *, limit: int) -> float:
         settings.CHECKIN_GUESS_LOCK_MAX_SECONDS,
         settings.CHECKIN_GUESS_LOCK_MAX_SECONDS + settings.CHECKIN_GUESS_WINDOW,
     ]
-    return float(_script(_GUESS_LUA)(keys=[guess_key(subject)], args=args))
+    return float(_script(scripts.GUESS_LUA)(keys=[guess_key(subject)], args=args))
 
 
 def guess_locked_until(subject: str) -> float:
@@ -504,22 +398,8 @@ def claim(sid: str, token: str) -> bool:
     return bool(client().set(session_keys(sid).claim, token, nx=True, ex=settings.SWEEP_CLAIM_SECONDS))
 
 
-_RELEASE_LUA = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
 def release(sid: str, token: str) -> None:
-    _script(_RELEASE_LUA)(keys=[session_keys(sid).claim], args=[token])
-
-
-# Closing and reading in one script: a session that ended by the clock is still
-# "open", and a teacher's correction written after the read would be lost.
-_CLOSE_AND_READ_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'state', 'finished') end
-return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
-"""
+    _script(scripts.RELEASE_LUA)(keys=[session_keys(sid).claim], args=[token])
 
 
 def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
@@ -528,7 +408,7 @@ def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
 
 def _close_and_read_raw(sid: str) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
     keys = session_keys(sid)
-    meta, records = _script(_CLOSE_AND_READ_LUA)(keys=[keys.meta, keys.records])
+    meta, records = _script(scripts.CLOSE_AND_READ_LUA)(keys=[keys.meta, keys.records])
     return _pairs(meta), _pairs(records)
 
 
@@ -567,16 +447,9 @@ def delete_session(sid: str) -> None:
         pipe.execute()
 
 
-# HINCRBY on a meta that has expired meanwhile would recreate it without a TTL.
-_COUNT_FAILURE_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HINCRBY', KEYS[1], 'failures', 1)
-"""
-
-
 def count_failure(sid: str) -> int:
     """Count one failed sweep of a session; return its total (0 if the session is gone)."""
-    return _script(_COUNT_FAILURE_LUA)(keys=[session_keys(sid).meta])
+    return _script(scripts.COUNT_FAILURE_LUA)(keys=[session_keys(sid).meta])
 
 
 # What the requeue does not need and nobody should keep indefinitely: the code

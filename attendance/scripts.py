@@ -1,0 +1,129 @@
+"""The Lua scripts of the live state: each runs atomically on the Redis server.
+
+Only ``live.py`` runs them (it passes their keys); this module holds their
+text so that ``live.py`` stays readable.
+"""
+
+# A link is the first student's: the same student may use it again, nobody else.
+USE_LINK_LUA = """
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] and 1 or 0
+"""
+
+# Finishing and moving the end only touch a session that is still open: a
+# session the sweep has meanwhile closed or deleted must not come back as a
+# data-less key without a TTL.
+FINISH_LUA = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+local ends = math.min(tonumber(redis.call('HGET', KEYS[1], 'ends')), tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'state', 'finished', 'ends', string.format('%.6f', ends))
+redis.call('ZADD', KEYS[2], ends, ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+return 1
+"""
+
+CHANGE_END_LUA = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+redis.call('HSET', KEYS[1], 'ends', ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[3])
+for i = 1, #KEYS do
+  if i ~= 2 then redis.call('EXPIREAT', KEYS[i], ARGV[2]) end
+end
+return 1
+"""
+
+# Check-in: open?  → record exists? (a rejected one may be replaced) → device
+# rule → write.  One script, so double taps and shared devices race safely.
+CHECK_IN_LUA = """
+local meta, records, devices, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local number, record, device, now, expire_at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local state = redis.call('HGET', meta, 'state')
+if not state then return {'missing', ''} end
+if state ~= 'open' or now >= tonumber(redis.call('HGET', meta, 'ends')) then return {'closed', ''} end
+if tonumber(redis.call('HGET', attempts, number) or '0') >= tonumber(ARGV[6]) then return {'locked', ''} end
+local existing = redis.call('HGET', records, number)
+local new = cjson.decode(record)
+if existing then
+  local old = cjson.decode(existing)
+  if old['status'] ~= 'rejected' or new['status'] == 'rejected' or old['by_teacher'] then
+    return {'exists', existing}
+  end
+end
+if device ~= '' then
+  local owner = redis.call('HGET', devices, device)
+  if owner and owner ~= number then
+    new['status'] = 'rejected'
+    new['reason'] = 'This phone was already used to check in another student.'
+    table.insert(new['flags'], 'shared_device')
+    record = cjson.encode(new)
+  else
+    redis.call('HSET', devices, device, number)
+    redis.call('EXPIREAT', devices, expire_at)
+  end
+end
+redis.call('HSET', records, number, record)
+redis.call('EXPIREAT', records, expire_at)
+return {'ok', record}
+"""
+
+# Teacher corrections: only while the session has not been handed to the sweep.
+SET_RECORD_LUA = """
+local meta, records = KEYS[1], KEYS[2]
+if redis.call('HGET', meta, 'state') ~= 'open' then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', records, ARGV[1])
+else
+  redis.call('HSET', records, ARGV[1], ARGV[2])
+  redis.call('EXPIREAT', records, ARGV[3])
+end
+return 1
+"""
+
+# Each count and its TTL in one script: a count left without a TTL would outlive the session.
+COUNT_WRONG_LUA = """
+local totals = {}
+for i, key in ipairs(KEYS) do
+  totals[i] = redis.call('HINCRBY', key, ARGV[1], 1)
+  redis.call('EXPIREAT', key, ARGV[i + 1])
+end
+return totals
+"""
+
+# A lock-out that grows: LIMIT wrong codes within WINDOW seconds lock the
+# subject for BASE seconds, doubled at each further lock-out (up to CAP); the
+# strikes are remembered for MEMORY seconds after the last wrong code.
+GUESS_LUA = """
+local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local base, cap = tonumber(ARGV[4]), tonumber(ARGV[5])
+if tonumber(redis.call('HGET', KEYS[1], 'window_end') or '0') <= now then
+  redis.call('HSET', KEYS[1], 'fails', 0, 'window_end', string.format('%.0f', now + window))
+end
+local fails = redis.call('HINCRBY', KEYS[1], 'fails', 1)
+local locked = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if fails >= limit then
+  local strikes = redis.call('HINCRBY', KEYS[1], 'strikes', 1)
+  locked = now + math.min(base * 2 ^ (strikes - 1), cap)
+  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', locked), 'fails', 0, 'window_end', 0)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+return string.format('%.0f', locked)
+"""
+
+RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Closing and reading in one script: a session that ended by the clock is still
+# "open", and a teacher's correction written after the read would be lost.
+CLOSE_AND_READ_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'state', 'finished') end
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+"""
+
+# HINCRBY on a meta that has expired meanwhile would recreate it without a TTL.
+COUNT_FAILURE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'failures', 1)
+"""
