@@ -10,8 +10,6 @@ import secrets
 
 from django.conf import settings
 
-from attn_site import proxies
-
 CODE_DIGITS = 6
 EARTH_RADIUS_M = 6_371_000
 
@@ -45,11 +43,6 @@ def code_is_valid(secret: str, code: str, now: float) -> bool:
 def seconds_left_in_step(now: float) -> int:
     step = settings.CODE_STEP_SECONDS
     return max(1, int(step - (now % step)))
-
-
-def client_ip(request) -> str:
-    """Return the client's address, trusting X-Forwarded-For only from TRUSTED_PROXIES."""
-    return proxies.client_ip(request)
 
 
 def network_problem(session, ip: str) -> str | None:

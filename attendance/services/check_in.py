@@ -133,15 +133,15 @@ class _Joinable:
     device_used_in: dict[str, str]  # session id → who checked in with this device there
 
 
-def _joinable(student, now: float, *, remember: bool, device: str = "") -> _Joinable:
-    """Started open sessions this student may join, their wrong-code lock-out, and where the device was used.
+def _joinable(student, now: float, *, remember: bool, device: str = "", started_only: bool = True) -> _Joinable:
+    """Open sessions this student may join, their wrong-code lock-out, and where the device was used.
 
     The enrolled snapshot taken at the start answers without a query; only a
     student missing from a course session's snapshot (enrolled since) costs
     one, and on a check-in (``remember``) joins that snapshot.
     """
     view = live.open_sessions_for(now, student.school_number, device)
-    found = [seen for seen in view.sessions if seen.session.has_started(now)]
+    found = [seen for seen in view.sessions if seen.session.has_started(now) or not started_only]
     enrolled = _enrolled_course_ids(student) if any(s.session.course_id and not s.enrolled for s in found) else None
     joinable = []
     for seen in found:
@@ -268,14 +268,15 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
     link, refused = _read_link(token, session, visitor.student, visitor.browser, now)
     if refused:
         return refused
-    if not _may_join_one(visitor.student, session, remember=True):
+    # One read answers both the enrolment rule and where this phone was used (not yet started
+    # sessions included: record_check_in says "not started yet" rather than "not found").
+    found = _joinable(visitor.student, now, remember=True, device=visitor.device, started_only=False)
+    if session.id not in {s.id for s in found.sessions}:
         return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
     if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
         return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
-    used = _joinable(visitor.student, now, remember=False, device=visitor.device).device_used_in
-    return record_check_in(
-        session=session, visitor=visitor, source=link.source, now=now, elsewhere=_elsewhere(used, session)
-    )
+    elsewhere = _elsewhere(found.device_used_in, session)
+    return record_check_in(session=session, visitor=visitor, source=link.source, now=now, elsewhere=elsewhere)
 
 
 # --- the typed code -----------------------------------------------------------

@@ -183,30 +183,35 @@ def projector(*, session: live.LiveSession, absolute_url, now: float | None = No
 # --- roster actions -----------------------------------------------------------
 
 
-def _student_name(session: live.LiveSession, number: str) -> str | None:
-    record = live.get_record(session.id, number)
-    if record:
-        return record["full_name"]
-    return User.objects.filter(school_number=number).values_list("full_name", flat=True).first()
-
-
-def _set_status(session: live.LiveSession, *, school_number: str, full_name: str, status: str, reason: str) -> bool:
-    record = live.get_record(session.id, school_number) or {
-        "school_number": school_number,
-        "full_name": full_name,
-        "checked_in_at": None,
-        "flags": [],
-    }
+def _set_status(
+    session: live.LiveSession, *, school_number: str, full_name: str, status: str, reason: str, record=None
+) -> bool:
+    record = (
+        record
+        or live.get_record(session.id, school_number)
+        or {
+            "school_number": school_number,
+            "full_name": full_name,
+            "checked_in_at": None,
+            "flags": [],
+        }
+    )
     record.update(status=status, source=record.get("source") or Source.TEACHER, reason=reason, by_teacher=True)
     return live.set_record(session, record)
 
 
+def _account_name(school_number: str) -> str | None:
+    return User.objects.filter(school_number=school_number).values_list("full_name", flat=True).first()
+
+
 def roster_mark(*, session: live.LiveSession, school_number: str, action: str, reason: str = "") -> RosterChange:
     """Accept, reject or excuse a student (checked in or not) while the session is live."""
-    name = _student_name(session, school_number)
+    record = live.get_record(session.id, school_number)
+    name = record["full_name"] if record else _account_name(school_number)
     if name is None:
         return RosterChange(live_roster(session=session), error="No such student in this session.", not_found=True)
-    ok = _set_status(session, school_number=school_number, full_name=name, status=ROSTER_ACTIONS[action], reason=reason)
+    status = ROSTER_ACTIONS[action]
+    ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
     return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
 
 
@@ -218,8 +223,7 @@ def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterCha
 
 def roster_add(*, session: live.LiveSession, school_number: str, full_name: str) -> RosterChange:
     """Add a student as present; one without an account needs a full name (the sweep creates them)."""
-    known = User.objects.filter(school_number=school_number).values_list("full_name", flat=True).first()
-    name = known or full_name.strip()
+    name = _account_name(school_number) or full_name.strip()
     if not name:
         error = "No account has this school number: give the student's full name."
         return RosterChange(live_roster(session=session), error=error)

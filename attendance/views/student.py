@@ -11,7 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import verification
+from attn_site.proxies import client_ip
+
 from ..access import get_live_session, student_required
 from ..devices import device_cookie, keep_link_nonce, link_nonce
 from ..forms import CodeForm, ConfirmForm
@@ -22,7 +23,7 @@ from ..services.check_in import Kind, Visitor
 def _visitor(request, device: str, form) -> Visitor:
     return Visitor(
         student=request.user,
-        ip=verification.client_ip(request),
+        ip=client_ip(request),
         device=device,
         position=form.position(),
         browser=link_nonce(request),
@@ -63,7 +64,7 @@ def student_home(request, device):
 def qr_link(request, sid, code):
     """The QR code's target: validated now, then held through the login by a signed link."""
     session = get_live_session(sid)
-    outcome = check_in.link_for_qr(session=session, code=code, ip=verification.client_ip(request))
+    outcome = check_in.link_for_qr(session=session, code=code, ip=client_ip(request))
     if outcome.kind is Kind.REFUSED:
         ctx = {"session": session, "form": CodeForm(), "error": outcome.error, "locked": outcome.locked}
         return render(request, "attendance/qr_expired.html", ctx, status=400)

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import live, verification
+from attn_site.proxies import client_ip
+
+from .. import live
 from ..access import (
     get_live_or_saved_session_for_teacher,
     get_live_session_for_teacher,
@@ -41,7 +43,7 @@ def teacher_home(request):
             late_threshold_minutes=form.late_threshold(),
             require_code=data["require_code"],
             network_mode=data["network_mode"],
-            teacher_ip=verification.client_ip(request),
+            teacher_ip=client_ip(request),
             location=form.position() if data["use_location"] else None,
             location_radius_m=data["location_radius_m"],
             one_device_per_student=data["one_device_per_student"],
