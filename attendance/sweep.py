@@ -2,8 +2,11 @@
 
 For each due session (found through the due index): claim it, close and read
 it (``live.close_and_read``), write users → session → records in one
-transaction (``services.persist.session_persist``), and only after the commit
-delete its Redis keys.  A session that fails is
+transaction (``services.persist.sessions_persist``), and only after the
+commit delete its Redis keys.  Sessions go in groups of SWEEP_GROUP_SESSIONS
+(at most SWEEP_GROUP_RECORDS records): three statements and one commit for
+the group, and the group's sessions one by one if the database refuses it
+(``handle_group``).  A session that fails is
 logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES
 tries it moves to the dead letters.  Every run leaves a SweepRun row.
 """
@@ -24,7 +27,7 @@ from django.utils import timezone
 
 from . import clock, live
 from .models import SweepRun, sweep_summary
-from .services.persist import session_persist
+from .services.persist import Persisted, session_persist, sessions_persist
 
 logger = logging.getLogger(__name__)
 
@@ -61,39 +64,114 @@ def _alert(subject: str, message: str) -> None:
     mail_admins(f"ATTN sweep: {subject}", message, fail_silently=True)
 
 
+@dataclass
+class _Read:
+    sid: str
+    token: str
+    session: live.LiveSession
+    records: list[dict]
+
+
+def handle_group(sids: list[str], result: SweepResult) -> None:
+    """Persist a group of sessions: one transaction and one commit for all of them.
+
+    The group is written in batches of at most SWEEP_GROUP_RECORDS records.
+    A batch the database refuses is written again session by session, so one
+    bad session never holds back another's rows.  Each session's Redis keys
+    go only after the commit that holds its rows.
+    """
+    batch: list[_Read] = []
+    try:
+        for sid in sids:
+            item = _read_one(sid, result)
+            if item is not None:
+                batch.append(item)
+            if batch and sum(len(i.records) for i in batch) >= settings.SWEEP_GROUP_RECORDS:
+                done, batch = batch, []
+                _persist_batch(done, result)
+        if batch:
+            done, batch = batch, []
+            _persist_batch(done, result)
+    finally:
+        for item in batch:  # read, never written: free them for the next run
+            _release_quietly(item.sid, item.token)
+
+
 def handle_one(sid: str, result: SweepResult) -> None:
     """Persist one session if this sweeper wins its claim."""
+    handle_group([sid], result)
+
+
+def _read_one(sid: str, result: SweepResult) -> _Read | None:
     token = uuid.uuid4().hex
     if not live.claim(sid, token):
         result.skipped += 1
-        return
+        return None
     try:
         session, records = live.close_and_read(sid)
         if session is None:
             live.delete_session(sid)  # keys expired or removed by an earlier run
             result.skipped += 1
-            return
-        persisted = session_persist(session=session, records=records)
+            _release_quietly(sid, token)
+            return None
+    except Exception as exc:
+        _release_quietly(sid, token)
+        _fail(sid, exc, result)
+        return None
+    return _Read(sid, token, session, records)
+
+
+def _persist_batch(batch: list[_Read], result: SweepResult) -> None:
+    try:
+        try:
+            outcomes = sessions_persist([(item.session, item.records) for item in batch])
+        except Exception as exc:
+            if len(batch) == 1 or _database_is_down():
+                _fail(batch[0].sid, exc, result)
+                return
+            logger.info("A group of %d sessions failed (%r); writing them one by one", len(batch), exc)
+            outcomes = [_persist_alone(item, result) for item in batch]
+        for item, persisted in zip(batch, outcomes):
+            if persisted is not None:
+                _clean_up(item, persisted, result)
+    finally:
+        for item in batch:
+            _release_quietly(item.sid, item.token)
+
+
+def _persist_alone(item: _Read, result: SweepResult) -> Persisted | None:
+    try:
+        return session_persist(session=item.session, records=item.records)
+    except Exception as exc:
+        _fail(item.sid, exc, result)
+        return None
+
+
+def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> None:
+    try:
         # After the commit only: a crash here leaves the keys, and the rerun's
         # conflict-ignoring inserts change nothing.
-        live.delete_session(sid)
-        result.processed += 1
-        result.records += persisted.records
-        if persisted.renamed:
-            logger.warning("Session %s: names differ from the accounts: %s", sid, "; ".join(persisted.renamed))
-            result.notes.extend(f"{sid}: {note}" for note in persisted.renamed)
+        live.delete_session(item.sid)
     except Exception as exc:
-        result.failed += 1
-        result.errors.append(f"{sid}: {exc!r}")
-        if _database_is_down():
-            # Counting this against the session would dead-letter every due
-            # session during an outage of SWEEP_MAX_FAILURES runs.
-            logger.error("Sweep stopped at session %s: the database is unreachable (%r)", sid, exc)
-            raise DatabaseUnavailable from exc
-        logger.exception("Sweep failed for session %s", sid)
-        _count_failure(sid, repr(exc))
-    finally:
-        _release_quietly(sid, token)
+        _fail(item.sid, exc, result, stop_if_database_down=False)
+        return
+    result.processed += 1
+    result.records += persisted.records
+    if persisted.renamed:
+        logger.warning("Session %s: names differ from the accounts: %s", item.sid, "; ".join(persisted.renamed))
+        result.notes.extend(f"{item.sid}: {note}" for note in persisted.renamed)
+
+
+def _fail(sid: str, exc: Exception, result: SweepResult, *, stop_if_database_down: bool = True) -> None:
+    result.failed += 1
+    result.errors.append(f"{sid}: {exc!r}")
+    if stop_if_database_down and _database_is_down():
+        # Counting this against the session would dead-letter every due
+        # session during an outage of SWEEP_MAX_FAILURES runs.
+        logger.error("Sweep stopped at session %s: the database is unreachable (%r)", sid, exc)
+        raise DatabaseUnavailable from exc
+    logger.error("Sweep failed for session %s", sid, exc_info=exc)
+    _count_failure(sid, repr(exc))
 
 
 def _database_is_down() -> bool:
@@ -156,8 +234,14 @@ def run(
     return result
 
 
+def _groups(sids: list[str]):
+    size = max(1, settings.SWEEP_GROUP_SESSIONS)
+    for first in range(0, len(sids), size):
+        yield sids[first : first + size]
+
+
 def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
-    """Persist sessions with SWEEP_THREADS threads, so that their commits overlap.
+    """Persist groups of sessions with SWEEP_THREADS threads, so that their work overlaps.
 
     Each thread has its own database connection and claims each session
     before it works on it, exactly as separate sweeper processes do.  The
@@ -165,30 +249,28 @@ def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
     """
     threads = max(1, min(settings.SWEEP_THREADS, len(sids)))
     if threads == 1:
-        for sid in sids:
-            handle_one(sid, result)
-            if progress:
-                progress(1)
+        for group in _groups(sids):
+            handle_group(group, result)
+            _report_progress(progress, len(group))
         return
-    pending, lock, stop, crashes = iter(sids), threading.Lock(), threading.Event(), []
+    pending, lock, stop, crashes = _groups(sids), threading.Lock(), threading.Event(), []
 
     def worker() -> None:
-        # A worker per thread, each taking the next due session: futures for
-        # every session at once would hold the whole backlog in memory.
+        # A worker per thread, each taking the next group: futures for every
+        # session at once would hold the whole backlog in memory.
         try:
             while not stop.is_set():
                 with lock:
-                    sid = next(pending, None)
-                if sid is None:
+                    group = next(pending, None)
+                if group is None:
                     return
                 mine = SweepResult()
                 try:
-                    handle_one(sid, mine)
+                    handle_group(group, mine)
                 finally:
                     with lock:
                         result.merge(mine)
-                        if progress:
-                            progress(1)
+                        _report_progress(progress, len(group))
         except Exception as exc:  # the database or Redis is down: stop every worker
             crashes.append(exc)
             stop.set()
@@ -200,6 +282,12 @@ def _sweep_all(sids: list[str], result: SweepResult, progress) -> None:
             pool.submit(worker)
     if crashes:
         raise crashes[0]
+
+
+def _report_progress(progress, sessions: int) -> None:
+    if progress:
+        for _ in range(sessions):
+            progress(1)
 
 
 def _save_run(result: SweepResult, started, trigger: str) -> None:

@@ -4,12 +4,14 @@ Run with `make bench-sweep` (BENCH_ARGS="--sizes 10000,100000 --per-session 50")
 expects DATABASE_URL and REDIS_URL (scripts/devstack.py exec sets them) and owns both
 servers: it truncates the tables it fills and flushes Redis.
 
-For each size N it fills Redis with N / R finished, due sessions of R records each
-(every record a student PostgreSQL does not know yet, so the sweep creates them), runs
-the sweep in a fresh child process (its peak RSS is read from that child's own rusage,
-so it is the sweep's and nothing else's), checks what landed, then truncates and times
-COPY of the same rows (users, sessions, records) into the same tables: the ingestion
-limit.  The last line printed is one JSON object.
+For each size N and each writer (SWEEP_WRITER: the set-based SQL, then bulk_create) it
+fills Redis with N / R finished, due sessions of R records each (every record a student
+PostgreSQL does not know yet, so the sweep creates them), runs the sweep in a fresh child
+process (its peak RSS is read from that child's own /proc status, so it is the sweep's
+and nothing else's) and checks what landed; then it truncates and times COPY of the same
+rows (users, sessions, records) into the same tables: the ingestion limit.  The last line
+printed is one JSON object: the first writer's figures at the largest size under the
+usual keys, each other writer's under keys prefixed with its name.
 """
 
 from __future__ import annotations
@@ -201,9 +203,10 @@ def counts() -> tuple[int, int, int]:
         return cursor.fetchone()
 
 
-def sweep_in_child() -> tuple[dict, float, float]:
+def sweep_in_child(writer: str = "sql") -> tuple[dict, float, float]:
     """Run the sweep in a fresh interpreter; return its report, its peak RSS in MiB and its CPU seconds."""
-    proc = subprocess.Popen([sys.executable, __file__, "--child"], cwd=ROOT, stdout=subprocess.PIPE)
+    env = {**os.environ, "SWEEP_WRITER": writer}
+    proc = subprocess.Popen([sys.executable, __file__, "--child"], cwd=ROOT, stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -249,44 +252,63 @@ def time_copy(rows) -> float:
     return time.perf_counter() - started
 
 
-def measure(records: int, per_session: int) -> dict:
-    sessions = max(1, records // per_session)
-    records = sessions * per_session
-    teachers = min(sessions, 100)
-    now = time.time()
+def sweep_once(writer: str, sessions: int, per_session: int, now: float, expected: tuple) -> dict:
+    """Fill Redis, sweep it with one writer in a child process, check every row landed."""
     truncate()
     started = time.perf_counter()
     fill_redis(sessions, per_session, now)
     fill_s = time.perf_counter() - started
-    report, rss, cpu = sweep_in_child()
-    expected = (records + teachers, sessions, records)
+    report, rss, cpu = sweep_in_child(writer)
     if (report["processed"], report["failed"]) != (sessions, 0) or counts() != expected:
-        raise SystemExit(f"the sweep did not persist everything: {report}, rows {counts()} != {expected}")
+        raise SystemExit(f"the {writer} sweep did not persist everything: {report}, rows {counts()} != {expected}")
+    return {"fill_s": fill_s, "s": report["s"], "cpu_s": cpu, "rss": rss, "ru_maxrss_mb": report["ru_maxrss_mb"]}
+
+
+def measure(records: int, per_session: int, writers: list[str]) -> dict:
+    sessions = max(1, records // per_session)
+    records = sessions * per_session
+    teachers = min(sessions, 100)
+    now = time.time()
+    expected = (records + teachers, sessions, records)
+    runs = {writer: sweep_once(writer, sessions, per_session, now, expected) for writer in writers}
     rows = copy_rows(sessions, per_session, now)
     truncate()
     copy_s = time_copy(rows)
     if counts() != expected:
         raise SystemExit(f"COPY did not load everything: rows {counts()} != {expected}")
-    return {
+    main = runs[writers[0]]
+    row = {
         "records": records,
         "sessions": sessions,
-        "fill_s": round(fill_s, 2),
-        "sweep_s": round(report["s"], 2),
-        "sweep_cpu_s": round(cpu, 2),
+        "writer": writers[0],
+        "fill_s": round(main["fill_s"], 2),
+        "sweep_s": round(main["s"], 2),
+        "sweep_cpu_s": round(main["cpu_s"], 2),
         "copy_s": round(copy_s, 2),
-        "ratio": round(report["s"] / copy_s, 2),
-        "records_per_s": round(records / report["s"]),
-        "peak_rss_mb": round(rss, 1),
-        "ru_maxrss_mb": round(report["ru_maxrss_mb"], 1),
+        "ratio": round(main["s"] / copy_s, 2),
+        "records_per_s": round(records / main["s"]),
+        "peak_rss_mb": round(main["rss"], 1),
+        "ru_maxrss_mb": round(main["ru_maxrss_mb"], 1),
     }
+    for writer in writers[1:]:  # the other writers, side by side: same rows, same run
+        other = runs[writer]
+        row[f"{writer}_sweep_s"] = round(other["s"], 2)
+        row[f"{writer}_ratio"] = round(other["s"] / copy_s, 2)
+        row[f"{writer}_vs_{writers[0]}"] = round(other["s"] / main["s"], 2)
+        row[f"{writer}_peak_rss_mb"] = round(other["rss"], 1)
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="records per run, comma-separated")
     parser.add_argument("--per-session", type=int, default=100, help="records per session (R)")
+    parser.add_argument(
+        "--writers", default="sql,orm", help="SWEEP_WRITER values to run side by side; the first is the main one"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    writers = args.writers.split(",")
     if args.child:
         return child()
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
@@ -303,13 +325,18 @@ def main() -> None:
     print(f"baseline: an empty sweep in a fresh process peaks at {baseline:.1f} MiB", flush=True)
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        row = measure(size, args.per_session)
+        row = measure(size, args.per_session, writers)
         results.append(row)
+        others = "".join(
+            f"  {w}: {row[f'{w}_sweep_s']:.2f} s, ratio {row[f'{w}_ratio']:.2f} ({row[f'{w}_vs_{writers[0]}']:.2f}×)"
+            for w in writers[1:]
+        )
         print(
-            f"{row['records']:>9,} records in {row['sessions']:>6,} sessions: sweep {row['sweep_s']:7.2f} s"
+            f"{row['records']:>9,} records in {row['sessions']:>6,} sessions:"
+            f" {writers[0]} sweep {row['sweep_s']:7.2f} s"
             f" ({row['records_per_s']:,} records/s, {row['sweep_cpu_s']:.1f} s CPU,"
             f" peak RSS {row['peak_rss_mb']:.1f} MiB)"
-            f"  COPY {row['copy_s']:6.2f} s  ratio {row['ratio']:.2f}",
+            f"  COPY {row['copy_s']:6.2f} s  ratio {row['ratio']:.2f}{others}",
             flush=True,
         )
     largest, smallest = results[-1], results[0]

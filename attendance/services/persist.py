@@ -1,18 +1,17 @@
-"""The sweep's write: one finished session, in one transaction, safe to repeat."""
+"""The sweep's write: finished sessions, one group to a transaction, safe to repeat."""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import clock
 from ..live import LiveSession
 from ..models import Source, Status, rejection_reason
 from . import persist_sql as sql
@@ -29,35 +28,65 @@ class Persisted:
     renamed: list[str]
 
 
-@transaction.atomic
 def session_persist(*, session: LiveSession, records: list[dict]) -> Persisted:
-    """Write one finished session: users, then the session, then its records.
+    """Write one finished session: users, then the session, then its records."""
+    return sessions_persist([(session, records)])[0]
 
-    Every insert ignores conflicts, so persisting the same session twice
-    changes nothing (and counts no record as saved).
+
+@transaction.atomic
+def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
+    """Write finished sessions in one transaction: users, then the sessions, then their records.
+
+    Three statements whatever the number of sessions, so a sweep pays one
+    round trip and one commit for a group of them.  Every insert ignores
+    conflicts, so persisting the same session twice changes nothing (and
+    counts no record as saved).  One bad session fails the whole group: the
+    sweep then writes the group's sessions one by one.  ``SWEEP_WRITER =
+    "orm"`` writes the same rows through ``bulk_create`` (``persist_orm``).
     """
-    _check_statuses(records)
-    people = _people(session, records)
+    for _, records in finished:
+        _check_statuses(records)
+    if settings.SWEEP_WRITER == "orm":
+        from . import persist_orm
+
+        return persist_orm.write(finished)
+    return _write_sql(finished)
+
+
+def _write_sql(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
+    """The set-based SQL of ``persist_sql``: three statements whatever the number of sessions."""
     now = timezone.now()
     connection.ensure_connection()
     conn = connection.connection
-    # psycopg's own cursors bind parameters apart from the SQL; Django's quote
-    # every array element into the SQL text on the client.
+    sessions = json.dumps([_session_row(session) for session, _ in finished])
+    # psycopg's own cursors bind parameters apart from the SQL (Django's would
+    # interpolate them into the SQL text on the client) and share one pipeline.
     with (
         connection.wrap_database_errors,
         psycopg.Cursor(conn) as users,
-        psycopg.Cursor(conn) as sessions,
+        psycopg.Cursor(conn) as attendances,
         psycopg.Cursor(conn) as rows,
     ):
         with conn.pipeline():  # three statements, one round trip
-            users.execute(sql.UPSERT_USERS, {**people, "now": now})
-            sessions.execute(sql.INSERT_SESSION, _session_row(session, now))
-            rows.execute(sql.INSERT_RECORDS, _record_columns(session, records))
+            users.execute(sql.UPSERT_USERS, {"people": _people(finished), "now": now})
+            attendances.execute(sql.INSERT_SESSIONS, {"sessions": sessions, "now": now})
+            rows.execute(
+                sql.INSERT_RECORDS,
+                {
+                    "records": _record_rows(finished),
+                    "sessions": sessions,
+                    "absent": Status.ABSENT,
+                    "absent_source": Source.SWEEP,
+                },
+            )
         saved, renamed = rows.fetchone()
-        return Persisted(records=saved, renamed=[_renamed(*row) for row in renamed])
+    notes: dict[str, list[str]] = {}
+    for sid, number, kept, live_name in renamed:
+        notes.setdefault(sid, []).append(renamed_note(number, kept, live_name))
+    return [Persisted(records=saved.get(s.id, 0), renamed=notes.get(s.id, [])) for s, _ in finished]
 
 
-def _renamed(number: str, kept: str, live_name: str) -> str:
+def renamed_note(number: str, kept: str, live_name: str) -> str:
     return f"{number}: kept the name {kept!r}, the session said {live_name!r}"
 
 
@@ -68,55 +97,64 @@ def _check_statuses(records: list[dict]) -> None:
             raise ValueError(f"record {record['school_number']!r} has an unknown status {record.get('status')!r}")
 
 
-def _people(session: LiveSession, records: list[dict]) -> dict:
-    people = {r["school_number"]: (r["full_name"] or r["school_number"], User.Role.STUDENT) for r in records}
-    people[session.teacher_number] = (session.teacher_name or session.teacher_number, User.Role.TEACHER)
+def new_people(finished: list[tuple[LiveSession, list[dict]]]) -> list[tuple[str, tuple[str, str]]]:
+    """The users a group of sessions names, sorted by school number: (number, (name, role))."""
+    people: dict[str, tuple[str, str]] = {}
+    for session, records in finished:
+        # Within a session its teacher is a teacher; across sessions the
+        # first one to name a new number decides, as if written one by one.
+        mine = {r["school_number"]: (r["full_name"] or r["school_number"], User.Role.STUDENT) for r in records}
+        mine[session.teacher_number] = (session.teacher_name or session.teacher_number, User.Role.TEACHER)
+        for number, person in mine.items():
+            people.setdefault(number, person)
     # Sorted: two sweepers inserting the same new users in different orders
     # would each wait for the other's uncommitted row (a deadlock).
-    numbers = sorted(people)
-    return {
-        "numbers": numbers,
-        "names": [people[n][0] for n in numbers],
-        "roles": [people[n][1] for n in numbers],
-    }
+    return sorted(people.items())
 
 
-def _session_row(session: LiveSession, now) -> dict:
+def rejection_reason_for(status: str, reason: str) -> str:
+    # Teachers' reasons are free text; the column holds 255 characters.
+    return rejection_reason(status, reason) if status == Status.REJECTED else reason[:255]
+
+
+def _people(finished: list[tuple[LiveSession, list[dict]]]) -> str:
+    return json.dumps([{"number": n, "name": name, "role": role} for n, (name, role) in new_people(finished)])
+
+
+def _session_row(session: LiveSession) -> dict:
     return {
-        "id": uuid.UUID(session.id),
+        "id": session.id,
         "course_id": session.course_id,
         "lesson_name": session.lesson_name,
-        "starts_at": clock.to_datetime(session.starts_at),
+        "starts_at": session.starts_at,
         # A session finished in the second it started would break "ends after starts".
-        "ends_at": clock.to_datetime(max(session.ends_at, session.starts_at + 1)),
+        "ends_at": max(session.ends_at, session.starts_at + 1),
         "late_threshold_minutes": session.late_threshold_minutes,
         "require_code": session.require_code,
         "network_mode": session.network_mode,
         "location_radius_m": session.location_radius_m,
         "one_device_per_student": session.one_device_per_student,
-        "now": now,
         "teacher_number": session.teacher_number,
     }
 
 
-def _record_columns(session: LiveSession, records: list[dict]) -> dict:
-    columns = {"numbers": [], "names": [], "statuses": [], "times": [], "reasons": [], "sources": [], "flags": []}
-    for record in records:
-        status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
-        if status == Status.PENDING:
-            status, reason = Status.REJECTED, PENDING_AT_CLOSE
-        columns["numbers"].append(record["school_number"])
-        columns["names"].append(record["full_name"] or record["school_number"])
-        columns["statuses"].append(status)
-        columns["times"].append(clock.to_datetime(record.get("checked_in_at")))
-        # Teachers' reasons are free text; the column holds 255 characters.
-        columns["reasons"].append(rejection_reason(status, reason) if status == Status.REJECTED else reason[:255])
-        columns["sources"].append(record.get("source") or Source.TEACHER)
-        columns["flags"].append(json.dumps(list(flags)) if flags else "[]")
-    return {
-        **columns,
-        "session": session.id,
-        "course": session.course_id,
-        "absent": Status.ABSENT,
-        "absent_source": Source.SWEEP,
-    }
+def _record_rows(finished: list[tuple[LiveSession, list[dict]]]) -> str:
+    rows = []
+    for session, records in finished:
+        for record in records:
+            status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
+            if status == Status.PENDING:
+                status, reason = Status.REJECTED, PENDING_AT_CLOSE
+            rows.append(
+                {
+                    "session": session.id,
+                    "number": record["school_number"],
+                    "name": record["full_name"] or record["school_number"],
+                    "status": status,
+                    "checked_in_at": record.get("checked_in_at"),
+                    "fail_reason": rejection_reason_for(status, reason),
+                    "source": record.get("source") or Source.TEACHER,
+                    "flags": list(flags) if flags else [],
+                }
+            )
+    return json.dumps(rows)

@@ -22,7 +22,7 @@ from .sweep_helpers import (
 )
 
 # The sweep runs in the test's own thread, which sees the test's uncommitted rows.
-pytestmark = pytest.mark.usefixtures("single_sweep_thread")
+pytestmark = pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
 
 ROOT = Path(__file__).resolve().parents[2]
 
