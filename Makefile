@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-sweep clean
+.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-checkin: $(VENV)/.installed
 
 bench-login: $(VENV)/.installed
 	$(STACK) --data .data/bench-login --fresh exec -- $(PY) bench/login.py $(BENCH_ARGS)
+
+bench-pages: $(VENV)/.installed
+	$(STACK) --data .data/bench-pages exec -- $(PY) bench/pages.py $(BENCH_ARGS)
 
 bench-sweep: $(VENV)/.installed
 	$(STACK) --data .data/bench-sweep --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)

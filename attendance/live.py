@@ -24,6 +24,7 @@ its own).  The Redis wire format stays in this module: callers get
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -320,6 +321,47 @@ def check_in(session: LiveSession, record: dict, device: str, now: float) -> tup
         keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args
     )
     return outcome.decode(), json.loads(stored) if stored else None
+
+
+def check_in_by_code(
+    candidates: list[tuple[LiveSession, dict]], school_number: str, device: str, now: float, *, open_ids, elsewhere: str
+) -> tuple[LiveSession | None, str, dict | None]:
+    """A typed code's check-in in one round trip; see ``scripts.CHECK_IN_BY_CODE_LUA``.
+
+    ``candidates``: the open sessions whose code matched, each with the record
+    to write there.  Returns (the session written to, outcome, stored record);
+    outcome is one of ``check_in``'s, or "guess_locked" / "not_enrolled".
+    """
+    keys = [guess_key(f"student:{school_number}")]
+    args = [school_number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), elsewhere]
+    for session, record in candidates:
+        k = session_keys(session.id)
+        keys += [k.meta, k.records, k.devices, k.attempts, k.enrolled]
+        one_device = "1" if session.one_device_per_student else "0"
+        args += [json.dumps(record), session.expire_at, "1" if session.course_id else "0", one_device]
+    keys += [session_keys(sid).devices for sid in open_ids]
+    chosen, outcome, stored = _script(scripts.CHECK_IN_BY_CODE_LUA)(keys=keys, args=args)
+    session = candidates[chosen - 1][0] if chosen else None
+    return session, outcome.decode(), json.loads(stored) if stored else None
+
+
+_open_snapshots: dict[tuple[str, str], tuple[float, list[LiveSession]]] = {}
+
+
+def open_sessions_snapshot(now: float) -> list[LiveSession]:
+    """The open sessions as this process read them at most CHECKIN_OPEN_SESSIONS_MAX_AGE seconds ago.
+
+    A session's code secret and settings never change while it is open; what
+    does (finished, a new end) the check-in script reads again, and a session
+    started since the snapshot sends the check-in down the full path.
+    """
+    where = (settings.CACHES[LIVE_ALIAS]["LOCATION"], settings.LIVE_KEY_PREFIX)
+    taken = _open_snapshots.get(where)
+    if taken is not None and time.monotonic() - taken[0] < settings.CHECKIN_OPEN_SESSIONS_MAX_AGE:
+        return taken[1]
+    sessions = open_sessions(now)
+    _open_snapshots[where] = (time.monotonic(), sessions)
+    return sessions
 
 
 def set_record(session: LiveSession, record: dict) -> bool:

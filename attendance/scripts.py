@@ -35,37 +35,89 @@ return 1
 
 # Check-in: open?  → record exists? (a rejected one may be replaced) → device
 # rule → write.  One script, so double taps and shared devices race safely.
-CHECK_IN_LUA = """
-local meta, records, devices, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local number, record, device, now, expire_at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local state = redis.call('HGET', meta, 'state')
-if not state then return {'missing', ''} end
-if state ~= 'open' or now >= tonumber(redis.call('HGET', meta, 'ends')) then return {'closed', ''} end
-if tonumber(redis.call('HGET', attempts, number) or '0') >= tonumber(ARGV[6]) then return {'locked', ''} end
-local existing = redis.call('HGET', records, number)
-local new = cjson.decode(record)
-if existing then
-  local old = cjson.decode(existing)
-  if old['status'] ~= 'rejected' or new['status'] == 'rejected' or old['by_teacher'] then
-    return {'exists', existing}
+# The function is shared by the two check-in scripts below.
+_WRITE_CHECK_IN = """
+local function write(meta, records, devices, attempts, number, record, device, now, expire_at, limit)
+  local state = redis.call('HGET', meta, 'state')
+  if not state then return {'missing', ''} end
+  if state ~= 'open' or now >= tonumber(redis.call('HGET', meta, 'ends')) then return {'closed', ''} end
+  if tonumber(redis.call('HGET', attempts, number) or '0') >= limit then return {'locked', ''} end
+  local existing = redis.call('HGET', records, number)
+  local new = cjson.decode(record)
+  if existing then
+    local old = cjson.decode(existing)
+    if old['status'] ~= 'rejected' or new['status'] == 'rejected' or old['by_teacher'] then
+      return {'exists', existing}
+    end
   end
-end
-if device ~= '' then
-  local owner = redis.call('HGET', devices, device)
-  if owner and owner ~= number then
-    new['status'] = 'rejected'
-    new['reason'] = 'This phone was already used to check in another student.'
-    table.insert(new['flags'], 'shared_device')
-    record = cjson.encode(new)
-  else
-    redis.call('HSET', devices, device, number)
-    redis.call('EXPIREAT', devices, expire_at)
+  if device ~= '' then
+    local owner = redis.call('HGET', devices, device)
+    if owner and owner ~= number then
+      new['status'] = 'rejected'
+      new['reason'] = 'This phone was already used to check in another student.'
+      table.insert(new['flags'], 'shared_device')
+      record = cjson.encode(new)
+    else
+      redis.call('HSET', devices, device, number)
+      redis.call('EXPIREAT', devices, expire_at)
+    end
   end
+  redis.call('HSET', records, number, record)
+  redis.call('EXPIREAT', records, expire_at)
+  return {'ok', record}
 end
-redis.call('HSET', records, number, record)
-redis.call('EXPIREAT', records, expire_at)
-return {'ok', record}
 """
+
+CHECK_IN_LUA = (
+    _WRITE_CHECK_IN
+    + """
+return write(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5],
+  tonumber(ARGV[6]))
+"""
+)
+
+# A typed code in one round trip (``live.check_in_by_code``): the student's
+# wrong-code lock-out, then the first session whose code matched and whose
+# enrolled snapshot holds the student (or that has no course), then whether
+# this phone checked in to another open session (a soft flag), then the write.
+# KEYS: the student's guess counter, five keys per candidate (meta, records,
+# devices, attempts, enrolled), then the devices of every open session.
+# ARGV: number, device, now, limit, candidates, the flag's reason, then four
+# per candidate (record, expire_at, has a course, one device per student).
+# Answers {candidate (1-based, 0: none), outcome, record}; "guess_locked" and
+# "not_enrolled" send the caller to the full path.
+CHECK_IN_BY_CODE_LUA = (
+    _WRITE_CHECK_IN
+    + """
+local number, device, now, limit, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if tonumber(redis.call('HGET', KEYS[1], 'until') or '0') > now then return {0, 'guess_locked', ''} end
+local chosen = 0
+for i = 1, n do
+  local course = ARGV[6 + (i - 1) * 4 + 3]
+  if course == '0' or redis.call('HEXISTS', KEYS[1 + (i - 1) * 5 + 5], number) == 1 then
+    chosen = i
+    break
+  end
+end
+if chosen == 0 then return {0, 'not_enrolled', ''} end
+local k, a = 1 + (chosen - 1) * 5, 6 + (chosen - 1) * 4
+local record, one_device = ARGV[a + 1], ARGV[a + 4] == '1'
+if device ~= '' and one_device then
+  for i = 2 + n * 5, #KEYS do
+    if KEYS[i] ~= KEYS[k + 3] and redis.call('HEXISTS', KEYS[i], device) == 1 then
+      local new = cjson.decode(record)
+      table.insert(new['flags'], 'device_elsewhere')
+      new['reason'] = (new['reason'] ~= '' and (new['reason'] .. ' ') or '') .. ARGV[6]
+      record = cjson.encode(new)
+      break
+    end
+  end
+end
+local result = write(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], number, record,
+  one_device and device or '', now, ARGV[a + 2], limit)
+return {chosen, result[1], result[2]}
+"""
+)
 
 # Teacher corrections: only while the session has not been handed to the sweep.
 SET_RECORD_LUA = """

@@ -205,6 +205,9 @@ CODE_STEP_SECONDS = env.int("CODE_STEP_SECONDS", default=15)
 LATE_THRESHOLD_MINUTES = env.int("LATE_THRESHOLD_MINUTES", default=10)
 CHECKIN_MAX_WRONG_CODES = env.int("CHECKIN_MAX_WRONG_CODES", default=5)
 CHECKIN_LINK_MAX_AGE = env.int("CHECKIN_LINK_MAX_AGE", default=120)
+# A web process reads the list of open sessions at most this often for typed
+# codes (a session started since is found by the full path).
+CHECKIN_OPEN_SESSIONS_MAX_AGE = env.float("CHECKIN_OPEN_SESSIONS_MAX_AGE", default=1.0)
 # Wrong codes across all sessions: a student (or, opening QR links, a client
 # address) with CHECKIN_GUESS_LIMIT of them within CHECKIN_GUESS_WINDOW seconds
 # is locked out for CHECKIN_GUESS_LOCK_SECONDS, doubled at every further

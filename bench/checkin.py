@@ -1,12 +1,21 @@
-"""Check-in benchmark: N students check in to one session at once, against the real stack.
+"""Check-in benchmark: students check in at once, against the real stack, in three scenarios.
 
 Run with `make bench-checkin` (BENCH_ARGS="--students 500 --concurrency 32").  It
 expects DATABASE_URL and REDIS_URL (scripts/devstack.py exec sets them), starts
 the app as `make run` does (migrate, demo data, gunicorn, django-q2 cluster) on
-a free port, creates N students enrolled in one course, logs them all in, then
-fires their typed-code check-ins concurrently.  In the same run it measures a
-minimal authenticated view (/accounts/me/) with the same clients: the
-framework floor.  The last line printed is one JSON object.
+a free port, and runs each scenario with students of its own:
+
+- checkin: N students (500) of one course, 32 at a time, type the session's code;
+- lecture_hall: 2,000 students, one session, 64 at a time;
+- campus_morning: 40 sessions of 50 students each at once, each student typing
+  their own session's code (40 teachers, 40 courses), 64 at a time.
+
+Each scenario logs its students in, starts its sessions, fires the typed-code
+check-ins concurrently, counts the records in Redis, and then measures a minimal
+authenticated view (/accounts/me/) with the same clients and concurrency: the
+framework floor.  The last line printed is one JSON object: the checkin
+scenario's figures under the top-level keys, and one object per other scenario
+with the same keys.
 """
 
 from __future__ import annotations
@@ -80,32 +89,40 @@ class Http:
         return self.request("POST", path, urlencode(fields))
 
 
-def prepare(students: int):
-    """Create the bench teacher, course and students (one password hash for all)."""
+def setup_django() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def prepare(prefix: str, sessions: int, per_session: int):
+    """Create a teacher and a course per session, and their students (one password hash for all)."""
+    from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
     from attendance.models import Course, Enrollment
 
-    call_command("migrate", verbosity=0)
     hashed = make_password(PASSWORD)
-    teacher, _ = User.objects.get_or_create(
-        school_number="BT001", defaults={"full_name": "Bench Teacher", "role": "teacher", "password": hashed}
-    )
-    course, _ = Course.objects.get_or_create(code="BENCH", defaults={"title": "Benchmark course"})
-    course.teachers.add(teacher)
-    numbers = [f"B{i:05d}" for i in range(students)]
-    User.objects.bulk_create(
-        [User(school_number=n, full_name=f"Bench Student {n}", password=hashed) for n in numbers],
-        ignore_conflicts=True,
-    )
-    ids = User.objects.filter(school_number__in=numbers).values_list("id", flat=True)
-    Enrollment.objects.bulk_create([Enrollment(course=course, student_id=i) for i in ids], ignore_conflicts=True)
-    return teacher, course, numbers
+    groups = []
+    for s in range(sessions):
+        teacher, _ = User.objects.get_or_create(
+            school_number=f"{prefix}T{s:03d}",
+            defaults={"full_name": f"Bench Teacher {s}", "role": "teacher", "password": hashed},
+        )
+        course, _ = Course.objects.get_or_create(code=f"{prefix}{s:03d}", defaults={"title": f"Bench course {s}"})
+        course.teachers.add(teacher)
+        numbers = [f"{prefix}{s:03d}-{i:05d}" for i in range(per_session)]
+        User.objects.bulk_create(
+            [User(school_number=n, full_name=f"Bench Student {n}", password=hashed) for n in numbers],
+            ignore_conflicts=True,
+        )
+        ids = User.objects.filter(school_number__in=numbers).values_list("id", flat=True)
+        Enrollment.objects.bulk_create([Enrollment(course=course, student_id=i) for i in ids], ignore_conflicts=True)
+        groups.append((teacher, course, numbers))
+    return groups
 
 
 def start_server(port: int) -> subprocess.Popen:
@@ -173,29 +190,15 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--students", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
-    args = parser.parse_args()
-
-    teacher, course, numbers = prepare(args.students)
+def start_sessions(groups):
     from django.utils import timezone
 
-    from attendance import live, verification
+    from attendance import live
     from attendance.services import live_sessions
 
-    port = free_port()
-    print(f"starting the app on 127.0.0.1:{port} …", flush=True)
-    server = start_server(port)
-    try:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            clients = list(pool.map(lambda n: login(port, n), numbers))
-        print(f"logged in {len(clients)} students in {time.perf_counter() - started:.1f} s", flush=True)
-
-        now = timezone.now()
+    now = timezone.now()
+    sessions = []
+    for teacher, course, _ in groups:
         result = live_sessions.session_start(
             teacher=teacher,
             course=course,
@@ -207,31 +210,52 @@ def main() -> None:
             network_mode="same",
             teacher_ip="127.0.0.1",
         )
-        session = result.session or live.get_session(result.other_open_id)
+        sessions.append(result.session or live.get_session(result.other_open_id))
+    return sessions
 
-        def check_in(client):
-            code = verification.code_for(session.secret, verification.current_step(time.time()))
-            reply = client.form("/checkin/", {"code": code})
-            return reply.status == 302 and reply.location.endswith("/result/"), reply.ms
 
-        seconds, latencies, errors = fire(clients, args.concurrency, check_in)
-        records = live.count_records(session.id)
-        checkin_rps = len(clients) / seconds
-        print(f"check-in: {len(clients)} in {seconds:.2f} s, {checkin_rps:.0f}/s, {errors} errors", flush=True)
+def scenario(port: int, name: str, sessions: int, per_session: int, concurrency: int, floor_rounds: int) -> dict:
+    """Log the scenario's students in, start its sessions, fire the check-ins, then the floor."""
+    from attendance import live, verification
+    from attendance.services import live_sessions
 
-        def floor(client):
-            reply = client.request("GET", "/accounts/me/")
-            return reply.status == 200, reply.ms
+    groups = prepare(f"B{name[0].upper()}", sessions, per_session)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        clients = [
+            (s, client)
+            for s, (_, _, numbers) in enumerate(groups)
+            for client in pool.map(lambda n: login(port, n), numbers)
+        ]
+    print(f"{name}: logged in {len(clients)} students in {time.perf_counter() - started:.1f} s", flush=True)
+    live_sessions_started = start_sessions(groups)
+    # Interleaved, so that every session's students arrive at once, not one class after another.
+    clients.sort(key=lambda pair: (hash(pair[1]) % 7919, pair[0]))
 
-        floor_seconds, floor_lat, floor_errors = fire(clients * args.floor_rounds, args.concurrency, floor)
-        floor_rps = len(clients) * args.floor_rounds / floor_seconds
-        print(f"floor: {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s, {floor_errors} errors", flush=True)
+    def check_in(pair):
+        s, client = pair
+        secret = live_sessions_started[s].secret
+        code = verification.code_for(secret, verification.current_step(time.time()))
+        reply = client.form("/checkin/", {"code": code})
+        return reply.status == 302 and reply.location.endswith("/result/"), reply.ms
+
+    seconds, latencies, errors = fire(clients, concurrency, check_in)
+    records = sum(live.count_records(session.id) for session in live_sessions_started)
+    checkin_rps = len(clients) / seconds
+    print(f"{name}: {len(clients)} check-ins in {seconds:.2f} s, {checkin_rps:.0f}/s, {errors} errors", flush=True)
+
+    def floor(pair):
+        reply = pair[1].request("GET", "/accounts/me/")
+        return reply.status == 200, reply.ms
+
+    floor_seconds, floor_lat, floor_errors = fire(clients * floor_rounds, concurrency, floor)
+    floor_rps = len(clients) * floor_rounds / floor_seconds
+    print(f"{name}: floor {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s", flush=True)
+    for session in live_sessions_started:
         live_sessions.session_finish(session=session)
-    finally:
-        stop_server(server)
-
-    summary = {
+    return {
         "students": len(clients),
+        "sessions": sessions,
         "records": records,
         "errors": errors,
         "checkin_rps": round(checkin_rps, 1),
@@ -239,9 +263,43 @@ def main() -> None:
         "checkin_p99_ms": round(percentile(latencies, 99), 1),
         "floor_rps": round(floor_rps, 1),
         "floor_p50_ms": round(statistics.median(floor_lat), 1),
+        "floor_p99_ms": round(percentile(floor_lat, 99), 1),
         "floor_errors": floor_errors,
         "ratio": round(checkin_rps / floor_rps, 3),
-        "concurrency": args.concurrency,
+        "concurrency": concurrency,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=500, help="checkin scenario: students")
+    parser.add_argument("--concurrency", type=int, default=32, help="checkin scenario: requests at a time")
+    parser.add_argument("--hall-students", type=int, default=2000)
+    parser.add_argument("--hall-concurrency", type=int, default=64)
+    parser.add_argument("--campus-sessions", type=int, default=40)
+    parser.add_argument("--campus-students", type=int, default=50, help="campus_morning: students per session")
+    parser.add_argument("--campus-concurrency", type=int, default=64)
+    parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
+    parser.add_argument("--scenarios", default="checkin,lecture_hall,campus_morning")
+    args = parser.parse_args()
+    plans = {
+        "checkin": (1, args.students, args.concurrency),
+        "lecture_hall": (1, args.hall_students, args.hall_concurrency),
+        "campus_morning": (args.campus_sessions, args.campus_students, args.campus_concurrency),
+    }
+    chosen = args.scenarios.split(",")
+    setup_django()
+    port = free_port()
+    print(f"starting the app on 127.0.0.1:{port} …", flush=True)
+    server = start_server(port)
+    try:
+        results = {name: scenario(port, name, *plans[name], args.floor_rounds) for name in chosen}
+    finally:
+        stop_server(server)
+    first = results[chosen[0]]
+    summary = {
+        **first,
+        **{name: result for name, result in results.items() if name != chosen[0]},
         "web_workers": int(os.environ.get("WEB_WORKERS", "3")),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
     }

@@ -22,7 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.checkin import PASSWORD, Http, fire, free_port, percentile, prepare, start_server, stop_server  # noqa: E402
+from bench.checkin import (  # noqa: E402
+    PASSWORD,
+    Http,
+    fire,
+    free_port,
+    percentile,
+    prepare,
+    setup_django,
+    start_server,
+    stop_server,
+)
 
 
 def main() -> None:
@@ -32,7 +42,8 @@ def main() -> None:
     parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
     args = parser.parse_args()
 
-    _, _, numbers = prepare(args.students)
+    setup_django()
+    [(_, _, numbers)] = prepare("BL", 1, args.students)
     port = free_port()
     print(f"starting the app on 127.0.0.1:{port} …", flush=True)
     server = start_server(port)

@@ -289,6 +289,9 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     after CHECKIN_MAX_WRONG_CODES of them the student is locked out of that session.
     """
     now = clock.now() if now is None else now
+    fast = _check_in_with_code_fast(visitor, code, now)
+    if fast is not None:
+        return fast
     found = _joinable(visitor.student, now, remember=True, device=visitor.device)
     mine = StudentSessions(mine=[s for s in found.sessions if s.course_id])
     if found.locked_until > now:
@@ -318,6 +321,37 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
         return Outcome(Kind.WRONG_CODE, error=LOCKED_OUT, sessions=mine)
     error = f"That code is wrong or has expired. {limit - tries} tries left."
     return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
+
+
+def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome | None:
+    """The common case in one Redis round trip: a right code, typed by a student on the session's roster.
+
+    The process's snapshot of the open sessions says whose code matches;
+    one script checks the lock-out and the roster, flags a phone used in
+    another open session and writes.  None (nothing written): the full path
+    decides, with fresh reads (a wrong code, a session started since the
+    snapshot, a student enrolled since the start, a location to ask for).
+    """
+    sessions = live.open_sessions_snapshot(now)
+    matching = [
+        s
+        for s in sessions
+        if s.require_code and s.has_started(now) and s.is_open(now) and verification.code_is_valid(s.secret, code, now)
+    ]
+    if not matching or any(s.location_radius_m and visitor.position is None for s in matching):
+        return None
+    candidates = [(s, _new_check_in(s, visitor, Source.CODE, now)) for s in matching]
+    session, outcome, stored = live.check_in_by_code(
+        candidates,
+        visitor.student.school_number,
+        visitor.device,
+        now,
+        open_ids=[s.id for s in sessions],
+        elsewhere=ELSEWHERE,
+    )
+    if session is None:
+        return None
+    return _stored(session, outcome, stored)
 
 
 # --- the write ----------------------------------------------------------------
@@ -356,6 +390,15 @@ def record_check_in(
         return Outcome(Kind.REFUSED, session=session, error="This session has not started yet.")
     if not session.is_open(now):
         return Outcome(Kind.REFUSED, session=session, error="This session is closed.")
+    record = _new_check_in(session, visitor, source, now)
+    if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
+        record["flags"].append("device_elsewhere")
+        record["reason"] = " ".join(filter(None, [record["reason"], ELSEWHERE]))
+    return _stored(session, *live.check_in(session, record, visitor.device, now))
+
+
+def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> dict:
+    """The record a check-in writes: its status by the time, or rejected by the network and location checks."""
     problems = {
         "network": verification.network_problem(session, visitor.ip),
         "location": verification.location_problem(session, visitor.position),
@@ -365,12 +408,10 @@ def record_check_in(
         status, reason = Status.REJECTED, " ".join(failed.values())
     else:
         status, reason = _status_by_time(session, now), ""
-    flags = list(failed)
-    if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
-        flags.append("device_elsewhere")
-        reason = " ".join(filter(None, [reason, ELSEWHERE]))
-    record = new_record(visitor.student, status=status, source=source, now=now, reason=reason, flags=flags)
-    outcome, stored = live.check_in(session, record, visitor.device, now)
+    return new_record(visitor.student, status=status, source=source, now=now, reason=reason, flags=list(failed))
+
+
+def _stored(session: live.LiveSession, outcome: str, stored: dict | None) -> Outcome:
     if outcome == "locked":
         return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)
     if outcome in ("closed", "missing"):
