@@ -257,6 +257,7 @@ def open_sessions_for(now: float, school_number: str, device: str = "") -> Stude
             session = LiveSession._from_redis(raw)
             if session.state == OPEN:
                 seen.append(SeenSession(session, bool(on), owner.decode() if owner else None))
+    _keep_snapshot([s.session for s in seen])  # a fresh read: the typed codes' snapshot need not wait
     return StudentView(sessions=seen, locked_until=float(locked or 0))
 
 
@@ -348,20 +349,26 @@ def check_in_by_code(
 _open_snapshots: dict[tuple[str, str], tuple[float, list[LiveSession]]] = {}
 
 
+def _snapshot_key() -> tuple[str, str]:
+    return settings.CACHES[LIVE_ALIAS]["LOCATION"], settings.LIVE_KEY_PREFIX
+
+
+def _keep_snapshot(sessions: list[LiveSession]) -> None:
+    _open_snapshots[_snapshot_key()] = (time.monotonic(), sessions)
+
+
 def open_sessions_snapshot(now: float) -> list[LiveSession]:
     """The open sessions as this process read them at most CHECKIN_OPEN_SESSIONS_MAX_AGE seconds ago.
 
     A session's code secret and settings never change while it is open; what
     does (finished, a new end) the check-in script reads again, and a session
-    started since the snapshot sends the check-in down the full path.
+    started since the snapshot sends the check-in down the full path, whose
+    fresh read of the open sessions becomes the new snapshot.
     """
-    where = (settings.CACHES[LIVE_ALIAS]["LOCATION"], settings.LIVE_KEY_PREFIX)
-    taken = _open_snapshots.get(where)
+    taken = _open_snapshots.get(_snapshot_key())
     if taken is not None and time.monotonic() - taken[0] < settings.CHECKIN_OPEN_SESSIONS_MAX_AGE:
         return taken[1]
-    sessions = open_sessions(now)
-    _open_snapshots[where] = (time.monotonic(), sessions)
-    return sessions
+    return open_sessions(now)  # which keeps its answer as the snapshot
 
 
 def set_record(session: LiveSession, record: dict) -> bool:

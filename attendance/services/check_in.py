@@ -323,6 +323,30 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
 
 
+_code_index: tuple[list | None, int, dict[str, list[live.LiveSession]]] = (None, 0, {})
+
+
+def _sessions_by_code(sessions: list[live.LiveSession], now: float) -> dict[str, list[live.LiveSession]]:
+    """The sessions each valid code opens, worked out once per snapshot and time step (not per check-in).
+
+    The same two steps as ``verification.code_is_valid``: the current code and
+    the previous one.  (A lookup is not constant-time as ``compare_digest`` is;
+    guesses are counted and locked out long before timing could tell anything.)
+    """
+    global _code_index
+    step = verification.current_step(now)
+    snapshot, indexed_step, index = _code_index
+    if snapshot is sessions and indexed_step == step:
+        return index
+    index = {}
+    for session in sessions:
+        if session.require_code:
+            for code in {verification.code_for(session.secret, s) for s in (step, step - 1)}:
+                index.setdefault(code, []).append(session)
+    _code_index = (sessions, step, index)
+    return index
+
+
 def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome | None:
     """The common case in one Redis round trip: a right code, typed by a student on the session's roster.
 
@@ -334,9 +358,7 @@ def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome
     """
     sessions = live.open_sessions_snapshot(now)
     matching = [
-        s
-        for s in sessions
-        if s.require_code and s.has_started(now) and s.is_open(now) and verification.code_is_valid(s.secret, code, now)
+        s for s in _sessions_by_code(sessions, now).get(code.strip(), ()) if s.has_started(now) and s.is_open(now)
     ]
     if not matching or any(s.location_radius_m and visitor.position is None for s in matching):
         return None
