@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -14,6 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .models import Attendance, AttendanceRecord, Course
 from .reports import Tally
+
+User = get_user_model()
 
 LONG_HEADER = [
     "course",
@@ -61,13 +64,6 @@ def long_rows(sessions) -> Iterator[list[str]]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value):
-    """Text a spreadsheet shows as text: a leading apostrophe before a would-be formula (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _xlsx_cell(sheet, value):
     """A cell holding text as text (never a formula), without the control characters XLSX cannot hold."""
     if not isinstance(value, str):
@@ -81,16 +77,47 @@ def _xlsx_row(sheet, row):
     return [_xlsx_cell(sheet, value) for value in row]
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def _sql_literal(character: str) -> str:
+    return {"\t": "E'\\t'", "\r": "E'\\r'"}.get(character, f"'{character}'")
 
 
-def csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(LONG_HEADER)  # the BOM makes spreadsheet apps read UTF-8
-    for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
+def _sql_text(expression: str) -> str:
+    """``csv_cell`` in SQL: an apostrophe before a would-be formula; NULL for empty text (written unquoted)."""
+    value = f"coalesce({expression}, '')"
+    starts = ", ".join(_sql_literal(c) for c in FORMULA_STARTS)
+    return f"nullif(CASE WHEN left({value}, 1) IN ({starts}) THEN '''' || {value} ELSE {value} END, '')"
+
+
+def _sql_time(expression: str) -> str:
+    """``_iso`` in SQL: the time in the connection's (local) time zone with its offset, to the second."""
+    return f"""to_char({expression}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
+
+
+# The long rows, written by PostgreSQL's own CSV writer: a hundred times
+# faster than rows through Python, and streamed in blocks.
+LONG_CSV_SQL = f"""
+COPY (
+    SELECT {_sql_text("c.code")}, {_sql_text("a.lesson_name")}, {_sql_time("a.starts_at")}, {_sql_time("a.ends_at")},
+        {_sql_text("u.school_number")}, {_sql_text("u.full_name")}, r.status, {_sql_time("r.checked_in_at")},
+        r.source, {_sql_text("r.fail_reason")}
+    FROM {AttendanceRecord._meta.db_table} r
+    JOIN {Attendance._meta.db_table} a ON a.id = r.attendance_id
+    LEFT JOIN {Course._meta.db_table} c ON c.id = a.course_id
+    JOIN {User._meta.db_table} u ON u.id = r.student_id
+    WHERE r.attendance_id = ANY(%(sessions)s) AND NOT r.is_deleted
+    ORDER BY a.starts_at, a.id, u.full_name
+) TO STDOUT (FORMAT csv)
+"""
+
+
+def long_csv(sessions: list, time_zone: str) -> Iterator[bytes]:
+    """The long export as CSV, written by PostgreSQL and streamed (memory stays flat)."""
+    yield ("\ufeff" + ",".join(LONG_HEADER) + "\n").encode()  # the BOM makes spreadsheet apps read UTF-8
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [time_zone])
+        with cursor.cursor.copy(LONG_CSV_SQL, {"sessions": list(sessions)}) as copy:
+            for block in copy:
+                yield bytes(block)
 
 
 def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:

@@ -82,3 +82,24 @@ def test_a_course_with_a_live_session_cannot_be_deleted(client, superuser, teach
     changelist = reverse("admin:attendance_course_changelist")
     client.post(changelist, {"action": "delete_selected", "_selected_action": [course.pk], "post": "yes"})
     assert Course.objects.filter(pk=course.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_records_search_finds_by_student_number_name_or_course_code(client, teacher, course, student):
+    from tests.factories import UserFactory
+
+    admin_user = User.objects.create_superuser(school_number="A9001", password="x-long-password-1", full_name="Root")
+    client.force_login(admin_user)
+    attendance = AttendanceFactory(teacher=teacher, course=course)
+    mine = RecordFactory(attendance=attendance, student=student)
+    other = RecordFactory(attendance=AttendanceFactory(teacher=teacher), student=UserFactory(full_name="Zed Other"))
+    url = reverse("admin:attendance_attendancerecord_changelist")
+
+    def found(term):
+        return {r.pk for r in client.get(url, {"q": term}).context["cl"].result_list}
+
+    assert found(student.school_number.lower()) == {mine.pk}
+    assert found(student.full_name.split()[0][1:]) >= {mine.pk}
+    assert found("zed oth") == {other.pk}
+    assert found(course.code) == {mine.pk}
+    assert found("nobody-like-this") == set()

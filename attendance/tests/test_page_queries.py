@@ -86,3 +86,21 @@ def test_an_admin_search_costs_the_same_queries_on_a_larger_history(changelist, 
     few = queries(admin, reverse(changelist), {"q": student.school_number})
     grow(teacher, course, student, sessions=4, classmates=4)
     assert queries(admin, reverse(changelist), {"q": student.school_number}) == few
+
+
+def test_the_session_page_forms_post_to_each_records_own_urls(teacher_client, teacher, course, student):
+    grow(teacher, course, student, sessions=1, classmates=1)
+    attendance = course.sessions.get()
+    record = attendance.records.get(student=student)
+    html = teacher_client.get(reverse("attendance:session_detail", args=[attendance.pk])).content.decode()
+    for name in ("record_change", "record_remove"):
+        assert f'action="{reverse(f"attendance:{name}", args=[attendance.pk, record.pk])}"' in html
+    assert f'<option value="{record.status}" selected>' in html
+
+
+def test_the_report_matrix_shows_each_mark(teacher_client, teacher, course, student):
+    grow(teacher, course, student, sessions=2, classmates=0)
+    html = teacher_client.get(reverse("attendance:course_report", args=[course.pk])).content.decode()
+    marks = list(course.sessions.order_by("starts_at").values_list("records__status", flat=True))
+    cells = "".join(f'<td><span class="badge {m}" title="{m}">{m[0].upper()}</span></td>' for m in marks)
+    assert cells in html

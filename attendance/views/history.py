@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +23,7 @@ from ..access import (
     teacher_required,
 )
 from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
-from ..models import AttendanceRecord, RecordChange
+from ..models import Attendance, AttendanceRecord, RecordChange
 from ..services import corrections
 
 
@@ -44,7 +45,7 @@ def _id(value: str) -> int | None:
 @teacher_required
 @require_GET
 def session_list(request):
-    sessions = sessions_for_teacher(request.user).with_status_counts().select_related("course")
+    sessions = sessions_for_teacher(request.user)
     course_id = request.GET.get("course", "")[:20]
     if _id(course_id) is not None:
         sessions = sessions.filter(course_id=_id(course_id))
@@ -54,6 +55,11 @@ def session_list(request):
     if until:
         sessions = sessions.filter(starts_at__lte=until)
     page = Paginator(sessions.order_by("-starts_at"), 25).get_page(request.GET.get("page"))
+    # Counted for this page's sessions only: counting the records of every session a
+    # teacher ever led (to sort and page them) is what grows with the years.
+    ids = [s.pk for s in page.object_list]
+    counted = Attendance.objects.filter(pk__in=ids).with_status_counts().select_related("course").in_bulk()
+    page.object_list = [counted[pk] for pk in ids]
     ctx = {
         "page": page,
         "courses": teacher_courses(request.user),
@@ -78,7 +84,8 @@ def _session_context(attendance, **forms):
         "changes": changes,
         "add_form": forms.get("add_form") or AddRecordForm(),
         "remove_form": forms.get("remove_form") or ReasonForm(),
-        "statuses": ChangeStatusForm.base_fields["status"].choices,
+        # Each row's two forms post to <records_url><id>/change/ and …/remove/: one reverse, not two per row.
+        "records_url": reverse("attendance:record_change", args=[attendance.pk, 0]).removesuffix("0/change/"),
     }
 
 
@@ -165,7 +172,8 @@ def _export(request, *, sessions, filename, course=None, ordered_sessions=None):
         return FileResponse(handle, as_attachment=True, filename=filename("xlsx"))
     if kind != "csv":
         return render(request, "400.html", status=400)
-    response = StreamingHttpResponse(exports.csv_stream(exports.long_rows(sessions)), content_type="text/csv")
+    rows = exports.long_csv(sessions, timezone.get_current_timezone_name())
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
