@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
 
@@ -9,10 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from . import xlsx
 from .models import Attendance, AttendanceRecord, Course
 from .reports import Tally
 
@@ -33,48 +32,8 @@ LONG_HEADER = [
 CHUNK = 2000
 
 
-def _iso(value) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
-
-
-def long_rows(sessions) -> Iterator[list[str]]:
-    """One row per student per session, in session then name order, fetched in chunks."""
-    records = (
-        AttendanceRecord.objects.alive()
-        .filter(attendance__in=sessions)
-        .order_by("attendance__starts_at", "attendance_id", "student__full_name")
-        .values_list(
-            "attendance__course__code",
-            "attendance__lesson_name",
-            "attendance__starts_at",
-            "attendance__ends_at",
-            "student__school_number",
-            "student__full_name",
-            "status",
-            "checked_in_at",
-            "source",
-            "fail_reason",
-        )
-    )
-    for code, lesson, start, end, number, name, status, at, source, reason in records.iterator(chunk_size=CHUNK):
-        yield [code or "", lesson, _iso(start), _iso(end), number, name, status, _iso(at), source, reason]
-
-
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _xlsx_cell(sheet, value):
-    """A cell holding text as text (never a formula), without the control characters XLSX cannot hold."""
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"  # openpyxl would otherwise store "=…" as a live formula
-    return cell
-
-
-def _xlsx_row(sheet, row):
-    return [_xlsx_cell(sheet, value) for value in row]
 
 
 def _sql_literal(character: str) -> str:
@@ -93,21 +52,40 @@ def _sql_time(expression: str) -> str:
     return f"""to_char({expression}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
 
 
-# The long rows, written by PostgreSQL's own CSV writer: a hundred times
-# faster than rows through Python, and streamed in blocks.
-LONG_CSV_SQL = f"""
-COPY (
-    SELECT {_sql_text("c.code")}, {_sql_text("a.lesson_name")}, {_sql_time("a.starts_at")}, {_sql_time("a.ends_at")},
-        {_sql_text("u.school_number")}, {_sql_text("u.full_name")}, r.status, {_sql_time("r.checked_in_at")},
-        r.source, {_sql_text("r.fail_reason")}
+def _plain_text(expression: str) -> str:
+    return f"coalesce({expression}, '')"
+
+
+def _long_select(text) -> str:
+    """The long rows, one per student per session, in session then name order, as text."""
+    return f"""
+    SELECT {text("c.code")}, {text("a.lesson_name")}, {_sql_time("a.starts_at")}, {_sql_time("a.ends_at")},
+        {text("u.school_number")}, {text("u.full_name")}, r.status, coalesce({_sql_time("r.checked_in_at")}, ''),
+        r.source, {text("r.fail_reason")}
     FROM {AttendanceRecord._meta.db_table} r
     JOIN {Attendance._meta.db_table} a ON a.id = r.attendance_id
     LEFT JOIN {Course._meta.db_table} c ON c.id = a.course_id
     JOIN {User._meta.db_table} u ON u.id = r.student_id
     WHERE r.attendance_id = ANY(%(sessions)s) AND NOT r.is_deleted
     ORDER BY a.starts_at, a.id, u.full_name
-) TO STDOUT (FORMAT csv)
-"""
+    """
+
+
+# Written by PostgreSQL's own CSV writer: a hundred times faster than rows
+# through Python, and streamed in blocks.
+LONG_CSV_SQL = f"COPY ({_long_select(_sql_text)}) TO STDOUT (FORMAT csv)"
+# For XLSX, where text is text: no apostrophes before would-be formulas.
+LONG_ROWS_SQL = _long_select(_plain_text)
+
+
+def long_rows(sessions: list, time_zone: str) -> Iterator[tuple]:
+    """The long rows through a server-side cursor, formatted by PostgreSQL (memory stays flat)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [time_zone])
+        with connection.connection.cursor(name="attn_long_rows") as rows:
+            rows.itersize = CHUNK
+            rows.execute(LONG_ROWS_SQL, {"sessions": list(sessions)})
+            yield from rows
 
 
 def long_csv(sessions: list, time_zone: str) -> Iterator[bytes]:
@@ -147,18 +125,12 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
 
 
 def xlsx_file(*, long: Iterable[list[str]], matrix: Iterable[list] | None):
-    """Write a write-only workbook (rows go straight to disk) and return the open file."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Records")
-    sheet.append(LONG_HEADER)
-    for row in long:
-        sheet.append(_xlsx_row(sheet, row))
+    """Write the workbook (rows go straight into the file) and return the open file."""
+    sheets = [("Records", itertools.chain([LONG_HEADER], long))]
     if matrix is not None:
-        wide = book.create_sheet("Matrix")
-        for row in matrix:
-            wide.append(_xlsx_row(wide, row))
+        sheets.append(("Matrix", matrix))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
-    book.save(handle)
+    xlsx.write(handle, sheets)
     handle.seek(0)
     return handle
 

@@ -93,7 +93,7 @@ def course_sessions(course: Course):
 
 
 def course_report(course: Course) -> CourseReport:
-    """Build the students × sessions matrix with rates, in three queries."""
+    """Build the students × sessions matrix with rates, in three queries (four with students no longer enrolled)."""
     threshold = settings.ATTENDANCE_THRESHOLD
     sessions = list(course_sessions(course).select_related("teacher"))
     column = {s.pk: i for i, s in enumerate(sessions)}
@@ -101,15 +101,18 @@ def course_report(course: Course) -> CourseReport:
     lines = {pk: StudentLine(pk, number, name, [None] * len(sessions)) for pk, number, name in people}
     records = AttendanceRecord.objects.alive().filter(attendance__in=[s.pk for s in sessions])
     session_tallies = [Tally() for _ in sessions]
-    for attendance_id, student_id, number, name, status in records.values_list(
-        "attendance_id", "student_id", "student__school_number", "student__full_name", "status"
-    ):
-        line = lines.get(student_id) or lines.setdefault(
-            student_id, StudentLine(student_id, number, name, [None] * len(sessions))
-        )
+    strangers = set()  # students with records who are no longer enrolled
+    for attendance_id, student_id, status in records.order_by().values_list("attendance_id", "student_id", "status"):
+        line = lines.get(student_id)
+        if line is None:
+            strangers.add(student_id)
+            line = lines[student_id] = StudentLine(student_id, "", "", [None] * len(sessions))
         line.marks[column[attendance_id]] = status
         line.tally.add(status, course.excused_counts_as_present)
         session_tallies[column[attendance_id]].add(status, course.excused_counts_as_present)
+    if strangers:
+        for pk, number, name in User.objects.filter(pk__in=strangers).values_list("id", "school_number", "full_name"):
+            lines[pk].school_number, lines[pk].full_name = number, name
     for line in lines.values():
         line.rate = line.tally.rate_for(course)
         line.below = line.rate is not None and line.rate < threshold

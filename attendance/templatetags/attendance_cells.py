@@ -13,10 +13,8 @@ from ..models import Status
 
 register = template.Library()
 
-_CELLS = {
-    status: format_html('<td><span class="badge {}" title="{}">{}</span></td>', status, status, status[0].upper())
-    for status in Status.values
-}
+# 30,000 cells: each byte counts (a badge in a span with a title was twice the page).
+_CELLS = {status: format_html('<td class="m {}">{}</td>', status, status[0].upper()) for status in Status.values}
 _EMPTY = "<td>—</td>"
 
 

@@ -102,5 +102,18 @@ def test_the_report_matrix_shows_each_mark(teacher_client, teacher, course, stud
     grow(teacher, course, student, sessions=2, classmates=0)
     html = teacher_client.get(reverse("attendance:course_report", args=[course.pk])).content.decode()
     marks = list(course.sessions.order_by("starts_at").values_list("records__status", flat=True))
-    cells = "".join(f'<td><span class="badge {m}" title="{m}">{m[0].upper()}</span></td>' for m in marks)
+    cells = "".join(f'<td class="m {m}">{m[0].upper()}</td>' for m in marks)
     assert cells in html
+
+
+def test_my_attendance_shows_the_latest_records_and_all_on_request(student_client, teacher, course, student):
+    from attendance.views.history import MY_RECENT_RECORDS
+
+    grow(teacher, course, student, sessions=MY_RECENT_RECORDS + 2, classmates=0)
+    url = reverse("attendance:my_attendance")
+    recent = student_client.get(url).content.decode()
+    everything = student_client.get(url, {"all": 1}).content.decode()
+    assert recent.count('<span class="badge') == MY_RECENT_RECORDS
+    assert f"The latest {MY_RECENT_RECORDS} of {MY_RECENT_RECORDS + 2} sessions." in recent
+    assert everything.count('<span class="badge') == MY_RECENT_RECORDS + 2
+    assert "Show all" not in everything

@@ -168,7 +168,9 @@ def _export(request, *, sessions, filename, course=None, ordered_sessions=None):
     kind = request.GET.get("format", "csv")
     if kind == "xlsx":
         matrix = exports.matrix_rows(course, ordered_sessions) if course is not None else None
-        handle = exports.xlsx_file(long=exports.long_rows(sessions), matrix=matrix)
+        handle = exports.xlsx_file(
+            long=exports.long_rows(sessions, timezone.get_current_timezone_name()), matrix=matrix
+        )
         return FileResponse(handle, as_attachment=True, filename=filename("xlsx"))
     if kind != "csv":
         return render(request, "400.html", status=400)
@@ -237,10 +239,20 @@ def course_export(request, course_id):
     )
 
 
+MY_RECENT_RECORDS = 30
+
+
 @student_required
 @require_GET
 def my_attendance(request):
     from django.conf import settings
 
-    ctx = {"overview": reports.student_overview(request.user), "threshold": settings.ATTENDANCE_THRESHOLD}
+    # Years of records: the latest few per course unless the student asks for all.
+    shown = "" if request.GET.get("all") else f":{MY_RECENT_RECORDS}"
+    ctx = {
+        "overview": reports.student_overview(request.user),
+        "threshold": settings.ATTENDANCE_THRESHOLD,
+        "shown": shown,
+        "recent": MY_RECENT_RECORDS,
+    }
     return render(request, "attendance/my_attendance.html", ctx)
