@@ -30,6 +30,7 @@ LONG_HEADER = [
     "reason",
 ]
 CHUNK = 2000
+CSV_BLOCK = 64 * 1024
 
 
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
@@ -94,8 +95,15 @@ def long_csv(sessions: list, time_zone: str) -> Iterator[bytes]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [time_zone])
         with cursor.cursor.copy(LONG_CSV_SQL, {"sessions": list(sessions)}) as copy:
-            for block in copy:
-                yield bytes(block)
+            # COPY hands over a row at a time: gathered into blocks, or the web
+            # server would write each row to the socket on its own.
+            buffer = bytearray()
+            for row in copy:
+                buffer += row
+                if len(buffer) >= CSV_BLOCK:
+                    yield bytes(buffer)
+                    buffer.clear()
+            yield bytes(buffer)
 
 
 def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:

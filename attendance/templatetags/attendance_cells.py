@@ -6,6 +6,8 @@ HTML is a constant looked up here.
 """
 
 from django import template
+from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -45,3 +47,49 @@ def status_options(current: str) -> SafeString:
             ),
         )
     return _options[key]
+
+
+@register.simple_tag(takes_context=True)
+def record_rows(context, records, records_url: str) -> SafeString:
+    """The session page's rows, each with its two correction forms (up to 500 rows on a lecture's page).
+
+    The same HTML the template loop gave, built here: through the template
+    engine each row cost some 400 µs (its fields, two CSRF tokens, two forms).
+    """
+    token = get_token(context["request"])
+    return format_html_join("\n", _RECORD_ROW, (_record_row_args(r, records_url, token) for r in records))
+
+
+_RECORD_ROW = (
+    '<tr id="record-{number}"><td>{name}<br><span class="help">{number}</span></td>'
+    '<td><span class="badge {status}">{status_label}</span>{flags}</td>'
+    '<td class="opt">{at}</td><td class="opt">{source}</td><td>{reason}</td>'
+    '<td class="actions"><form method="post" action="{url}{id}/change/">{csrf}'
+    '<label for="st-{id}" hidden>New status</label><select id="st-{id}" name="status">{options}</select>'
+    '<label for="rs-{id}" hidden>Reason</label>'
+    '<input type="text" id="rs-{id}" name="reason" placeholder="reason" required maxlength="255">'
+    '<button class="small" type="submit">Change</button></form>'
+    '<form method="post" action="{url}{id}/remove/">{csrf}'
+    '<label for="rm-{id}" hidden>Reason for removing</label>'
+    '<input type="text" id="rm-{id}" name="reason" placeholder="reason" required maxlength="255">'
+    '<button class="small secondary" type="submit">Remove</button></form></td></tr>'
+)
+
+
+def _record_row_args(record, records_url: str, token: str) -> dict:
+    flags = format_html(' <span class="flag">⚑ {}</span>', ", ".join(record.flags)) if record.flags else ""
+    at = timezone.localtime(record.checked_in_at).strftime("%H:%M:%S") if record.checked_in_at else "—"
+    return {
+        "number": record.student.school_number,
+        "name": record.student.full_name,
+        "status": record.status,
+        "status_label": record.get_status_display(),
+        "flags": flags,
+        "at": at,
+        "source": record.get_source_display(),
+        "reason": record.fail_reason,
+        "url": records_url,
+        "id": record.pk,
+        "csrf": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
+        "options": status_options(record.status),
+    }
