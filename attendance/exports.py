@@ -58,17 +58,27 @@ def _plain_text(expression: str) -> str:
 
 
 def _long_select(text) -> str:
-    """The long rows, one per student per session, in session then name order, as text."""
+    """The long rows, one per student per session, in session then name order, as text.
+
+    The sessions first (a few dozen rows, their times formatted once each),
+    then their records by index: left to itself, the planner walked the
+    whole sessions index to merge-join a term's records.
+    """
     return f"""
-    SELECT {text("c.code")}, {text("a.lesson_name")}, {_sql_time("a.starts_at")}, {_sql_time("a.ends_at")},
-        {text("u.school_number")}, {text("u.full_name")}, r.status, coalesce({_sql_time("r.checked_in_at")}, ''),
-        r.source, {text("r.fail_reason")}
-    FROM {AttendanceRecord._meta.db_table} r
-    JOIN {Attendance._meta.db_table} a ON a.id = r.attendance_id
-    LEFT JOIN {Course._meta.db_table} c ON c.id = a.course_id
+    WITH s AS MATERIALIZED (
+        SELECT a.id, a.starts_at, {text("c.code")} AS code, {text("a.lesson_name")} AS lesson,
+            {_sql_time("a.starts_at")} AS starts, {_sql_time("a.ends_at")} AS ends
+        FROM {Attendance._meta.db_table} a
+        LEFT JOIN {Course._meta.db_table} c ON c.id = a.course_id
+        WHERE a.id = ANY(%(sessions)s)
+    )
+    SELECT s.code, s.lesson, s.starts, s.ends, {text("u.school_number")}, {text("u.full_name")}, r.status,
+        coalesce({_sql_time("r.checked_in_at")}, ''), r.source, {text("r.fail_reason")}
+    FROM s
+    JOIN {AttendanceRecord._meta.db_table} r ON r.attendance_id = s.id
     JOIN {User._meta.db_table} u ON u.id = r.student_id
-    WHERE r.attendance_id = ANY(%(sessions)s) AND NOT r.is_deleted
-    ORDER BY a.starts_at, a.id, u.full_name
+    WHERE NOT r.is_deleted
+    ORDER BY s.starts_at, s.id, u.full_name
     """
 
 
@@ -79,10 +89,15 @@ LONG_CSV_SQL = f"COPY ({_long_select(_sql_text)}) TO STDOUT (FORMAT csv)"
 LONG_ROWS_SQL = _long_select(_plain_text)
 
 
+def _settings_for_rows(cursor, time_zone: str) -> None:
+    # Times in the user's zone; a term's rows sorted in memory, not on disk.
+    cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('work_mem', '32MB', true)", [time_zone])
+
+
 def long_rows(sessions: list, time_zone: str) -> Iterator[tuple]:
     """The long rows through a server-side cursor, formatted by PostgreSQL (memory stays flat)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [time_zone])
+        _settings_for_rows(cursor, time_zone)
         with connection.connection.cursor(name="attn_long_rows") as rows:
             rows.itersize = CHUNK
             rows.execute(LONG_ROWS_SQL, {"sessions": list(sessions)})
@@ -93,7 +108,7 @@ def long_csv(sessions: list, time_zone: str) -> Iterator[bytes]:
     """The long export as CSV, written by PostgreSQL and streamed (memory stays flat)."""
     yield ("\ufeff" + ",".join(LONG_HEADER) + "\n").encode()  # the BOM makes spreadsheet apps read UTF-8
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [time_zone])
+        _settings_for_rows(cursor, time_zone)
         with cursor.cursor.copy(LONG_CSV_SQL, {"sessions": list(sessions)}) as copy:
             # COPY hands over a row at a time: gathered into blocks, or the web
             # server would write each row to the socket on its own.
