@@ -231,8 +231,8 @@ SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
 # Sessions written in one transaction (three statements, one commit), and at
 # most this many of their records; a group the database refuses is written
 # again one session at a time.
-SWEEP_GROUP_SESSIONS = env.int("SWEEP_GROUP_SESSIONS", default=25)
-SWEEP_GROUP_RECORDS = env.int("SWEEP_GROUP_RECORDS", default=5000)
+SWEEP_GROUP_SESSIONS = env.int("SWEEP_GROUP_SESSIONS", default=50)
+SWEEP_GROUP_RECORDS = env.int("SWEEP_GROUP_RECORDS", default=10000)
 # "sql": set-based statements (attendance/services/persist_sql.py); "orm":
 # bulk_create, kept for comparison (docs/ARCHITECTURE.md says why not default).
 SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
