@@ -156,13 +156,15 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def login(port: int, number: str) -> Http:
+def login(port: int, number: str, first_page: str | None = "/checkin/") -> Http:
+    """A client logged in as ``number``, having opened ``first_page`` (the check-in page, as a phone does)."""
     client = Http(port)
     client.request("GET", "/accounts/login/")
     reply = client.form("/accounts/login/", {"username": number, "password": PASSWORD})
     if reply.status != 302:
         raise RuntimeError(f"login of {number} answered {reply.status}")
-    client.request("GET", "/checkin/")  # the check-in page, as a phone opens it first
+    if first_page:
+        client.request("GET", first_page)
     return client
 
 

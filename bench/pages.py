@@ -38,6 +38,7 @@ from bench.checkin import (  # noqa: E402
     Http,
     fire,
     free_port,
+    login,
     percentile,
     setup_django,
     start_server,
@@ -192,15 +193,6 @@ def fill(scale: float) -> dict:
     }
 
 
-def login(port: int, number: str) -> Http:
-    client = Http(port)
-    client.request("GET", "/accounts/login/")
-    reply = client.form("/accounts/login/", {"username": number, "password": PASSWORD})
-    if reply.status != 302:
-        raise RuntimeError(f"login of {number} answered {reply.status}")
-    return client
-
-
 def measure(clients: list[Http], path: str, requests: int, concurrency: int) -> dict:
     def one(client):
         reply = client.request("GET", path)
@@ -254,7 +246,10 @@ def main() -> None:
     server = start_server(port)
     try:
         who = {"teacher": "T00000", "student": facts["student"], "admin": "ADMIN"}
-        clients = {role: [login(port, number) for _ in range(args.concurrency)] for role, number in who.items()}
+        clients = {
+            role: [login(port, number, first_page=None) for _ in range(args.concurrency)]
+            for role, number in who.items()
+        }
         for role, path in pages.values():  # one warm-up request each: the workers' first import of the page
             clients[role][0].request("GET", path)
         results = {}
