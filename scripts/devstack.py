@@ -161,9 +161,12 @@ def serve(env: dict) -> int:
         "--logger-class",
         "attn_site.gunicorn_logging.RedactingLogger",
     ]
+    # Each in a process group of its own: Ctrl-C reaches only this script, which
+    # stops them in order (their whole trees, the cluster's workers included)
+    # while Redis and PostgreSQL still answer, then stops the servers.
     procs = [
-        subprocess.Popen(gunicorn, env=env, cwd=ROOT),
-        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT),
+        subprocess.Popen(gunicorn, env=env, cwd=ROOT, start_new_session=True),
+        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT, start_new_session=True),
     ]
     print(f"\nATTN is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n", flush=True)
     try:
@@ -171,14 +174,26 @@ def serve(env: dict) -> int:
             time.sleep(0.5)
         return 1
     finally:
+        # SIGTERM to each main process only, as Docker stops a container: the
+        # gunicorn master and django-q2's cluster then stop their own workers
+        # in order (about a second).  Signalled all at once, as a terminal's
+        # Ctrl-C does, the cluster's main process outlived its workers.
         for p in procs:
             if p.poll() is None:
                 p.terminate()
         for p in procs:
             try:
-                p.wait(15)
+                p.wait(20)
             except subprocess.TimeoutExpired:
-                p.kill()
+                pass
+            _signal_group(p, signal.SIGKILL)  # whatever of its tree outlived the graceful stop
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass  # the group is gone: nothing left of it
 
 
 def main(argv: list[str]) -> int:
