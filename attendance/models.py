@@ -265,7 +265,11 @@ class SweepRun(models.Model):
         return self.sessions_failed == 0 and not self.errors
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def sweep_summary(processed: int, records: int, failed: int, skipped: int) -> str:
     """The one-line summary of a sweep run, in the log and on the operations page."""
-    text = f"Processed {processed} sessions, saved {records} records, {failed} failed"
+    text = f"Processed {_count(processed, 'session')}, saved {_count(records, 'record')}, {failed} failed"
     return f"{text}, {skipped} skipped" if skipped else text

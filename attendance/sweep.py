@@ -309,7 +309,9 @@ def _save_run(result: SweepResult, started, trigger: str) -> None:
 
 
 def _report(result: SweepResult) -> None:
-    logger.info(result.summary)
+    # A run that found nothing to do (every minute, most of the day) is logged at debug.
+    busy = result.processed or result.failed or result.skipped or result.errors
+    logger.log(logging.INFO if busy else logging.DEBUG, result.summary)
     if result.failed or result.errors:
         _alert(result.summary, "\n".join(result.errors))
     try:

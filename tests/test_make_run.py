@@ -79,7 +79,7 @@ def test_ctrl_c_stops_the_web_server_the_cluster_and_the_servers(tmp_path):
         assert len(started) >= 6 and {"postgres", "redis-server"} <= names  # gunicorn, cluster, servers
 
         os.killpg(stack.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
-        stack.wait(60)
+        assert stack.wait(60) == 0  # how `make run` is meant to end: no "Error 130"
         deadline = time.time() + 30
         while (left := [pid for pid in started if psutil.pid_exists(pid)]) and time.time() < deadline:
             time.sleep(0.5)

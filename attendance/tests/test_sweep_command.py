@@ -57,7 +57,7 @@ def test_a_failing_session_makes_it_exit_non_zero():
     corrupt_meta(bad.id)
     errors = StringIO()
 
-    with pytest.raises(CommandError, match="Processed 1 sessions, saved 1 records, 1 failed"):
+    with pytest.raises(CommandError, match="Processed 1 session, saved 1 record, 1 failed"):
         call_command("sweep", stdout=StringIO(), stderr=errors)
 
     assert bad.id in errors.getvalue()
@@ -71,7 +71,7 @@ def test_it_sweeps_only_the_session_asked_for():
 
     output = sweep("--session", wanted.id)
 
-    assert output.strip() == "Processed 1 sessions, saved 1 records, 0 failed"
+    assert output.strip() == "Processed 1 session, saved 1 record, 0 failed"
     assert list(Attendance.objects.values_list("id", flat=True)) == [uuid.UUID(wanted.id)]
     assert is_live(other.id)
 

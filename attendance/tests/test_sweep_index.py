@@ -67,7 +67,7 @@ def test_sweep_session_sweeps_only_that_session():
 
     summary = tasks.sweep_session(wanted.id)
 
-    assert summary == "Processed 1 sessions, saved 1 records, 0 failed"
+    assert summary == "Processed 1 session, saved 1 record, 0 failed"
     assert list(Attendance.objects.values_list("id", flat=True)) == [uuid.UUID(wanted.id)]
     assert is_live(other.id)
     assert SweepRun.objects.get().trigger == "finish"
@@ -91,7 +91,7 @@ def test_sweep_session_takes_a_session_that_ended_by_the_clock(teacher, course):
     session = start_live(teacher, course, minutes_left=60)
     live.change_end(session, time.time() - 1)
 
-    assert tasks.sweep_session(session.id).startswith("Processed 1 sessions")
+    assert tasks.sweep_session(session.id).startswith("Processed 1 session,")
     assert Attendance.objects.filter(pk=session.id).exists()
 
 
@@ -102,7 +102,7 @@ def test_sweep_due_runs_on_the_schedule_made_by_migrate():
     schedule = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
 
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == ("attendance.tasks.sweep_due", "I", -1)
-    assert tasks.sweep_due() == "Processed 1 sessions, saved 1 records, 0 failed"
+    assert tasks.sweep_due() == "Processed 1 session, saved 1 record, 0 failed"
     assert SweepRun.objects.get().trigger == "schedule"
 
 
