@@ -93,6 +93,10 @@ class RecordInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def get_queryset(self, request):
+        # Each row shows the record's text (student and session): fetched with it, not per row.
+        return super().get_queryset(request).select_related("student", "attendance")
+
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
@@ -180,7 +184,7 @@ class RecordChangeAdmin(admin.ModelAdmin):
     list_display = ("changed_at", "record", "changed_by", "old_status", "new_status", "reason")
     list_filter = ("new_status", ("changed_at", admin.DateFieldListFilter))
     search_fields = ("record__student__school_number", "record__student__full_name", "changed_by__full_name", "reason")
-    list_select_related = ("record__student", "changed_by")
+    list_select_related = ("record__student", "record__attendance", "changed_by")
 
     def has_add_permission(self, request):
         return False

@@ -196,7 +196,8 @@ class AttendanceRecord(SoftDeleteFields):
         indexes = [models.Index(fields=["student", "attendance"], name="record_student_idx")]
 
     def __str__(self):
-        return f"{self.student_id} {self.status} in {self.attendance_id}"
+        # Lists that show records select their student and session with them (list_select_related).
+        return f"{self.student.full_name} ({self.student.school_number}): {self.status} in {self.attendance}"
 
     def set_status(self, status: str, reason: str) -> None:
         """Change the status; a rejected record keeps why (the caller saves it)."""

@@ -68,3 +68,13 @@ def test_the_spray_throttle_reads_the_address_through_the_trusted_proxy(client, 
         HTTP_X_FORWARDED_FOR="10.20.0.9",
     )
     assert other.status_code == 302  # another client behind the same proxy is not throttled
+
+
+@pytest.mark.django_db
+def test_logging_out_says_so(client, student):
+    from conftest import login
+
+    login(client, student)
+    response = client.post(reverse("accounts:logout"), follow=True)
+    assert response.status_code == 200
+    assert "You are logged out." in response.content.decode()

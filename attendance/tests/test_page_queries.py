@@ -117,3 +117,32 @@ def test_my_attendance_shows_the_latest_records_and_all_on_request(student_clien
     assert f"The latest {MY_RECENT_RECORDS} of {MY_RECENT_RECORDS + 2} sessions." in recent
     assert everything.count('<span class="badge') == MY_RECENT_RECORDS + 2
     assert "Show all" not in everything
+
+
+def test_admin_lists_name_the_student_and_session_of_a_record_without_a_query_each(
+    staff, teacher, course, student, client
+):
+    from attendance.models import RecordChange
+
+    staff.is_superuser = True
+    staff.save()
+    admin = login(client, staff)
+    grow(teacher, course, student, sessions=1, classmates=3)
+    attendance = course.sessions.get()
+
+    def change_every_record():
+        for record in attendance.records.filter(changes__isnull=True):
+            RecordChange.objects.create(record=record, changed_by=teacher, new_status="excused", reason="A note")
+
+    change_every_record()
+    changes = reverse("admin:attendance_recordchange_changelist")
+    session_page = reverse("admin:attendance_attendance_change", args=[attendance.pk])
+    queries(admin, session_page)  # warm: the admin's first visit also reads the content types
+    few = (queries(admin, changes), queries(admin, session_page))
+    html = admin.get(changes).content.decode()
+    assert f"{student.full_name} ({student.school_number}): " in html and attendance.lesson_name in html
+
+    for _ in range(4):
+        RecordFactory(attendance=attendance, student=UserFactory())
+    change_every_record()
+    assert (queries(admin, changes), queries(admin, session_page)) == few
