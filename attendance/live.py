@@ -229,6 +229,7 @@ class SeenSession:
     session: LiveSession
     enrolled: bool  # in the snapshot of enrolled students taken at the start
     device_owner: str | None  # who checked in with this device in it, if anyone
+    record: dict | None = None  # the student's own record there, if any
 
 
 @dataclass
@@ -250,13 +251,15 @@ def open_sessions_for(now: float, school_number: str, device: str = "") -> Stude
             pipe.hgetall(keys.meta)
             pipe.hexists(keys.enrolled, school_number)
             pipe.hget(keys.devices, device or "-")
+            pipe.hget(keys.records, school_number or "-")
         locked, *replies = pipe.execute()
     seen = []
-    for raw, on, owner in zip(replies[::3], replies[1::3], replies[2::3]):
+    for raw, on, owner, mine in zip(replies[::4], replies[1::4], replies[2::4], replies[3::4]):
         if raw and b"data" in raw:
             session = LiveSession._from_redis(raw)
             if session.state == OPEN:
-                seen.append(SeenSession(session, bool(on), owner.decode() if owner else None))
+                record = json.loads(mine) if mine else None
+                seen.append(SeenSession(session, bool(on), owner.decode() if owner else None, record))
     _keep_snapshot([s.session for s in seen])  # a fresh read: the typed codes' snapshot need not wait
     return StudentView(sessions=seen, locked_until=float(locked or 0))
 

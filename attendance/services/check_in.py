@@ -44,6 +44,11 @@ class Visitor:
 class StudentSessions:
     mine: list[live.LiveSession] = field(default_factory=list)
     adhoc: list[live.LiveSession] = field(default_factory=list)
+    records: dict[str, dict] = field(default_factory=dict)  # session id → the student's record there
+
+    def listed(self, sessions: list[live.LiveSession]) -> list[tuple[live.LiveSession, dict | None]]:
+        """Each session with the student's record in it (status and time), or None."""
+        return [(session, self.records.get(session.id)) for session in sessions]
 
 
 class Kind(Enum):
@@ -79,7 +84,8 @@ class CheckInView:
 def open_sessions_for_student(*, student, query: str = "", now: float | None = None) -> StudentSessions:
     """Open sessions of the student's courses, and ad-hoc ones matching a search (no writes)."""
     now = clock.now() if now is None else now
-    found = _joinable(student, now, remember=False).sessions
+    joinable = _joinable(student, now, remember=False)
+    found = joinable.sessions
     query = query.strip().lower()
     return StudentSessions(
         mine=[s for s in found if s.course_id],
@@ -88,6 +94,10 @@ def open_sessions_for_student(*, student, query: str = "", now: float | None = N
             for s in found
             if not s.course_id and query and (query in s.lesson_name.lower() or query in s.teacher_name.lower())
         ],
+        records={
+            sid: {**record, "checked_in_at": clock.to_datetime(record.get("checked_in_at"))}
+            for sid, record in joinable.records.items()
+        },
     )
 
 
@@ -131,6 +141,7 @@ class _Joinable:
     sessions: list[live.LiveSession]
     locked_until: float
     device_used_in: dict[str, str]  # session id → who checked in with this device there
+    records: dict[str, dict] = field(default_factory=dict)  # session id → the student's own record
 
 
 def _joinable(student, now: float, *, remember: bool, device: str = "", started_only: bool = True) -> _Joinable:
@@ -150,7 +161,8 @@ def _joinable(student, now: float, *, remember: bool, device: str = "", started_
             if remember and seen.session.course_id and not seen.enrolled:
                 live.add_enrolled(seen.session, student.school_number, student.full_name)
     used = {seen.session.id: seen.device_owner for seen in view.sessions if seen.device_owner}
-    return _Joinable(sessions=joinable, locked_until=view.locked_until, device_used_in=used)
+    records = {seen.session.id: seen.record for seen in view.sessions if seen.record}
+    return _Joinable(sessions=joinable, locked_until=view.locked_until, device_used_in=used, records=records)
 
 
 def _elsewhere(device_used_in: dict[str, str], session: live.LiveSession) -> bool:

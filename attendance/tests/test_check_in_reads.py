@@ -46,3 +46,29 @@ def test_a_wrong_code_lists_the_students_sessions_again(client, session, latecom
     response = client.post(HOME, {"code": "000000" if code(session, clock.now) != "000000" else "111111"})
     assert response.status_code == 400
     assert session.title.encode() in response.content
+
+
+def test_after_checking_in_the_page_says_so_instead_of_asking_for_the_code(client, session, latecomer, clock):
+    from django.utils import timezone
+
+    from attendance import clock as attn_clock
+
+    assert "type the code on the screen" in client.get(HOME).content.decode()
+    client.post(HOME, {"code": code(session, clock.now)})
+
+    html = client.get(HOME).content.decode()
+    at = timezone.localtime(attn_clock.to_datetime(clock.now)).strftime("%H:%M")
+    assert f"you are checked in (present, {at})" in html
+    assert "type the code on the screen" not in html
+
+
+def test_a_rejected_check_in_says_why_and_asks_for_the_code_again(client, session, latecomer):
+    from .live_helpers import put_record
+
+    put_record(
+        session, school_number=latecomer.school_number, full_name="Lale", status="rejected", reason="Wrong network."
+    )
+
+    html = client.get(HOME).content.decode()
+    assert "your check-in was not accepted: Wrong network." in html
+    assert "type the code on the screen" in html

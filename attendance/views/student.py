@@ -56,7 +56,12 @@ def student_home(request, device):
     else:
         query = request.GET.get("q", "")[:100]
         sessions = check_in.open_sessions_for_student(student=request.user, query=query)
-    ctx = {"form": form, "mine": sessions.mine, "adhoc": sessions.adhoc, "query": request.GET.get("q", "")[:100]}
+    ctx = {
+        "form": form,
+        "mine": sessions.listed(sessions.mine),
+        "adhoc": sessions.listed(sessions.adhoc),
+        "query": request.GET.get("q", "")[:100],
+    }
     return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
 
 
