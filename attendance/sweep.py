@@ -81,13 +81,15 @@ def handle_group(sids: list[str], result: SweepResult) -> None:
     go only after the commit that holds its rows.
     """
     batch: list[_Read] = []
+    size = 0  # records in the batch
     try:
         for sid in sids:
             item = _read_one(sid, result)
             if item is not None:
                 batch.append(item)
-            if batch and sum(len(i.records) for i in batch) >= settings.SWEEP_GROUP_RECORDS:
-                done, batch = batch, []
+                size += len(item.records)
+            if batch and size >= settings.SWEEP_GROUP_RECORDS:
+                done, batch, size = batch, [], 0
                 _persist_batch(done, result)
         if batch:
             done, batch = batch, []

@@ -58,7 +58,7 @@ def _write_sql(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted
     now = timezone.now()
     connection.ensure_connection()
     conn = connection.connection
-    sessions = json.dumps([_session_row(session) for session, _ in finished])
+    sessions = json.dumps([session_row(session) for session, _ in finished])
     # psycopg's own cursors bind parameters apart from the SQL (Django's would
     # interpolate them into the SQL text on the client) and share one pipeline.
     with (
@@ -121,7 +121,8 @@ def _people(finished: list[tuple[LiveSession, list[dict]]]) -> str:
     return json.dumps([{"number": n, "name": name, "role": role} for n, (name, role) in new_people(finished)])
 
 
-def _session_row(session: LiveSession) -> dict:
+def session_row(session: LiveSession) -> dict:
+    """What the sweep writes of a session (times as epoch seconds), for either writer."""
     return {
         "id": session.id,
         "course_id": session.course_id,
@@ -138,23 +139,21 @@ def _session_row(session: LiveSession) -> dict:
     }
 
 
+def record_row(record: dict) -> dict:
+    """What a live record becomes in PostgreSQL (still pending: rejected), for either writer."""
+    status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
+    if status == Status.PENDING:
+        status, reason = Status.REJECTED, PENDING_AT_CLOSE
+    return {
+        "number": record["school_number"],
+        "name": record["full_name"] or record["school_number"],
+        "status": status,
+        "checked_in_at": record.get("checked_in_at"),
+        "fail_reason": rejection_reason_for(status, reason),
+        "source": record.get("source") or Source.TEACHER,
+        "flags": list(flags) if flags else [],
+    }
+
+
 def _record_rows(finished: list[tuple[LiveSession, list[dict]]]) -> str:
-    rows = []
-    for session, records in finished:
-        for record in records:
-            status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
-            if status == Status.PENDING:
-                status, reason = Status.REJECTED, PENDING_AT_CLOSE
-            rows.append(
-                {
-                    "session": session.id,
-                    "number": record["school_number"],
-                    "name": record["full_name"] or record["school_number"],
-                    "status": status,
-                    "checked_in_at": record.get("checked_in_at"),
-                    "fail_reason": rejection_reason_for(status, reason),
-                    "source": record.get("source") or Source.TEACHER,
-                    "flags": list(flags) if flags else [],
-                }
-            )
-    return json.dumps(rows)
+    return json.dumps([{"session": session.id, **record_row(r)} for session, records in finished for r in records])

@@ -18,7 +18,7 @@ from django.utils import timezone
 from .. import clock
 from ..live import LiveSession
 from ..models import Attendance, AttendanceRecord, Enrollment, Source, Status
-from .persist import PENDING_AT_CLOSE, Persisted, new_people, rejection_reason_for, renamed_note
+from .persist import Persisted, new_people, record_row, renamed_note, session_row
 
 User = get_user_model()
 
@@ -50,13 +50,12 @@ def write(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
     enrolled = _enrolled({session.course_id for session, _ in finished if session.course_id})
     for session, live_records in finished:
         seen = set()
-        for record in live_records:
-            student, account_name = accounts.get(record["school_number"], (None, None))
-            name = record["full_name"] or record["school_number"]
-            if account_name is not None and account_name != name:
-                notes.setdefault(session.id, []).append(renamed_note(record["school_number"], account_name, name))
+        for row in map(record_row, live_records):
+            student, account_name = accounts.get(row["number"], (None, None))
+            if account_name is not None and account_name != row["name"]:
+                notes.setdefault(session.id, []).append(renamed_note(row["number"], account_name, row["name"]))
             seen.add(student)
-            records.append(_record(session.id, student, record))
+            records.append(_record(session.id, student, row))
         for student in enrolled.get(session.course_id, ()):
             if student not in seen:
                 records.append(
@@ -72,36 +71,24 @@ def write(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
 
 
 def _session(session: LiveSession, accounts: dict, now) -> Attendance:
-    teacher = accounts.get(session.teacher_number)
+    row = session_row(session)
+    teacher = accounts.get(row.pop("teacher_number"))
     return Attendance(
-        id=session.id,
-        course_id=session.course_id,
-        lesson_name=session.lesson_name,
-        starts_at=clock.to_datetime(session.starts_at),
-        # A session finished in the second it started would break "ends after starts".
-        ends_at=clock.to_datetime(max(session.ends_at, session.starts_at + 1)),
-        late_threshold_minutes=session.late_threshold_minutes,
-        require_code=session.require_code,
-        network_mode=session.network_mode,
-        location_radius_m=session.location_radius_m,
-        one_device_per_student=session.one_device_per_student,
+        **row | {"starts_at": clock.to_datetime(row["starts_at"]), "ends_at": clock.to_datetime(row["ends_at"])},
         persisted_at=now,
         teacher_id=teacher[0] if teacher else None,
     )
 
 
-def _record(sid: str, student: int | None, record: dict) -> AttendanceRecord:
-    status, reason = record["status"], record.get("reason") or ""
-    if status == Status.PENDING:
-        status, reason = Status.REJECTED, PENDING_AT_CLOSE
+def _record(sid: str, student: int | None, row: dict) -> AttendanceRecord:
     return AttendanceRecord(
         attendance_id=sid,
         student_id=student,
-        status=status,
-        checked_in_at=clock.to_datetime(record.get("checked_in_at")),
-        fail_reason=rejection_reason_for(status, reason),
-        source=record.get("source") or Source.TEACHER,
-        flags=list(record.get("flags") or []),
+        status=row["status"],
+        checked_in_at=clock.to_datetime(row["checked_in_at"]),
+        fail_reason=row["fail_reason"],
+        source=row["source"],
+        flags=row["flags"],
     )
 
 
