@@ -9,10 +9,11 @@ STACK := $(PY) scripts/devstack.py
 
 .PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 run: $(VENV)/.installed

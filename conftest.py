@@ -35,6 +35,19 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def private_photos(settings, tmp_path):
+    """Each test keeps its photos in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "photos": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media" / "photos", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def system_clock():
     """Leave the attendance clock on the system time after each test (a test may freeze it)."""
     yield

@@ -2,10 +2,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 SWEEP_SCHEDULE_NAME = "attn-sweep"
+PHOTO_RETENTION_SCHEDULE_NAME = "attn-photo-retention"
 
 
 def ensure_sweep_schedule(**kwargs) -> None:
-    """Create or update the periodic sweep, so it exists right after `migrate`."""
+    """Create or update the periodic sweep and photo retention, so they exist right after `migrate`."""
     from django.conf import settings
     from django_q.models import Schedule
 
@@ -19,6 +20,10 @@ def ensure_sweep_schedule(**kwargs) -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.update_or_create(
+        name=PHOTO_RETENTION_SCHEDULE_NAME,
+        defaults={"func": "attendance.tasks.delete_old_photos", "schedule_type": Schedule.HOURLY, "repeats": -1},
+    )
 
 
 class AttendanceConfig(AppConfig):
@@ -26,6 +31,6 @@ class AttendanceConfig(AppConfig):
     verbose_name = "Attendance"
 
     def ready(self):
-        from . import checks  # noqa: F401
+        from . import checks, signals  # noqa: F401
 
         post_migrate.connect(ensure_sweep_schedule, sender=self)

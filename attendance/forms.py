@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .access import teacher_courses
 from .models import Attendance, Course, Status
+from .photos import images
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Also keeps start + duration away from the end of the calendar (year 9999).
@@ -45,6 +46,12 @@ class StartSessionForm(PositionFields):
     use_location = forms.BooleanField(required=False, label="Check the students' location")
     location_radius_m = forms.IntegerField(min_value=10, max_value=5000, initial=100, label="Radius (metres)")
     one_device_per_student = forms.BooleanField(required=False, initial=True, label="One device per student")
+    photo_check = forms.ChoiceField(
+        choices=[("", "The course's default"), ("on", "Ask for a selfie"), ("off", "No photo")],
+        required=False,
+        label="Photo check",
+        help_text="A selfie matched against the student's reference photo, in the background.",
+    )
     late_threshold_minutes = forms.IntegerField(
         min_value=0,
         max_value=240,
@@ -92,6 +99,13 @@ class StartSessionForm(PositionFields):
         name = self.cleaned_data.get("lesson_name")
         return name or f"{course.title} — {timezone.localdate():%d %b %Y}"
 
+    def wants_photo_check(self) -> bool:
+        choice = self.cleaned_data.get("photo_check")
+        if choice:
+            return choice == "on"
+        course = self.cleaned_data.get("course")
+        return bool(course and course.photo_check_default)
+
     def late_threshold(self) -> int:
         value = self.cleaned_data.get("late_threshold_minutes")
         if value is not None:
@@ -113,7 +127,32 @@ class CodeForm(PositionFields):
 
 
 class ConfirmForm(PositionFields):
-    """The QR/tap confirmation: only the position, if the session asks for it."""
+    """The QR/tap/code confirmation: the position, and a selfie, if the session asks for them."""
+
+    photo = forms.FileField(
+        required=False,
+        label="Your selfie",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
+    )
+
+    def __init__(self, *args, photo_check: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.photo_check = photo_check
+        if not photo_check:
+            del self.fields["photo"]
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if upload is None:
+            raise forms.ValidationError("Take a selfie (or choose a photo of your face) to check in.")
+        if upload.size > settings.PHOTO_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The photo is larger than {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB: take it again."
+            )
+        try:
+            return images.clean(upload.read())
+        except images.PhotoRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ExtendForm(forms.Form):
@@ -159,7 +198,7 @@ class AddRecordForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present"]
+        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default"]
         labels = {
             "rate_policy": "Counting policy",
             "planned_sessions": "Planned sessions this term",

@@ -1,4 +1,8 @@
 from django import forms
+from django.conf import settings
+
+from .models import ReferencePhoto
+from .photos import images, references
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
@@ -18,3 +22,32 @@ class RosterUploadForm(forms.Form):
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text. Save it as CSV (UTF-8).") from None
         return data
+
+
+class ReferencePhotoForm(forms.ModelForm):
+    """One reference photo: the student and the picture (its face is read in the worker)."""
+
+    upload = forms.FileField(label="Photo", help_text="One face, looking at the camera; JPEG, PNG or WebP.")
+
+    class Meta:
+        model = ReferencePhoto
+        fields = ["student"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        try:
+            return images.clean(upload.read(settings.PHOTO_MAX_BYTES + 1))
+        except images.PhotoRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class ReferenceZipForm(forms.Form):
+    archive = forms.FileField(label="ZIP of <school number>.jpg files")
+
+    def clean_archive(self):
+        upload = self.cleaned_data["archive"]
+        try:
+            self.photos = references.check_archive(upload)
+        except references.ArchiveRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload

@@ -137,6 +137,7 @@ class LiveSession:
     longitude: float | None = None
     location_radius_m: int | None = None
     one_device_per_student: bool = True
+    photo_check: bool = False
     state: str = OPEN
 
     @classmethod
@@ -400,6 +401,33 @@ def get_record(sid: str, school_number: str) -> dict | None:
 
 def count_records(sid: str) -> int:
     return client().hlen(session_keys(sid).records)
+
+
+VERIFIED = ("present", "late", "excused")
+
+
+def count_verified(sid: str) -> int:
+    """Records that count on the projector of a photo-check session: not pending, not rejected."""
+    return sum(json.loads(raw).get("status") in VERIFIED for raw in client().hvals(session_keys(sid).records))
+
+
+def get_record_raw(sid: str, school_number: str) -> bytes | None:
+    """A record as stored, for ``replace_record`` to compare against."""
+    return client().hget(session_keys(sid).records, school_number)
+
+
+def replace_record(sid: str, school_number: str, old: bytes, record: dict) -> str:
+    """Write ``record`` only if the stored one is still ``old`` (the worker's photo result).
+
+    Returns "ok", "changed" (someone wrote it since: read again), "gone" (no
+    such record: the session was persisted, or the teacher removed it) or
+    "busy" (a sweeper is persisting the session right now).
+    """
+    keys = session_keys(sid)
+    result = _script(scripts.REPLACE_RECORD_LUA)(
+        keys=[keys.records, keys.claim], args=[school_number, old, json.dumps(record)]
+    )
+    return result.decode()
 
 
 def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:

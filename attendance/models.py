@@ -100,6 +100,9 @@ class Course(models.Model):
     rate_policy = models.CharField(max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE)
     planned_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
     excused_counts_as_present = models.BooleanField(default=True)
+    photo_check_default = models.BooleanField(
+        default=False, help_text="New sessions of this course ask for a selfie matched against the reference photo."
+    )
 
     objects = CourseQuerySet.as_manager()
 
@@ -144,6 +147,7 @@ class Attendance(SoftDeleteFields):
     network_mode = models.CharField(max_length=8, choices=NetworkMode.choices, default=NetworkMode.OFF)
     location_radius_m = models.PositiveIntegerField(null=True, blank=True)
     one_device_per_student = models.BooleanField(default=True)
+    photo_check = models.BooleanField(default=False)
     persisted_at = models.DateTimeField(auto_now_add=True)
 
     objects = AttendanceQuerySet.as_manager()
@@ -177,6 +181,11 @@ class AttendanceRecord(SoftDeleteFields):
     fail_reason = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     flags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Photo check: the stored selfie (a name in the "photos" storage, emptied when it is
+    # deleted after PHOTO_RETENTION_DAYS), what the verification found and the face distance.
+    photo = models.CharField(max_length=255, blank=True)
+    photo_result = models.CharField(max_length=32, blank=True)
+    photo_distance = models.FloatField(null=True, blank=True)
 
     objects = SoftDeleteQuerySet.as_manager()
 
@@ -210,6 +219,85 @@ def rejection_reason(status: str, reason: str) -> str:
     if status != Status.REJECTED:
         return ""
     return (reason or "Rejected.")[:255]
+
+
+class ReferenceState(models.TextChoices):
+    PROCESSING = "processing", "Being processed"
+    PROPOSED = "proposed", "Offered by the student, awaiting a teacher"
+    READY = "ready", "Reference"
+    NO_FACE = "no_face", "No face found"
+    SEVERAL_FACES = "several_faces", "Several faces found"
+    UNREADABLE = "unreadable", "Not a readable image"
+    DECLINED = "declined", "Declined by a teacher"
+    REPLACED = "replaced", "Replaced by a newer reference"
+
+
+class ReferencePhoto(models.Model):
+    """A student's reference face: the photo (in the "photos" storage) and its 128-number encoding.
+
+    The worker computes the encoding once.  A photo a student offers at their
+    first photo check-in waits for a teacher's approval ("proposed") before it
+    becomes the reference; at most one reference per student is "ready".
+    """
+
+    State = ReferenceState
+
+    class Origin(models.TextChoices):
+        ADMIN = "admin", "Uploaded by an administrator"
+        STUDENT = "student", "Offered at a check-in"
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reference_photos")
+    image = models.CharField(max_length=255)
+    encoding = ArrayField(models.FloatField(), size=128, null=True, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.ADMIN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["student"], condition=Q(state="ready"), name="reference_one_ready"),
+            models.CheckConstraint(condition=Q(state__in=ReferenceState.values), name="reference_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state="ready") | Q(encoding__isnull=False), name="reference_ready_has_encoding"
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "state"], name="reference_student_idx")]
+
+    def __str__(self):
+        return f"Reference photo of {self.student_id} ({self.state})"
+
+
+class ReferenceUpload(models.Model):
+    """A ZIP of reference photos an administrator uploaded: its progress and per-file report."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    archive = models.CharField(max_length=255)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    finished = models.BooleanField(default=False)
+    report = models.JSONField(default=list, blank=True)  # [{"file", "number", "result"}…]
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Reference photos uploaded {self.created_at:%Y-%m-%d %H:%M}: {self.done}/{self.total}"
+
+
+class VerificationCallback(models.Model):
+    """An external verifier's callback id, kept so that a replayed callback is refused."""
+
+    callback_id = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.callback_id
 
 
 class RecordChange(models.Model):

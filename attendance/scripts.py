@@ -132,6 +132,17 @@ end
 return 1
 """
 
+# Compare and set one record (the photo verification's result): refused while a
+# sweeper holds the session, and when the record changed since it was read.
+REPLACE_RECORD_LUA = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 'gone' end
+if current ~= ARGV[2] then return 'changed' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 'ok'
+"""
+
 # Each count and its TTL in one script: a count left without a TTL would outlive the session.
 COUNT_WRONG_LUA = """
 local totals = {}

@@ -8,7 +8,8 @@ commit delete its Redis keys.  Sessions go in groups of SWEEP_GROUP_SESSIONS
 the group, and the group's sessions one by one if the database refuses it
 (``handle_group``).  A session that fails is
 logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES
-tries it moves to the dead letters.  Every run leaves a SweepRun row.
+tries it moves to the dead letters.  A session whose photos are still being
+verified waits for them, at most PHOTO_SWEEP_WAIT seconds past its end.  Every run leaves a SweepRun row.
 """
 
 from __future__ import annotations
@@ -120,7 +121,26 @@ def _read_one(sid: str, result: SweepResult) -> _Read | None:
         _release_quietly(sid, token)
         _fail(sid, exc, result)
         return None
+    if _waits_for_photos(session, records, clock.now()):
+        _release_quietly(sid, token)
+        result.skipped += 1
+        return None
     return _Read(sid, token, session, records)
+
+
+def _waits_for_photos(session: live.LiveSession, records: list[dict], now: float) -> bool:
+    """A session with photos still being verified waits up to PHOTO_SWEEP_WAIT after its end.
+
+    After that it is persisted as it stands (a pending photo becomes rejected,
+    "not verified in time"): a finish is never held up forever.  The worker
+    asks for the sweep again when the last photo is in.
+    """
+    if now >= session.ends_at + settings.PHOTO_SWEEP_WAIT:
+        return False
+    waiting = any(r.get("status") == "pending" and r.get("photo") for r in records)
+    if waiting:
+        logger.info("Session %s waits for its photos to be verified", session.id)
+    return waiting
 
 
 def _persist_batch(batch: list[_Read], result: SweepResult) -> None:

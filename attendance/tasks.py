@@ -1,6 +1,9 @@
 """django-q2 tasks: each takes ids and calls one service."""
 
+from django.conf import settings
+
 from . import sweep
+from .photos import external, references, retention, verify
 
 
 def sweep_due(trigger: str = "schedule") -> str:
@@ -11,3 +14,25 @@ def sweep_due(trigger: str = "schedule") -> str:
 def sweep_session(session_id: str) -> str:
     """Enqueued by "Finish now": persist one session straight away."""
     return sweep.run(session_id=session_id, trigger="finish").summary
+
+
+def verify_photo(session_id: str, school_number: str, photo_name: str) -> str:
+    """Enqueued by a photo check-in: match the selfie with the reference (or the external verifier)."""
+    if settings.PHOTO_VERIFIER_URL:
+        return external.request_verification(session_id, school_number, photo_name)
+    return verify.verify_check_in(session_id, school_number, photo_name)
+
+
+def encode_reference(reference_id: int) -> str:
+    """Enqueued by an administrator's upload: the reference photo's face encoding, computed once."""
+    return verify.encode_reference(reference_id)
+
+
+def import_references(upload_id: int) -> str:
+    """Enqueued by a ZIP upload in the admin: one reference photo per <school number>.jpg."""
+    return references.import_zip(upload_id)
+
+
+def delete_old_photos() -> str:
+    """Scheduled hourly: check-in photos older than PHOTO_RETENTION_DAYS are deleted."""
+    return f"Deleted {retention.delete_old_photos()} photos"

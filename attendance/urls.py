@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, student, teacher
+from .views import history, photos, student, teacher
 
 app_name = "attendance"
 
@@ -39,4 +39,8 @@ urlpatterns = [
     path("checkin/<uuid:sid>/tap/", student.tap, name="tap"),
     path("checkin/<uuid:sid>/go/<str:token>/", student.confirm, name="confirm"),
     path("checkin/<uuid:sid>/result/", student.result, name="result"),
+    # Photos: never a public URL; each request checks who may see the photo.
+    path("photos/checkin/<uuid:sid>/<path:number>/", photos.check_in_photo, name="check_in_photo"),
+    path("photos/reference/<int:pk>/", photos.reference_photo, name="reference_photo"),
+    path("api/verification/", photos.verification_callback, name="verification_callback"),
 ]

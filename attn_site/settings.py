@@ -186,10 +186,31 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
+# Photos are personal data: never under a public URL (no MEDIA_URL route);
+# only attendance.views.photos serves them, to whoever may see them.
+PHOTO_STORAGE_BUCKET = env.str("PHOTO_STORAGE_BUCKET", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "photos", "base_url": None, "file_permissions_mode": 0o600},
+    },
 }
+if PHOTO_STORAGE_BUCKET:  # an S3-compatible bucket (AWS, MinIO, Ceph…), private objects, no public URLs
+    STORAGES["photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PHOTO_STORAGE_BUCKET,
+            "endpoint_url": env.str("PHOTO_STORAGE_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("PHOTO_STORAGE_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("PHOTO_STORAGE_SECRET_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -238,6 +259,21 @@ SWEEP_GROUP_RECORDS = env.int("SWEEP_GROUP_RECORDS", default=10000)
 SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
 
 # Reports.
+# Photo check (issue 12): a selfie matched against the student's reference photo in the worker.
+PHOTO_TOLERANCE = env.float("PHOTO_TOLERANCE", default=0.6)  # face distance at or below which it is a match
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+PHOTO_STORED_SIDE = env.int("PHOTO_STORED_SIDE", default=1024)  # longest side kept after the upload
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
+# A finished session with photos still pending waits this long for them before the sweep persists it.
+PHOTO_SWEEP_WAIT = env.int("PHOTO_SWEEP_WAIT", default=120)
+# The external verifier (off unless PHOTO_VERIFIER_URL is set): the worker posts the photo there and
+# the verifier calls back POST /api/verification/ signed with PHOTO_VERIFIER_SECRET (HMAC-SHA256).
+PHOTO_VERIFIER_URL = env.str("PHOTO_VERIFIER_URL", default="")
+PHOTO_VERIFIER_SECRET = env.str("PHOTO_VERIFIER_SECRET", default="")
+PHOTO_VERIFIER_MAX_AGE = env.int("PHOTO_VERIFIER_MAX_AGE", default=300)
+PHOTO_VERIFIER_CALLBACK_URL = env.str("PHOTO_VERIFIER_CALLBACK_URL", default="http://127.0.0.1:8000/api/verification/")
+
 ATTENDANCE_THRESHOLD = env.int("ATTENDANCE_THRESHOLD", default=70)
 
 Q_CLUSTER = {

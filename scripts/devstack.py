@@ -219,6 +219,7 @@ def main(argv: list[str]) -> int:
             data.mkdir(parents=True, exist_ok=True)
             pg, env["DATABASE_URL"] = start_postgres(data)
             redis_proc, env["REDIS_URL"] = start_redis(data)
+        env.setdefault("MEDIA_ROOT", str(data / "media"))  # photos live beside the stack's database
         if args.mode == "run":
             return serve(env)
         command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -16,9 +16,11 @@ from enum import Enum
 
 from django.conf import settings
 from django.core import signing
+from django_q.tasks import async_task
 
 from .. import clock, live, verification
-from ..models import AttendanceRecord, Source, Status
+from ..models import ATTENDED, AttendanceRecord, Source, Status
+from ..photos import images
 
 LINK_SALT = "attendance.checkin-link"
 LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
@@ -27,6 +29,7 @@ LINK_ELSEWHERE = (
     "This check-in link was opened in another browser. Scan the QR code in the room, or type the code on the screen."
 )
 LINK_TAKEN = "Another student already checked in with this link. Scan the QR code or type the code yourself."
+PHOTO_NEEDED = "This session checks a photo of you: take a selfie to check in."
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Visitor:
     device: str
     position: tuple[float, float] | None = None
     browser: str = ""  # the nonce the browser got when it opened a QR link (its cookie)
+    photo: bytes | None = None  # the selfie of a photo-check session, already cleaned (photos.images.clean)
 
 
 @dataclass
@@ -311,7 +315,7 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     candidates = [s for s in found.sessions if s.require_code]
     for session in candidates:
         if verification.code_is_valid(session.secret, code, now):
-            if session.location_radius_m and visitor.position is None:
+            if (session.location_radius_m and visitor.position is None) or (session.photo_check and not visitor.photo):
                 link = _link(session, Source.CODE, now, student=visitor.student)
                 return Outcome(Kind.CONFIRM, session=session, link=link)
             # The check-in script refuses a student locked out of this session.
@@ -372,7 +376,7 @@ def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome
     matching = [
         s for s in _sessions_by_code(sessions, now).get(code.strip(), ()) if s.has_started(now) and s.is_open(now)
     ]
-    if not matching or any(s.location_radius_m and visitor.position is None for s in matching):
+    if not matching or any((s.location_radius_m and visitor.position is None) or s.photo_check for s in matching):
         return None
     candidates = [(s, _new_check_in(s, visitor, Source.CODE, now)) for s in matching]
     session, outcome, stored = live.check_in_by_code(
@@ -428,7 +432,28 @@ def record_check_in(
     if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
         record["flags"].append("device_elsewhere")
         record["reason"] = " ".join(filter(None, [record["reason"], ELSEWHERE]))
+    if session.photo_check and record["status"] in ATTENDED:
+        if not visitor.photo:
+            return Outcome(Kind.REFUSED, session=session, error=PHOTO_NEEDED)
+        return _stored(session, *_check_in_with_photo(session, record, visitor, now))
     return _stored(session, *live.check_in(session, record, visitor.device, now))
+
+
+def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visitor, now: float):
+    """Store the selfie, write the record as pending and hand the photo to the worker.
+
+    The record remembers what it becomes when the face matches (present or
+    late, by the time of the check-in, not of the verification).
+    """
+    name = images.save(f"checkins/{session.id}", record["school_number"], visitor.photo)
+    record.update(status=Status.PENDING, on_match=record["status"], photo=name, photo_result="checking")
+    outcome, stored = live.check_in(session, record, visitor.device, now)
+    if outcome == "ok" and stored["status"] == Status.PENDING:
+        number = record["school_number"]
+        async_task("attendance.tasks.verify_photo", session.id, number, name, task_name=f"photo-{session.id}-{number}")
+    elif not (stored and stored.get("photo") == name):
+        images.delete(name)  # not written (already checked in, closed): nothing refers to it
+    return outcome, stored
 
 
 def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> dict:

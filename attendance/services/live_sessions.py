@@ -14,7 +14,8 @@ from django.urls import reverse
 from django_q.tasks import async_task
 
 from .. import clock, live, verification
-from ..models import Attendance, Course, Source, Status
+from ..models import Attendance, Course, ReferencePhoto, Source, Status
+from ..photos import verify
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -48,10 +49,33 @@ class RosterRow:
     source: str = ""
     flags: tuple[str, ...] = ()
     enrolled: bool = True
+    photo: bool = False  # a selfie was stored with the check-in
+    photo_result: str = ""  # "checking", then verify.MATCH or why not
+    photo_distance: float | None = None
 
     @property
     def suspicious(self) -> bool:
         return bool(self.flags)
+
+    @property
+    def photo_text(self) -> str:
+        """What the roster says about the photo check ("" without a photo)."""
+        if not self.photo:
+            return ""
+        text = PHOTO_TEXT.get(self.photo_result, self.photo_result)
+        return f"{text} ({self.photo_distance:.2f})" if self.photo_distance is not None else text
+
+
+PHOTO_TEXT = {
+    "checking": "checking photo…",
+    "match": "photo matched",
+    "mismatch": "photo did not match",
+    "no_face": "no face in photo",
+    "several_faces": "several faces in photo",
+    "unreadable": "photo unreadable",
+    "no_reference": "no reference photo yet",
+    "timeout": "photo not verified in time",
+}
 
 
 @dataclass
@@ -93,6 +117,7 @@ def session_start(
     location: tuple[float, float] | None = None,
     location_radius_m: int | None = None,
     one_device_per_student: bool = True,
+    photo_check: bool = False,
 ) -> StartResult:
     """Open a live session in Redis, unless the teacher already has one open."""
     session = live.LiveSession(
@@ -115,6 +140,7 @@ def session_start(
         longitude=location[1] if location else None,
         location_radius_m=location_radius_m if location else None,
         one_device_per_student=one_device_per_student,
+        photo_check=photo_check,
     )
     enrolled = dict(User.objects.enrolled_in(course.pk).values_list("school_number", "full_name")) if course else {}
     other = live.create_session(session, enrolled)
@@ -148,6 +174,9 @@ def live_roster(*, session: live.LiveSession) -> LiveRoster:
             source=record.get("source") or "",
             flags=tuple(record.get("flags") or ()),
             enrolled=number in enrolled or not session.course_id,
+            photo=bool(record.get("photo")),
+            photo_result=record.get("photo_result") or "",
+            photo_distance=record.get("photo_distance"),
         )
         for number, record in records.items()
     ]
@@ -167,7 +196,9 @@ def projector(*, session: live.LiveSession, absolute_url, now: float | None = No
     ``absolute_url`` turns a path into the URL the students' phones open.
     """
     now = clock.now() if now is None else now
-    view = {"session": session, "count": live.count_records(session.id), "now": now}
+    # With a photo check, only verified check-ins count (not the pending nor the refused ones).
+    count = live.count_verified(session.id) if session.photo_check else live.count_records(session.id)
+    view = {"session": session, "count": count, "now": now}
     if session.require_code:
         code = verification.code_for(session.secret, verification.current_step(now))
         url = reverse("attendance:qr_link", args=[session.id, code])
@@ -213,6 +244,33 @@ def roster_mark(*, session: live.LiveSession, school_number: str, action: str, r
     status = ROSTER_ACTIONS[action]
     ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
     return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
+
+
+def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -> RosterChange:
+    """Make the photo a student offered at this check-in their reference, and accept the check-in."""
+    record = live.get_record(session.id, school_number)
+    offered = (
+        ReferencePhoto.objects.filter(student__school_number=school_number, state=ReferencePhoto.State.PROPOSED)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None or offered is None:
+        error = "This student has no photo waiting for approval."
+        return RosterChange(live_roster(session=session), error=error, not_found=True)
+    verify.make_ready(offered, by=by)
+    for older in ReferencePhoto.objects.filter(student_id=offered.student_id, state=ReferencePhoto.State.PROPOSED):
+        older.delete()  # other offers are moot now (their files go with them)
+    status = record.get("on_match") or Status.PRESENT
+    ok = _set_status(
+        session,
+        school_number=school_number,
+        full_name=record["full_name"],
+        status=status,
+        reason="Reference photo approved by the teacher.",
+        record={**record, "photo_result": "match"},
+    )
+    message = f"{record['full_name']}'s photo is now their reference."
+    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER, message=message)
 
 
 def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterChange:

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 PENDING_AT_CLOSE = "Not verified before the session ended."
+PHOTO_NOT_IN_TIME = "Photo not verified in time."
 
 
 @dataclass
@@ -135,6 +136,7 @@ def session_row(session: LiveSession) -> dict:
         "network_mode": session.network_mode,
         "location_radius_m": session.location_radius_m,
         "one_device_per_student": session.one_device_per_student,
+        "photo_check": session.photo_check,
         "teacher_number": session.teacher_number,
     }
 
@@ -142,8 +144,10 @@ def session_row(session: LiveSession) -> dict:
 def record_row(record: dict) -> dict:
     """What a live record becomes in PostgreSQL (still pending: rejected), for either writer."""
     status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
+    photo_result = record.get("photo_result") or ""
     if status == Status.PENDING:
-        status, reason = Status.REJECTED, PENDING_AT_CLOSE
+        status, reason = Status.REJECTED, PHOTO_NOT_IN_TIME if record.get("photo") else PENDING_AT_CLOSE
+        photo_result = "timeout" if record.get("photo") else photo_result
     return {
         "number": record["school_number"],
         "name": record["full_name"] or record["school_number"],
@@ -152,6 +156,9 @@ def record_row(record: dict) -> dict:
         "fail_reason": rejection_reason_for(status, reason),
         "source": record.get("source") or Source.TEACHER,
         "flags": list(flags) if flags else [],
+        "photo": record.get("photo") or "",
+        "photo_result": photo_result,
+        "photo_distance": record.get("photo_distance"),
     }
 
 

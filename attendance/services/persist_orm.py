@@ -89,6 +89,9 @@ def _record(sid: str, student: int | None, row: dict) -> AttendanceRecord:
         fail_reason=row["fail_reason"],
         source=row["source"],
         flags=row["flags"],
+        photo=row["photo"],
+        photo_result=row["photo_result"],
+        photo_distance=row["photo_distance"],
     )
 
 

@@ -40,6 +40,7 @@ SESSION_COLUMNS = (
     "network_mode",
     "location_radius_m",
     "one_device_per_student",
+    "photo_check",
     "persisted_at",
     "teacher_id",
 )
@@ -53,6 +54,9 @@ RECORD_COLUMNS = (
     "fail_reason",
     "source",
     "flags",
+    "photo",
+    "photo_result",
+    "photo_distance",
 )
 
 
@@ -79,10 +83,11 @@ INSERT INTO {Attendance._meta.db_table} ({_columns(SESSION_COLUMNS)})
 SELECT
     s.id, false, '', s.course_id, s.lesson_name, to_timestamp(s.starts_at), to_timestamp(s.ends_at),
     s.late_threshold_minutes, s.require_code, s.network_mode, s.location_radius_m, s.one_device_per_student,
-    %(now)s, t.id
+    coalesce(s.photo_check, false), %(now)s, t.id
 FROM json_to_recordset(%(sessions)s::json) AS s (
     id uuid, course_id bigint, lesson_name text, starts_at float8, ends_at float8, late_threshold_minutes int,
-    require_code bool, network_mode text, location_radius_m int, one_device_per_student bool, teacher_number text
+    require_code bool, network_mode text, location_radius_m int, one_device_per_student bool, photo_check bool,
+    teacher_number text
 )
 LEFT JOIN LATERAL (
     SELECT id FROM {User._meta.db_table} WHERE school_number = s.teacher_number LIMIT 1
@@ -102,7 +107,7 @@ WITH seen AS (
     SELECT u.id AS student_id, u.full_name AS account_name, live.*
     FROM json_to_recordset(%(records)s::json) AS live (
         session uuid, number text, name text, status text, checked_in_at float8, fail_reason text, source text,
-        flags json
+        flags json, photo text, photo_result text, photo_distance float8
     )
     LEFT JOIN LATERAL (
         SELECT id, full_name FROM {User._meta.db_table} WHERE school_number = live.number LIMIT 1
@@ -115,10 +120,10 @@ courses AS (
 inserted AS (
     INSERT INTO {AttendanceRecord._meta.db_table} ({_columns(RECORD_COLUMNS)})
     SELECT false, '', session, student_id, status, to_timestamp(checked_in_at), fail_reason, source,
-        ARRAY(SELECT json_array_elements_text(flags))
+        ARRAY(SELECT json_array_elements_text(flags)), coalesce(photo, ''), coalesce(photo_result, ''), photo_distance
     FROM seen
     UNION ALL
-    SELECT false, '', courses.id, e.student_id, %(absent)s, NULL, '', %(absent_source)s, ARRAY[]::text[]
+    SELECT false, '', courses.id, e.student_id, %(absent)s, NULL, '', %(absent_source)s, ARRAY[]::text[], '', '', NULL
     FROM courses JOIN {Enrollment._meta.db_table} e ON e.course_id = courses.course_id
     WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.session = courses.id AND seen.student_id = e.student_id)
     ON CONFLICT (attendance_id, student_id) DO NOTHING

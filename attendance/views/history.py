@@ -24,6 +24,7 @@ from ..access import (
 )
 from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
 from ..models import Attendance, AttendanceRecord, RecordChange
+from ..photos import verify
 from ..services import corrections
 
 
@@ -254,5 +255,6 @@ def my_attendance(request):
         "threshold": settings.ATTENDANCE_THRESHOLD,
         "shown": shown,
         "recent": MY_RECENT_RECORDS,
+        "reference": verify.reference_status(request.user),
     }
     return render(request, "attendance/my_attendance.html", ctx)

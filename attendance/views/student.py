@@ -6,6 +6,7 @@ renders its outcome.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ def _visitor(request, device: str, form) -> Visitor:
         device=device,
         position=form.position(),
         browser=link_nonce(request),
+        photo=form.cleaned_data.get("photo"),
     )
 
 
@@ -88,14 +90,14 @@ def tap(request, sid):
 @device_cookie
 def confirm(request, sid, token, device):
     session = get_live_session(sid)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST or None, request.FILES or None, photo_check=session.photo_check)
     if request.method == "POST" and form.is_valid():
         visitor = _visitor(request, device, form)
         return _respond(request, check_in.check_in_by_link(visitor=visitor, session=session, token=token))
     outcome = check_in.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
     if outcome.kind is not Kind.CONFIRM:
         return _respond(request, outcome)
-    ctx = {"session": session, "form": form}
+    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS}
     return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
 
 

@@ -47,6 +47,7 @@ def teacher_home(request):
             location=form.position() if data["use_location"] else None,
             location_radius_m=data["location_radius_m"],
             one_device_per_student=data["one_device_per_student"],
+            photo_check=form.wants_photo_check(),
         )
         if result.session:
             return redirect("attendance:live", sid=result.session.id)
@@ -104,6 +105,10 @@ def record_action(request, sid, number, action):
     session = get_live_session_for_teacher(request.user, sid)
     if action == "remove":
         change = live_sessions.roster_remove(session=session, school_number=number)
+    elif action == "approve_photo":
+        change = live_sessions.roster_approve_photo(session=session, school_number=number, by=request.user)
+        if change.not_found:
+            return HttpResponse(change.error, status=404)
     elif action not in ROSTER_ACTIONS:
         return HttpResponse("Unknown action.", status=400)
     else:

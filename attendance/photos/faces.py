@@ -1,0 +1,60 @@
+"""Faces through face_recognition (dlib's HOG detector and its ResNet encoder).
+
+The models load on first use and stay loaded for the life of the process
+(a django-q2 worker loads them once, not per task).  Faces are looked for at
+the photo's own scale first, and once more at twice the scale only when none
+was found: upsampling every photo finds faces in shirt patterns and flags.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+DETECT_SIDE = 640  # photos are scaled to this before detection (a phone sends about this much)
+
+ONE = "one"
+NONE = "no_face"
+SEVERAL = "several_faces"
+UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Face:
+    found: str  # ONE, NONE, SEVERAL or UNREADABLE
+    encoding: tuple[float, ...] | None = None
+
+
+def _api():
+    import face_recognition  # noqa: PLC0415 — dlib and the models load only where faces are read
+
+    return face_recognition
+
+
+def encode(data: bytes) -> Face:
+    """The encoding of the one face in a photo, or what was found instead."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGB")
+            image.thumbnail((DETECT_SIDE, DETECT_SIDE))
+            pixels = np.asarray(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return Face(UNREADABLE)
+    api = _api()
+    boxes = api.face_locations(pixels, number_of_times_to_upsample=0) or api.face_locations(
+        pixels, number_of_times_to_upsample=1
+    )
+    if not boxes:
+        return Face(NONE)
+    if len(boxes) > 1:
+        return Face(SEVERAL)
+    (encoding,) = api.face_encodings(pixels, boxes)
+    return Face(ONE, tuple(float(x) for x in encoding))
+
+
+def distance(a, b) -> float:
+    """The Euclidean distance of two encodings: 0 the same face, above PHOTO_TOLERANCE someone else."""
+    return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))

@@ -1,0 +1,67 @@
+"""What a photo upload must be, and where photos are kept.
+
+The type comes from the bytes (Pillow), never from the name or the browser's
+content type.  An accepted photo is turned upright by its EXIF orientation,
+scaled to at most PHOTO_STORED_SIDE pixels and stored as a fresh JPEG, which
+carries no EXIF (no GPS position, no camera serial number).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}  # MPO: the JPEG some phones write
+
+
+class PhotoRefused(ValueError):
+    """The upload is not a photo this service accepts; the message says why, for the student."""
+
+
+def storage():
+    """The private storage of photos (local MEDIA_ROOT/photos, or a bucket): never served by URL."""
+    return storages["photos"]
+
+
+def clean(data: bytes) -> bytes:
+    """Return the upload as an upright, EXIF-free JPEG of bounded size, or raise PhotoRefused."""
+    limit_mb = settings.PHOTO_MAX_BYTES / 1024 / 1024
+    if len(data) > settings.PHOTO_MAX_BYTES:
+        raise PhotoRefused(f"The photo is larger than {limit_mb:.0f} MB: take it again or choose a smaller one.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoRefused("That file is not a photo (JPEG, PNG or WebP).")
+            width, height = image.size
+            if width * height > settings.PHOTO_MAX_PIXELS:
+                raise PhotoRefused("The photo has too many pixels: take it again at a lower resolution.")
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            side = settings.PHOTO_STORED_SIDE
+            image.thumbnail((side, side))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=88)  # no exif= argument: the metadata stays behind
+            return out.getvalue()
+    except PhotoRefused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise PhotoRefused("That file is not a photo we can read (JPEG, PNG or WebP).") from exc
+
+
+def save(folder: str, stem: str, data: bytes) -> str:
+    """Store a cleaned photo under an unguessable name; return its storage name."""
+    return storage().save(f"{folder}/{stem}-{secrets.token_urlsafe(12)}.jpg", ContentFile(data))
+
+
+def read(name: str) -> bytes:
+    with storage().open(name, "rb") as handle:
+        return handle.read()
+
+
+def delete(name: str) -> None:
+    if name:
+        storage().delete(name)

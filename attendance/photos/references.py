@@ -1,0 +1,110 @@
+"""Reference photos in bulk: a ZIP of ``<school number>.jpg`` files, read in the worker.
+
+The admin stores the archive and enqueues ``import_zip``; the upload row
+counts the files done (the admin's progress bar reads it) and keeps a line
+per file: saved, or why not (unknown number, not a photo, no face, several
+faces).  The archive is deleted once read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from ..models import ReferencePhoto, ReferenceUpload
+from . import faces, images, verify
+
+User = get_user_model()
+
+MAX_FILES = 5000
+MAX_ARCHIVE_BYTES = 500 * 1024 * 1024
+
+SAVED = "reference saved"
+RESULT_TEXT = {
+    faces.NONE: "no face found",
+    faces.SEVERAL: "several faces found",
+    faces.UNREADABLE: "not a readable photo",
+}
+
+
+class ArchiveRefused(ValueError):
+    """The upload is not a ZIP this import takes; the message says why."""
+
+
+def photo_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The files of an archive that may be photos (no folders, no macOS resource forks, no hidden files)."""
+    return [
+        member
+        for member in archive.infolist()
+        if not member.is_dir()
+        and not PurePosixPath(member.filename).name.startswith(".")
+        and "__MACOSX" not in member.filename
+    ]
+
+
+def check_archive(upload) -> int:
+    """Refuse what is not a bounded ZIP before anything is stored; return its number of photos."""
+    if upload.size > MAX_ARCHIVE_BYTES:
+        raise ArchiveRefused(f"The archive is larger than {MAX_ARCHIVE_BYTES // 1024 // 1024} MB.")
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = photo_members(archive)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ArchiveRefused("That file is not a ZIP archive.") from exc
+    finally:
+        upload.seek(0)
+    if not members:
+        raise ArchiveRefused("The archive holds no files.")
+    if len(members) > MAX_FILES:
+        raise ArchiveRefused(f"The archive holds {len(members)} files; at most {MAX_FILES} at a time.")
+    return len(members)
+
+
+def import_zip(upload_id: int) -> str:
+    upload = ReferenceUpload.objects.get(pk=upload_id)
+    if upload.finished:
+        return "already imported"
+    with images.storage().open(upload.archive, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        members = photo_members(archive)
+        numbers = {PurePosixPath(m.filename).stem for m in members}
+        students = {u.school_number: u for u in User.objects.filter(school_number__in=numbers)}
+        upload.total, upload.done, upload.report = len(members), 0, []
+        upload.save(update_fields=["total", "done", "report"])
+        for member in members:
+            number = PurePosixPath(member.filename).stem
+            result = _one(archive, member, students.get(number))
+            upload.report.append({"file": member.filename, "number": number, "result": result})
+            upload.done += 1
+            upload.save(update_fields=["done", "report"])
+    images.delete(upload.archive)
+    upload.archive, upload.finished = "", True
+    upload.save(update_fields=["archive", "finished"])
+    saved = sum(line["result"] == SAVED for line in upload.report)
+    return f"{saved} of {upload.total} reference photos saved"
+
+
+def _one(archive: zipfile.ZipFile, member: zipfile.ZipInfo, student) -> str:
+    if student is None:
+        return "unknown school number"
+    if member.file_size > settings.PHOTO_MAX_BYTES:
+        return "larger than the photo limit"
+    try:
+        photo = images.clean(archive.read(member))
+    except images.PhotoRefused:
+        return "not a readable photo"
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "could not be read from the archive"
+    face = faces.encode(photo)
+    if face.found != faces.ONE:
+        return RESULT_TEXT[face.found]
+    reference = ReferencePhoto.objects.create(
+        student=student,
+        image=images.save("references", student.school_number, photo),
+        encoding=list(face.encoding),
+        origin=ReferencePhoto.Origin.ADMIN,
+    )
+    verify.make_ready(reference, by=None)
+    return SAVED

@@ -1,0 +1,180 @@
+"""The worker's side of the photo check: match a selfie, write the result, keep references.
+
+Runs in the django-q2 worker (``attendance.tasks``), never in a web request.
+A result lands on the live record only while it is still the pending record
+of that very photo (compare-and-set): a teacher's correction made meanwhile
+wins.  A result for a session already persisted goes on its database row,
+which keeps the status the sweep gave it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from .. import live
+from ..models import AttendanceRecord, ReferencePhoto, Status
+from . import faces, images
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+MATCH = "match"
+MISMATCH = "mismatch"
+NO_REFERENCE = "no_reference"
+TIMEOUT = "timeout"
+
+# What the student and the teacher read for each result (the record's reason).
+REASONS = {
+    MISMATCH: "The photo did not match the reference photo.",
+    faces.NONE: "No face was found in the photo.",
+    faces.SEVERAL: "Several faces were found in the photo.",
+    faces.UNREADABLE: "The photo could not be read.",
+    NO_REFERENCE: "There is no reference photo yet: the teacher checks this photo and can accept it.",
+}
+RESULTS = (MATCH, *REASONS)
+
+BUSY_RETRIES = 20  # a sweeper holds the session for well under a second per group
+BUSY_PAUSE = 0.5
+
+
+@dataclass(frozen=True)
+class Verdict:
+    result: str  # MATCH or one of REASONS
+    distance: float | None = None
+
+
+def reference_of(student) -> ReferencePhoto | None:
+    return ReferencePhoto.objects.filter(student=student, state=ReferencePhoto.State.READY).first()
+
+
+def judge(photo: bytes, reference_encoding) -> Verdict:
+    """Compare a check-in photo with a reference encoding: the face distance against PHOTO_TOLERANCE."""
+    face = faces.encode(photo)
+    if face.found != faces.ONE:
+        return Verdict(face.found)
+    distance = round(faces.distance(face.encoding, reference_encoding), 4)
+    return Verdict(MATCH if distance <= settings.PHOTO_TOLERANCE else MISMATCH, distance)
+
+
+def verify_check_in(sid: str, school_number: str, photo_name: str) -> str:
+    """The worker's task for one check-in photo: match it, then write the result."""
+    student = User.objects.filter(school_number=school_number).first()
+    reference = reference_of(student) if student else None
+    photo = images.read(photo_name)
+    if reference is None:
+        verdict = _propose_reference(student, photo) if student else Verdict(NO_REFERENCE)
+    else:
+        verdict = judge(photo, reference.encoding)
+    return apply(sid, school_number, photo_name, verdict)
+
+
+def _propose_reference(student, photo: bytes) -> Verdict:
+    """No reference yet: the check-in photo is offered as one, for a teacher to approve."""
+    face = faces.encode(photo)
+    if face.found != faces.ONE:
+        return Verdict(face.found)
+    waiting = ReferencePhoto.objects.filter(student=student, state=ReferencePhoto.State.PROPOSED).exists()
+    if not waiting:
+        ReferencePhoto.objects.create(
+            student=student,
+            image=images.save("references", student.school_number, photo),
+            encoding=list(face.encoding),
+            state=ReferencePhoto.State.PROPOSED,
+            origin=ReferencePhoto.Origin.STUDENT,
+        )
+    return Verdict(NO_REFERENCE)
+
+
+def updated_record(record: dict, verdict: Verdict) -> dict:
+    """The live record once its photo was judged: present/late on a match, else rejected with why."""
+    record = {**record, "photo_result": verdict.result, "photo_distance": verdict.distance}
+    if verdict.result == MATCH:
+        record["status"] = record.get("on_match") or Status.PRESENT
+    else:
+        record["status"] = Status.REJECTED
+        record["reason"] = REASONS[verdict.result]
+        record["flags"] = [*record.get("flags", []), f"photo_{verdict.result}"]
+    return record
+
+
+def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> str:
+    """Write a verdict on the pending record of this photo; return what happened (for the task's result)."""
+    for _ in range(BUSY_RETRIES):
+        raw = live.get_record_raw(sid, school_number)
+        if raw is None:
+            return _apply_persisted(sid, school_number, photo_name, verdict)
+        record = json.loads(raw)
+        if record.get("status") != Status.PENDING or record.get("photo") != photo_name:
+            return "stale: the record changed before the photo was judged"
+        outcome = live.replace_record(sid, school_number, raw, updated_record(record, verdict))
+        if outcome == "ok":
+            _sweep_if_finished(sid)
+            return verdict.result
+        if outcome == "gone":
+            return _apply_persisted(sid, school_number, photo_name, verdict)
+        if outcome == "busy":
+            time.sleep(BUSY_PAUSE)
+    return "busy: a sweeper held the session throughout"
+
+
+def _apply_persisted(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> str:
+    """The session was persisted first: the row keeps its status, the teacher sees what the photo showed."""
+    updated = AttendanceRecord.objects.filter(
+        attendance_id=sid, student__school_number=school_number, photo=photo_name
+    ).update(photo_result=verdict.result, photo_distance=verdict.distance)
+    return f"{verdict.result} (after the session was saved)" if updated else "gone: no such record"
+
+
+def _sweep_if_finished(sid: str) -> None:
+    """A finished session waiting for its photos is swept as soon as they are in (the sweep skips it otherwise)."""
+    session = live.get_session(sid)
+    if session is not None and session.state != live.OPEN:
+        async_task("attendance.tasks.sweep_session", sid, task_name=f"sweep-{sid}")
+
+
+# --- references ---------------------------------------------------------------
+
+
+def encode_reference(reference_id: int) -> str:
+    """The worker's task for an uploaded reference photo: find its one face and keep the encoding."""
+    reference = ReferencePhoto.objects.filter(pk=reference_id).select_related("student").first()
+    if reference is None or reference.state != ReferencePhoto.State.PROCESSING:
+        return "nothing to do"
+    face = faces.encode(images.read(reference.image))
+    if face.found != faces.ONE:
+        reference.state = face.found
+        reference.save(update_fields=["state"])
+        return face.found
+    reference.encoding = list(face.encoding)
+    make_ready(reference, by=None)
+    return "ready"
+
+
+def make_ready(reference: ReferencePhoto, *, by) -> None:
+    """Make this photo the student's reference; an earlier one is kept as replaced."""
+    with transaction.atomic():
+        ReferencePhoto.objects.filter(student_id=reference.student_id, state=ReferencePhoto.State.READY).exclude(
+            pk=reference.pk
+        ).update(state=ReferencePhoto.State.REPLACED)
+        reference.state = ReferencePhoto.State.READY
+        reference.decided_by, reference.decided_at = by, timezone.now() if by else None
+        reference.save(update_fields=["state", "encoding", "decided_by", "decided_at"])
+
+
+def reference_status(student) -> str:
+    """What "my attendance" says about the student's reference photo."""
+    states = set(ReferencePhoto.objects.filter(student=student).values_list("state", flat=True))
+    if ReferencePhoto.State.READY in states:
+        return "ready"
+    if ReferencePhoto.State.PROPOSED in states or ReferencePhoto.State.PROCESSING in states:
+        return "waiting"
+    return "none"
