@@ -58,9 +58,16 @@ def session_remove(*, attendance: Attendance, by, reason: str) -> None:
 
 @transaction.atomic
 def course_set_policy(
-    *, course: Course, rate_policy: str, planned_sessions: int | None, excused_counts_as_present: bool
+    *,
+    course: Course,
+    rate_policy: str,
+    planned_sessions: int | None,
+    excused_counts_as_present: bool,
+    photo_check_default: bool = False,
 ) -> None:
     course.rate_policy = rate_policy
     course.planned_sessions = planned_sessions
     course.excused_counts_as_present = excused_counts_as_present
-    course.save(update_fields=["rate_policy", "planned_sessions", "excused_counts_as_present"])
+    course.photo_check_default = photo_check_default
+    fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default"]
+    course.save(update_fields=fields)
