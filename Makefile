@@ -19,7 +19,18 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 run: $(VENV)/.installed
 	$(STACK) --data .data/run run
 
-test: $(VENV)/.installed lint
+# Real photographs for the face tests, from a package registry (no network at run time):
+# @vladmandic/face-api ships demo photos (one face, groups); scikit-image ships the astronaut.
+TEST_PHOTOS := .data/photos
+$(TEST_PHOTOS)/.fetched:
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	rm -rf $(TEST_PHOTOS) && mkdir -p $(TEST_PHOTOS)
+	cd $(TEST_PHOTOS) && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null \
+		&& tar xzf vladmandic-face-api-1.7.15.tgz package/demo/sample1.jpg package/demo/sample2.jpg \
+		&& mv package/demo/*.jpg . && rm -rf package vladmandic-face-api-1.7.15.tgz
+	touch $@
+
+test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched lint
 	$(STACK) --data .data/test --fresh exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -40,7 +51,7 @@ $(VENV)/.e2e: $(VENV)/.installed requirements-e2e.txt
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	touch $@
 
-e2e: $(VENV)/.e2e
+e2e: $(VENV)/.e2e $(TEST_PHOTOS)/.fetched
 	$(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 # The long fuzz run (make test runs 150 examples of the same test).

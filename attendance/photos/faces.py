@@ -3,7 +3,9 @@
 The models load on first use and stay loaded for the life of the process
 (a django-q2 worker loads them once, not per task).  Faces are looked for at
 the photo's own scale first, and once more at twice the scale only when none
-was found: upsampling every photo finds faces in shirt patterns and flags.
+was found; a detection scoring under MIN_SCORE is not counted (the detector
+finds faint "faces" in shirt patches and flags, which would turn a good
+selfie into "several faces").
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 DETECT_SIDE = 640  # photos are scaled to this before detection (a phone sends about this much)
+MIN_SCORE = 0.3  # the HOG detector's score: real faces here score 0.4-3, patches and flags about 0.1
 
 ONE = "one"
 NONE = "no_face"
@@ -29,9 +32,9 @@ class Face:
 
 
 def _api():
-    import face_recognition  # noqa: PLC0415 — dlib and the models load only where faces are read
+    from face_recognition import api  # noqa: PLC0415 — dlib and the models load only where faces are read
 
-    return face_recognition
+    return api
 
 
 def encode(data: bytes) -> Face:
@@ -44,15 +47,24 @@ def encode(data: bytes) -> Face:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return Face(UNREADABLE)
     api = _api()
-    boxes = api.face_locations(pixels, number_of_times_to_upsample=0) or api.face_locations(
-        pixels, number_of_times_to_upsample=1
-    )
+    boxes = _detect(api, pixels, 0) or _detect(api, pixels, 1)
     if not boxes:
         return Face(NONE)
     if len(boxes) > 1:
         return Face(SEVERAL)
     (encoding,) = api.face_encodings(pixels, boxes)
     return Face(ONE, tuple(float(x) for x in encoding))
+
+
+def _detect(api, pixels, upsample: int) -> list[tuple[int, int, int, int]]:
+    """Face boxes as (top, right, bottom, left), clipped to the photo, of the detections that score."""
+    height, width = pixels.shape[:2]
+    found, scores, _ = api.face_detector.run(pixels, upsample, 0.0)
+    return [
+        (max(box.top(), 0), min(box.right(), width), min(box.bottom(), height), max(box.left(), 0))
+        for box, score in zip(found, scores)
+        if score >= MIN_SCORE
+    ]
 
 
 def distance(a, b) -> float:

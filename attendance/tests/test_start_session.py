@@ -252,3 +252,13 @@ def test_it_sends_outsiders_away(client, student_client):
     response = client.post(URL, form(lesson_name="L"))
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     assert live.client().zcard(live.due_key()) == 0
+
+
+def test_the_photo_check_follows_the_course_default_unless_chosen(teacher_client, course):
+    course.photo_check_default = True
+    course.save()
+    sid = started_id(teacher_client.post(URL, form(course=course.pk)))
+    assert live.get_session(sid).photo_check is True
+    live.finish(live.get_session(sid), time.time())
+    sid = started_id(teacher_client.post(URL, form(course=course.pk, photo_check="off")))
+    assert live.get_session(sid).photo_check is False

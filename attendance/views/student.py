@@ -90,8 +90,11 @@ def tap(request, sid):
 @device_cookie
 def confirm(request, sid, token, device):
     session = get_live_session(sid)
-    form = ConfirmForm(request.POST or None, request.FILES or None, photo_check=session.photo_check)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ConfirmForm(
+        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
+    )
+    if posted and form.is_valid():
         visitor = _visitor(request, device, form)
         return _respond(request, check_in.check_in_by_link(visitor=visitor, session=session, token=token))
     outcome = check_in.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
