@@ -61,7 +61,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],  # blob: the selfie's preview before it is uploaded
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
