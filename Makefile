@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep clean
+.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,9 @@ bench-pages: $(VENV)/.installed
 
 bench-sweep: $(VENV)/.installed
 	$(STACK) --data .data/bench-sweep --fresh exec -- $(PY) bench/sweep.py $(BENCH_ARGS)
+
+bench-photos: $(VENV)/.installed $(TEST_PHOTOS)/.fetched
+	$(STACK) --data .data/bench-photos --fresh exec -- $(PY) bench/photos.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

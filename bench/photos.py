@@ -1,0 +1,92 @@
+"""Photo verification benchmark: what one verification costs in the worker, and the worker's memory.
+
+Run with `make bench-photos` (BENCH_ARGS="--runs 40").  In one fresh process,
+as a django-q2 worker would: the memory before the face model is loaded, the
+first verification (which loads dlib's detector and ResNet encoder), then
+``--runs`` verifications of a phone-sized selfie (clean the upload, find the
+one face, encode it, compare with the reference) and the memory after.  The
+photos are the test photos (the astronaut, face-api's sample2).  The last line
+printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attn_site.settings")
+
+
+def mib(process: psutil.Process) -> float:
+    return round(process.memory_info().rss / 1024 / 1024, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from PIL import Image
+
+    from attendance.photos import faces, images, verify
+    from attendance.tests.photo_helpers import astronaut, jpeg, someone_else_jpeg
+
+    process = psutil.Process()
+    before = mib(process)
+    started = time.perf_counter()
+    reference = faces.encode(jpeg(astronaut()))
+    first = time.perf_counter() - started
+    loaded = mib(process)
+
+    # What a phone sends: about 640 px on the longest side, JPEG.
+    selfie = astronaut().resize((640, 640))
+    other = Image.open(io.BytesIO(someone_else_jpeg()))
+    other.thumbnail((640, 640))
+    uploads = {"same person": jpeg(selfie, quality=85), "someone else": jpeg(other, quality=85)}
+    timings: dict[str, list[float]] = {name: [] for name in uploads}
+    results = {}
+    for _ in range(args.runs):
+        for name, upload in uploads.items():
+            started = time.perf_counter()
+            verdict = verify.judge(images.clean(upload), reference.encoding)
+            timings[name].append(time.perf_counter() - started)
+            results[name] = (verdict.result, verdict.distance)
+    after = mib(process)
+
+    summary = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "runs": args.runs,
+        "first_verification_s": round(first, 3),
+        "rss_before_model_mib": before,
+        "rss_model_loaded_mib": loaded,
+        "rss_after_runs_mib": after,
+    }
+    for name, values in timings.items():
+        key = name.replace(" ", "_")
+        values.sort()
+        summary[f"{key}_median_ms"] = round(statistics.median(values) * 1000, 1)
+        summary[f"{key}_p95_ms"] = round(values[int(0.95 * (len(values) - 1))] * 1000, 1)
+        summary[f"{key}_result"] = f"{results[name][0]} ({results[name][1]})"
+    print(f"first verification (loads the model): {first:.2f} s; memory {before} → {loaded} MiB, {after} after")
+    for name in uploads:
+        key = name.replace(" ", "_")
+        print(f"{name}: median {summary[f'{key}_median_ms']} ms, p95 {summary[f'{key}_p95_ms']} ms, {results[name]}")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
