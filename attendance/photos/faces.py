@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image
 
 DETECT_SIDE = 640  # photos are scaled to this before detection (a phone sends about this much)
@@ -31,6 +30,12 @@ class Face:
     encoding: tuple[float, ...] | None = None
 
 
+def _numpy():
+    import numpy  # noqa: PLC0415 — web processes import this module but never read faces
+
+    return numpy
+
+
 def _api():
     from face_recognition import api  # noqa: PLC0415 — dlib and the models load only where faces are read
 
@@ -43,7 +48,7 @@ def encode(data: bytes) -> Face:
         with Image.open(io.BytesIO(data)) as image:
             image = image.convert("RGB")
             image.thumbnail((DETECT_SIDE, DETECT_SIDE))
-            pixels = np.asarray(image)
+            pixels = _numpy().asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return Face(UNREADABLE)
     api = _api()
@@ -69,4 +74,5 @@ def _detect(api, pixels, upsample: int) -> list[tuple[int, int, int, int]]:
 
 def distance(a, b) -> float:
     """The Euclidean distance of two encodings: 0 the same face, above PHOTO_TOLERANCE someone else."""
+    np = _numpy()
     return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))
