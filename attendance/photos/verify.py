@@ -42,6 +42,24 @@ REASONS = {
 }
 RESULTS = (MATCH, *REASONS)
 
+# What the roster and the session page say about a photo.
+PHOTO_TEXT = {
+    "checking": "checking photo…",
+    MATCH: "photo matched",
+    MISMATCH: "photo did not match",
+    faces.NONE: "no face in photo",
+    faces.SEVERAL: "several faces in photo",
+    faces.UNREADABLE: "photo unreadable",
+    NO_REFERENCE: "no reference photo yet",
+    TIMEOUT: "photo not verified in time",
+}
+
+
+def photo_text(result: str, distance: float | None) -> str:
+    text = PHOTO_TEXT.get(result, result)
+    return f"{text} ({distance:.2f})" if distance is not None else text
+
+
 BUSY_RETRIES = 20  # a sweeper holds the session for well under a second per group
 BUSY_PAUSE = 0.5
 

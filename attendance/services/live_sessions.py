@@ -60,22 +60,7 @@ class RosterRow:
     @property
     def photo_text(self) -> str:
         """What the roster says about the photo check ("" without a photo)."""
-        if not self.photo:
-            return ""
-        text = PHOTO_TEXT.get(self.photo_result, self.photo_result)
-        return f"{text} ({self.photo_distance:.2f})" if self.photo_distance is not None else text
-
-
-PHOTO_TEXT = {
-    "checking": "checking photo…",
-    "match": "photo matched",
-    "mismatch": "photo did not match",
-    "no_face": "no face in photo",
-    "several_faces": "several faces in photo",
-    "unreadable": "photo unreadable",
-    "no_reference": "no reference photo yet",
-    "timeout": "photo not verified in time",
-}
+        return verify.photo_text(self.photo_result, self.photo_distance) if self.photo else ""
 
 
 @dataclass

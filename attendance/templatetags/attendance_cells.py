@@ -7,11 +7,13 @@ HTML is a constant looked up here.
 
 from django import template
 from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Status
+from ..photos import verify
 
 register = template.Library()
 
@@ -78,6 +80,13 @@ _RECORD_ROW = (
 
 def _record_row_args(record, records_url: str, token: str) -> dict:
     flags = format_html(' <span class="flag">⚑ {}</span>', ", ".join(record.flags)) if record.flags else ""
+    if record.photo_result:
+        text = verify.photo_text(record.photo_result, record.photo_distance)
+        if record.photo:
+            link = reverse("attendance:check_in_photo", args=[record.attendance_id, record.student.school_number])
+            flags += format_html('<br><span class="photo-state">{}</span> · <a href="{}">see photo</a>', text, link)
+        else:
+            flags += format_html('<br><span class="photo-state">{}</span>', text)
     at = timezone.localtime(record.checked_in_at).strftime("%H:%M:%S") if record.checked_in_at else "—"
     return {
         "number": record.student.school_number,

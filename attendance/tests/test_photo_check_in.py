@@ -263,3 +263,20 @@ def test_a_second_student_on_the_same_visitor_path(photo_session, clock, course,
     visitor = check_in.Visitor(student=other, ip=TEACHER_IP, device="")
     outcome = check_in.record_check_in(session=photo_session, visitor=visitor, source="code", now=clock.now)
     assert outcome.kind is check_in.Kind.REFUSED and outcome.error == check_in.PHOTO_NEEDED
+
+
+def test_the_session_page_shows_what_the_photo_showed(
+    client, teacher, photo_session, student, clock, settings, single_sweep_thread
+):
+    """After the sweep the teacher reads the result and opens the photo from the history."""
+    from attendance.services.check_in import Visitor, record_check_in
+
+    settings.PHOTO_SWEEP_WAIT = 0
+    visitor = Visitor(student=student, ip=TEACHER_IP, device="", photo=someone_else_jpeg())
+    record_check_in(session=photo_session, visitor=visitor, source="code", now=clock.now)
+    live_sessions.session_finish(session=photo_session, now=clock.now)
+    sweep_run()
+    page = login(client, teacher).get(reverse("attendance:session_detail", args=[photo_session.id]))
+    html = page.content.decode()
+    assert "photo not verified in time" in html
+    assert reverse("attendance:check_in_photo", args=[photo_session.id, "S1001"]) in html
