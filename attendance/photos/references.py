@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django_q.tasks import async_task
 
 from ..models import ReferencePhoto, ReferenceUpload
 from . import faces, images, verify
@@ -20,6 +21,7 @@ from . import faces, images, verify
 User = get_user_model()
 
 MAX_FILES = 5000
+BATCH = 200  # files per task: about 25 s of work here, far inside the cluster's timeout
 MAX_ARCHIVE_BYTES = 500 * 1024 * 1024
 
 SAVED = "reference saved"
@@ -64,21 +66,29 @@ def check_archive(upload) -> int:
 
 
 def import_zip(upload_id: int) -> str:
+    """Read the next BATCH files of an uploaded archive; enqueue the rest as a new task.
+
+    A task stays well inside the cluster's timeout whatever the archive's
+    size, and ``done`` is where the next one starts.
+    """
     upload = ReferenceUpload.objects.get(pk=upload_id)
     if upload.finished:
         return "already imported"
     with images.storage().open(upload.archive, "rb") as handle, zipfile.ZipFile(handle) as archive:
         members = photo_members(archive)
-        numbers = {PurePosixPath(m.filename).stem for m in members}
+        batch = members[upload.done : upload.done + BATCH]
+        numbers = {PurePosixPath(m.filename).stem for m in batch}
         students = {u.school_number: u for u in User.objects.filter(school_number__in=numbers)}
-        upload.total, upload.done, upload.report = len(members), 0, []
-        upload.save(update_fields=["total", "done", "report"])
-        for member in members:
+        upload.total = len(members)
+        for member in batch:
             number = PurePosixPath(member.filename).stem
             result = _one(archive, member, students.get(number))
             upload.report.append({"file": member.filename, "number": number, "result": result})
             upload.done += 1
-            upload.save(update_fields=["done", "report"])
+            upload.save(update_fields=["total", "done", "report"])
+    if upload.done < upload.total:
+        async_task("attendance.tasks.import_references", upload.pk, task_name=f"references-{upload.pk}-{upload.done}")
+        return f"{upload.done} of {upload.total} read; the rest continues in another task"
     images.delete(upload.archive)
     upload.archive, upload.finished = "", True
     upload.save(update_fields=["archive", "finished"])

@@ -158,3 +158,19 @@ def test_staff_approve_offered_photos_in_the_admin(client, staff, student):
     client.post(changelist, {"action": "approve_offered", "_selected_action": [offered.pk]})
     offered.refresh_from_db()
     assert offered.state == "ready" and offered.decided_by == staff
+
+
+def test_a_large_archive_goes_on_in_further_tasks(client, staff, student, task_queue, monkeypatch):
+    from attendance.photos import references
+
+    monkeypatch.setattr(references, "BATCH", 2)
+    names = {f"S{n}.jpg": b"not an image" for n in range(5)}
+    upload_row = ReferenceUpload.objects.create(
+        uploaded_by=staff, archive=images.storage().save("uploads/references.zip", io.BytesIO(archive(names))), total=5
+    )
+    assert tasks.import_references(upload_row.pk) == "2 of 5 read; the rest continues in another task"
+    assert queued(task_queue, "attendance.tasks.import_references") == [(upload_row.pk,)]
+    tasks.import_references(upload_row.pk)
+    assert tasks.import_references(upload_row.pk) == "0 of 5 reference photos saved"
+    upload_row.refresh_from_db()
+    assert upload_row.done == 5 and upload_row.finished and len(upload_row.report) == 5
