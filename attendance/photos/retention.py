@@ -10,6 +10,8 @@ from django.utils import timezone
 from ..models import AttendanceRecord
 from . import images
 
+CHECKINS = "checkins"  # check-in photos live in checkins/<session id>/ (services.check_in)
+
 
 def delete_old_photos(now=None) -> int:
     """Delete the photos of check-ins older than the retention period; keep what they showed.
@@ -24,4 +26,20 @@ def delete_old_photos(now=None) -> int:
     for pk, name in old.values_list("pk", "photo").iterator(chunk_size=500):
         images.delete(name)
         deleted += AttendanceRecord.objects.filter(pk=pk, photo=name).update(photo="")
+    return deleted + _delete_unreferenced(cutoff)
+
+
+def _delete_unreferenced(cutoff) -> int:
+    """Check-in photos no record names (a retried selfie, a session never saved), by the file's age."""
+    storage, deleted = images.storage(), 0
+    if not storage.exists(CHECKINS):
+        return 0
+    sessions, _ = storage.listdir(CHECKINS)
+    for sid in sessions:
+        folder = f"{CHECKINS}/{sid}"
+        for name in storage.listdir(folder)[1]:
+            path = f"{folder}/{name}"
+            if storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                deleted += 1
     return deleted

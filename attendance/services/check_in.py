@@ -20,7 +20,7 @@ from django_q.tasks import async_task
 
 from .. import clock, live, verification
 from ..models import ATTENDED, AttendanceRecord, Source, Status
-from ..photos import images
+from ..photos import images, retention
 
 LINK_SALT = "attendance.checkin-link"
 LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
@@ -445,7 +445,7 @@ def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visit
     The record remembers what it becomes when the face matches (present or
     late, by the time of the check-in, not of the verification).
     """
-    name = images.save(f"checkins/{session.id}", record["school_number"], visitor.photo)
+    name = images.save(f"{retention.CHECKINS}/{session.id}", record["school_number"], visitor.photo)
     record.update(status=Status.PENDING, on_match=record["status"], photo=name, photo_result="checking")
     outcome, stored = live.check_in(session, record, visitor.device, now)
     if outcome == "ok" and stored["status"] == Status.PENDING:

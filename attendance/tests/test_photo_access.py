@@ -137,3 +137,18 @@ def test_the_retention_schedule_exists_after_migrate(db):
 
     ensure_sweep_schedule()
     assert Schedule.objects.get(name=PHOTO_RETENTION_SCHEDULE_NAME).func == "attendance.tasks.delete_old_photos"
+
+
+def test_photos_no_record_names_are_deleted_by_their_age(db, settings):
+    import os
+    import time as time_module
+
+    from attendance import tasks
+
+    settings.PHOTO_RETENTION_DAYS = 30
+    stale = images.save("checkins/some-session", "S1", astronaut_jpeg())
+    fresh = images.save("checkins/some-session", "S2", astronaut_jpeg())
+    month_ago = time_module.time() - 31 * 86400
+    os.utime(images.storage().path(stale), (month_ago, month_ago))
+    assert tasks.delete_old_photos() == "Deleted 1 photos"
+    assert not images.storage().exists(stale) and images.storage().exists(fresh)

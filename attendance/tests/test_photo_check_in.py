@@ -280,3 +280,15 @@ def test_the_session_page_shows_what_the_photo_showed(
     html = page.content.decode()
     assert "photo not verified in time" in html
     assert reverse("attendance:check_in_photo", args=[photo_session.id, "S1001"]) in html
+
+
+def test_after_a_mismatch_the_student_may_try_another_selfie(
+    student_client, photo_session, clock, reference, task_queue
+):
+    check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
+    run_queued_photo_task(task_queue)
+    assert live.get_record(photo_session.id, "S1001")["status"] == Status.REJECTED
+    check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg())
+    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PENDING
+    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PRESENT
