@@ -1,8 +1,16 @@
+import segno
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import path
 
+from .invitations import invitation_path
 from .models import User
+
+MAX_SHEET = 2000  # invitations on one printed sheet
 
 
 class UserCreationForm(BaseCreationForm):
@@ -25,6 +33,40 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    actions = ("invitation_sheet",)
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("school_number", "full_name", "role", "password1", "password2")}),
     )
+
+    @admin.action(description="Print invitation links for the selected users")
+    def invitation_sheet(self, request, queryset):
+        return self._sheet(request, queryset)
+
+    def get_urls(self):
+        sheet = self.admin_site.admin_view(self.invitations_view)
+        return [path("invitations/", sheet, name="accounts_user_invitations"), *super().get_urls()]
+
+    def invitations_view(self, request):
+        """Every student who cannot log in yet (``?without_password=1``), or one course's (``&course=CODE``)."""
+        people = User.objects.filter(role=User.Role.STUDENT).without_password()
+        if request.GET.get("course"):
+            people = people.filter(enrollments__course__code=request.GET["course"])
+        return self._sheet(request, people)
+
+    def _sheet(self, request, queryset):
+        if not self.has_change_permission(request):
+            raise PermissionDenied("Invitations set passwords: they need the permission to change users.")
+        people = list(queryset.order_by("full_name")[:MAX_SHEET])
+        rows = []
+        for person in people:
+            link = request.build_absolute_uri(invitation_path(person))
+            qr = segno.make(link, error="m").svg_inline(scale=2, omitsize=True)
+            rows.append({"person": person, "link": link, "qr": qr})
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": "Invitation sheet",
+            "rows": rows,
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "cut": len(people) == MAX_SHEET,
+        }
+        return render(request, "admin/accounts/invitation_sheet.html", ctx)

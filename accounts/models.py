@@ -10,6 +10,10 @@ class UserQuerySet(models.QuerySet):
         """The students enrolled in a course."""
         return self.filter(enrollments__course_id=course_id)
 
+    def without_password(self):
+        """Users who cannot log in with a password yet (imported, or created by the sweep): "!"-prefixed hashes."""
+        return self.filter(password__startswith="!")
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True

@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.whoami, name="whoami"),
+    path("invitation/<str:uidb64>/<str:token>/", views.accept_invitation, name="invitation"),
 ]

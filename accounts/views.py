@@ -1,16 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
 from attn_site.proxies import client_ip
 
 from .forms import LoginForm
+
+User = get_user_model()
 
 
 def _client(group, request) -> str:
@@ -66,3 +72,25 @@ def whoami(request):
     """Tell a client who is logged in (also the framework floor of the check-in benchmark)."""
     user = request.user
     return JsonResponse({"school_number": user.school_number, "full_name": user.full_name, "role": user.role})
+
+
+INVITATION_USED = "This invitation link has expired or was already used. Ask your department for a new one."
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, uidb64, token):
+    """Choose a password from a one-time invitation link, then log in with it."""
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)))
+    except (ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not user.is_active or not default_token_generator.check_token(user, token):
+        return render(request, "accounts/invitation.html", {"error": INVITATION_USED}, status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your password is set. Log in with your school number and the new password.")
+        return redirect("accounts:login")
+    return render(
+        request, "accounts/invitation.html", {"form": form, "person": user}, status=400 if form.errors else 200
+    )

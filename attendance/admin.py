@@ -1,5 +1,8 @@
+import secrets
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -21,7 +24,7 @@ from .models import (
     SweepRun,
 )
 from .photos import images, verify
-from .services.roster_import import RosterError, import_roster
+from .services.roster_import import RenamesToConfirm, RosterError, import_roster
 
 User = get_user_model()
 
@@ -73,20 +76,53 @@ class CourseAdmin(admin.ModelAdmin):
         if not request.user.has_perms(IMPORT_PERMISSIONS):
             raise PermissionDenied("Importing a roster needs the permissions to add and change users and enrolments.")
         form = RosterUploadForm(request.POST or None, request.FILES or None)
-        problems = []
+        problems, renames, token, note = [], [], "", ""
+        if request.method == "POST" and request.POST.get("confirm"):
+            token = request.POST["confirm"]
+            text = cache.get(_pending_import_key(request, token))
+            if text is None:
+                messages.error(request, "That import waited too long for its confirmation: upload the file again.")
+                return redirect("admin:attendance_import_roster")
+            return self._import(request, text, confirm=True, token=token)
         if request.method == "POST" and form.is_valid():
-            try:
-                report = import_roster(text=form.cleaned_data["text"])
-            except RosterError as exc:
-                problems = exc.problems
-                messages.error(request, f"{len(problems)} bad rows; nothing was changed.")
-            else:
-                messages.success(request, report.summary)
-                return redirect("admin:attendance_course_changelist")
-        ctx = {**self.admin_site.each_context(request), "form": form, "problems": problems, "title": "Import a roster"}
-        return render(
-            request, "admin/attendance/import_roster.html", ctx, status=400 if problems or form.errors else 200
-        )
+            note = form.cleaned_data["note"]
+            if note:
+                messages.warning(request, note)
+            token = secrets.token_urlsafe(16)
+            cache.set(_pending_import_key(request, token), form.cleaned_data["text"], PENDING_IMPORT_SECONDS)
+            return self._import(request, form.cleaned_data["text"], confirm=False, token=token)
+        ctx = {**self.admin_site.each_context(request), "form": form, "problems": problems, "renames": renames}
+        ctx.update(title="Import a roster", token=token)
+        return render(request, "admin/attendance/import_roster.html", ctx, status=400 if form.errors else 200)
+
+    def _import(self, request, text: str, *, confirm: bool, token: str):
+        ctx = {**self.admin_site.each_context(request), "form": RosterUploadForm(), "title": "Import a roster"}
+        try:
+            report = import_roster(text=text, confirm_renames=confirm)
+        except RosterError as exc:
+            messages.error(request, f"{len(exc.problems)} bad rows; nothing was changed.")
+            ctx["problems"] = exc.problems
+            return render(request, "admin/attendance/import_roster.html", ctx, status=400)
+        except RenamesToConfirm as exc:
+            ctx.update(renames=exc.renames, token=token)
+            return render(request, "admin/attendance/import_roster.html", ctx)
+        cache.delete(_pending_import_key(request, token))
+        if report.without_password:
+            sheet = reverse("admin:accounts_user_invitations") + "?without_password=1"
+            messages.success(
+                request, format_html('{} <a href="{}">Open the invitation sheet</a>.', report.summary, sheet)
+            )
+        else:
+            messages.success(request, report.summary)
+        return redirect("admin:attendance_course_changelist")
+
+
+PENDING_IMPORT_SECONDS = 30 * 60
+
+
+def _pending_import_key(request, token: str) -> str:
+    """An uploaded roster waiting for its renames to be confirmed, by the same administrator."""
+    return f"roster-import:{request.user.pk}:{token}"
 
 
 @admin.register(Enrollment)

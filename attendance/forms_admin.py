@@ -3,6 +3,7 @@ from django.conf import settings
 
 from .models import ReferencePhoto
 from .photos import images, references
+from .services import roster_import
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
@@ -18,9 +19,9 @@ class RosterUploadForm(forms.Form):
         if upload.size > MAX_ROSTER_BYTES:
             raise forms.ValidationError("The file is larger than 20 MB.")
         try:
-            data["text"] = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text. Save it as CSV (UTF-8).") from None
+            data["text"], data["note"] = roster_import.decode(upload.read())
+        except roster_import.RosterError as exc:
+            raise forms.ValidationError(exc.problems[0][1]) from None
         return data
 
 

@@ -137,6 +137,8 @@ SESSION_CACHE_ALIAS = "default"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Login session lifetime by role, in seconds.
+# Invitation links for users without a password (roster import) stay valid this long.
+PASSWORD_RESET_TIMEOUT = env.int("INVITATION_DAYS", default=14) * 86400
 TEACHER_SESSION_TTL = env.int("TEACHER_SESSION_TTL", default=12 * 3600)
 STUDENT_SESSION_TTL = env.int("STUDENT_SESSION_TTL", default=14 * 24 * 3600)
 ADMIN_SESSION_TTL = env.int("ADMIN_SESSION_TTL", default=2 * 3600)

@@ -14,13 +14,50 @@ from django.db import transaction
 from ..models import Course, Enrollment
 
 User = get_user_model()
-HEADER_WORDS = {"school_number", "school number", "number", "student_number"}
+HEADER_WORDS = {"school_number", "school number", "number", "student_number", "okul no", "okul numarası", "öğrenci no"}
 
 
 class RosterError(Exception):
     def __init__(self, problems: list[tuple[int, str]]):
         super().__init__(f"{len(problems)} bad rows")
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class Rename:
+    school_number: str
+    old: str
+    new: str
+
+
+class RenamesToConfirm(Exception):
+    """The file would change existing students' names: nothing is applied until someone confirms them."""
+
+    def __init__(self, renames: list[Rename]):
+        super().__init__(f"{len(renames)} names would change")
+        self.renames = renames
+
+
+CP1254_NOTE = (
+    "The file was not UTF-8; it was read as Windows-1254 (Turkish Windows). "
+    'Check the names below, or save it as "CSV UTF-8" next time.'
+)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and a note on how it was read: UTF-8 (with or without a BOM), else Windows-1254.
+
+    Windows-1254 decodes every byte but a few; Excel in Turkish and most
+    European locales writes it (or ISO-8859-9, which it contains for letters).
+    """
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1254"), CP1254_NOTE
+    except UnicodeDecodeError as exc:
+        raise RosterError([(1, "the file is neither UTF-8 nor Windows-1254 text; save it as CSV UTF-8")]) from exc
 
 
 @dataclass
@@ -30,18 +67,34 @@ class RosterReport:
     users_updated: int = 0
     enrollments_created: int = 0
     already_enrolled: int = 0
+    without_password: int = 0  # students in the file who cannot log in yet (no password set)
 
     @property
     def summary(self) -> str:
-        return (
-            f"{self.rows} rows: {self.users_created} students created, {self.users_updated} updated, "
+        text = (
+            f"{self.rows} rows: {self.users_created} students created, {self.users_updated} renamed, "
             f"{self.enrollments_created} enrolments created, {self.already_enrolled} already enrolled"
         )
+        if self.without_password:
+            text += (
+                f". {self.without_password} of these students cannot log in yet (no password): "
+                "print or send their invitations"
+            )
+        return text
+
+
+def separator(text: str) -> str:
+    """The file's separator: a comma, or the semicolon (or tab) Excel writes in many locales."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
 
 
 def _rows(text: str):
     """Yield (line, cells); a line the csv module cannot read (a field over its size limit) gives None."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=separator(text))
     while True:
         try:
             row = next(reader)
@@ -84,26 +137,64 @@ def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tup
         elif names.setdefault(number, name) != name:
             problems.append((line, f"school number {number} appears with another name ({names[number]!r})"))
         else:
-            rows.append((number, name, code))
+            rows.append((line, number, name, code))
     return rows, problems
 
 
-def import_roster(*, text: str, progress: Callable[[int], object] | None = None) -> RosterReport:
-    """Validate every row, then apply all of them in one transaction (or none)."""
+def _not_students(rows) -> list[tuple[int, str]]:
+    """Rows naming a teacher or an administrator: the import never renames nor enrols them."""
+    others = dict(
+        User.objects.filter(school_number__in={number for _, number, _, _ in rows})
+        .exclude(role=User.Role.STUDENT)
+        .values_list("school_number", "role")
+    )
+    return [
+        (line, f"school number {number} belongs to a {others[number]}; the import only enrols students")
+        for line, number, _, _ in rows
+        if number in others
+    ]
+
+
+def renames(rows) -> list[Rename]:
+    """Existing students whose name in the file differs from their account's."""
+    names = {number: name for _, number, name, _ in rows}
+    existing = User.objects.filter(school_number__in=list(names)).values_list("school_number", "full_name")
+    return sorted(
+        (Rename(number, old, names[number]) for number, old in existing if old != names[number]),
+        key=lambda r: r.school_number,
+    )
+
+
+def import_roster(
+    *, text: str, progress: Callable[[int], object] | None = None, confirm_renames: bool = False
+) -> RosterReport:
+    """Validate every row, then apply all of them in one transaction (or none).
+
+    Rows naming a teacher or administrator are refused; name changes of
+    existing students raise RenamesToConfirm unless ``confirm_renames``.
+    """
     courses = dict(Course.objects.values_list("code", "id"))
     rows, problems = _parse(text, courses, progress)
+    problems += _not_students(rows)
     if problems:
-        raise RosterError(problems)
+        raise RosterError(sorted(problems))
     if not rows:
         raise RosterError([(1, "the file has no rows")])
-    return _apply(rows, courses)
+    changed = renames(rows)
+    if changed and not confirm_renames:
+        raise RenamesToConfirm(changed)
+    return _apply([row[1:] for row in rows], courses)
 
 
 @transaction.atomic
 def _apply(rows, courses) -> RosterReport:
     report = RosterReport(rows=len(rows))
     names = {number: name for number, name, _ in rows}
-    existing = dict(User.objects.filter(school_number__in=list(names)).values_list("school_number", "full_name"))
+    existing = dict(
+        User.objects.filter(school_number__in=list(names), role=User.Role.STUDENT).values_list(
+            "school_number", "full_name"
+        )
+    )
     new_users = [User(school_number=n, full_name=name, password="!") for n, name in names.items() if n not in existing]
     User.objects.bulk_create(new_users, batch_size=1000)
     report.users_created = len(new_users)
@@ -120,4 +211,5 @@ def _apply(rows, courses) -> RosterReport:
     )
     report.enrollments_created = len(missing)
     report.already_enrolled = len(wanted) - len(missing)
+    report.without_password = User.objects.filter(school_number__in=list(names)).without_password().count()
     return report

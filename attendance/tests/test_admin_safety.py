@@ -103,3 +103,25 @@ def test_the_records_search_finds_by_student_number_name_or_course_code(client, 
     assert found("zed oth") == {other.pk}
     assert found(course.code) == {mine.pk}
     assert found("nobody-like-this") == set()
+
+
+def test_the_admin_import_shows_name_changes_before_applying_them(client, superuser, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    UserFactory(school_number="S4040", full_name="Old Name")
+    login(client, superuser)
+    url = reverse("admin:attendance_import_roster")
+    upload = SimpleUploadedFile("r.csv", f"S4040;New Name;{course.code}\nS5050;Bo;{course.code}\n".encode())
+    page = client.post(url, {"file": upload})
+    html = page.content.decode()
+    assert page.status_code == 200 and "1 name would change" in html and "Old Name" in html
+    assert User.objects.get(school_number="S4040").full_name == "Old Name"
+    token = html.split('name="confirm" value="')[1].split('"')[0]
+    done = client.post(url, {"confirm": token})
+    assert done.status_code == 302
+    assert User.objects.get(school_number="S4040").full_name == "New Name"
+    assert User.objects.filter(school_number="S5050").exists()
+    assert client.post(url, {"confirm": token}).status_code == 302, "used once: upload again"

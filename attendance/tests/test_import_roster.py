@@ -31,7 +31,7 @@ def test_it_creates_students_and_enrolments(tmp_path, courses, capsys):
 def test_it_updates_names_and_skips_existing_enrolments(tmp_path, courses, capsys):
     UserFactory(school_number="S1", full_name="Old Name")
     path = write(tmp_path, "S1,New Name,CS101\n")
-    call_command("import_roster", str(path))
+    call_command("import_roster", str(path), confirm_renames=True)
     call_command("import_roster", str(path))
     assert User.objects.get(school_number="S1").full_name == "New Name"
     assert Enrollment.objects.count() == 1
@@ -77,3 +77,44 @@ def test_the_admin_imports_the_same_file(client, courses):
     good = SimpleUploadedFile("r.csv", b"S1,Ann,CS101\n")
     assert client.post(url, {"file": good}).status_code == 302
     assert Enrollment.objects.filter(student__school_number="S1").count() == 1
+
+
+def test_a_teachers_number_is_refused_and_nothing_changes(tmp_path, courses, capsys):
+    from tests.factories import TeacherFactory
+
+    teacher = TeacherFactory(school_number="T1", full_name="Ada Teacher")
+    path = write(tmp_path, "S1,Ann,CS101\nT1,Someone Else,CS101\n")
+    with pytest.raises(CommandError, match="1 bad rows"):
+        call_command("import_roster", str(path))
+    assert "belongs to a teacher" in capsys.readouterr().err
+    teacher.refresh_from_db()
+    assert teacher.full_name == "Ada Teacher" and not Enrollment.objects.exists()
+    assert not User.objects.filter(school_number="S1").exists()
+
+
+def test_name_changes_are_listed_and_applied_only_when_confirmed(tmp_path, courses, capsys):
+    UserFactory(school_number="S1", full_name="Old Name")
+    path = write(tmp_path, "S1,New Name,CS101\nS2,Bo,CS101\n")
+    with pytest.raises(CommandError, match="1 names would change; nothing was changed"):
+        call_command("import_roster", str(path))
+    assert "S1: 'Old Name' → 'New Name'" in capsys.readouterr().err
+    assert User.objects.get(school_number="S1").full_name == "Old Name"
+    assert not User.objects.filter(school_number="S2").exists()
+    call_command("import_roster", str(path), confirm_renames=True)
+    assert User.objects.get(school_number="S1").full_name == "New Name"
+    assert "1 renamed" in capsys.readouterr().out
+
+
+def test_semicolons_and_windows_1254_are_read(tmp_path, courses, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("Okul No;Ad Soyad;Ders\nS1;Çiğdem Işık;CS101\nS2;Şükrü Çağlayan;MA110\n".encode("cp1254"))
+    call_command("import_roster", str(path))
+    assert User.objects.get(school_number="S1").full_name == "Çiğdem Işık"
+    assert User.objects.get(school_number="S2").full_name == "Şükrü Çağlayan"
+    assert "read as Windows-1254" in capsys.readouterr().err
+
+
+def test_the_result_says_who_cannot_log_in_yet(tmp_path, courses, capsys):
+    UserFactory(school_number="S1", full_name="Ann")  # has a password
+    call_command("import_roster", str(write(tmp_path, "S1,Ann,CS101\nS2,Bo,CS101\n")))
+    assert "1 of these students cannot log in yet" in capsys.readouterr().out

@@ -1,0 +1,54 @@
+"""Invitation links: how imported students (no password) get in, once."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.invitations import invitation_path
+from conftest import login
+from tests.factories import AdminFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "a-long-new-password-42"
+
+
+@pytest.fixture
+def imported():
+    user = UserFactory(school_number="S7007", full_name="Ines Imported")
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def test_an_invitation_sets_the_password_once(client, imported):
+    link = invitation_path(imported)
+    page = client.get(link)
+    assert page.status_code == 200 and "Ines Imported" in page.content.decode()
+    response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+    imported.refresh_from_db()
+    assert imported.check_password(NEW_PASSWORD)
+    again = client.get(link)
+    assert again.status_code == 400 and "expired or was already used" in again.content.decode()
+
+
+@pytest.mark.parametrize("link", ["/accounts/invitation/xx/yy/", "/accounts/invitation/MQ/not-a-token/"])
+def test_a_made_up_link_is_refused(client, imported, link):
+    assert client.get(link).status_code == 400
+
+
+def test_a_weak_password_is_refused_with_a_message(client, imported):
+    response = client.post(invitation_path(imported), {"new_password1": "123", "new_password2": "123"})
+    assert response.status_code == 400 and "too short" in response.content.decode()
+
+
+def test_the_admin_prints_the_sheet_of_students_without_a_password(client, imported):
+    UserFactory(school_number="S8008", full_name="Has Password")
+    login(client, AdminFactory(school_number="A7007", is_superuser=True))
+    sheet = client.get(reverse("admin:accounts_user_invitations") + "?without_password=1").content.decode()
+    assert "Ines Imported" in sheet and "Has Password" not in sheet
+    assert "/accounts/invitation/" in sheet and "<svg" in sheet
+
+
+def test_an_administrator_without_the_permission_cannot_print_it(client, imported):
+    login(client, AdminFactory(school_number="A7008", is_superuser=False))
+    assert client.get(reverse("admin:accounts_user_invitations")).status_code == 403
