@@ -394,6 +394,19 @@ def get_records(sid: str) -> dict[str, dict]:
     return {number.decode(): json.loads(value) for number, value in raw.items()}
 
 
+def get_records_and_wrong_codes(sid: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """The records and the wrong codes typed per student, in one round trip (the live roster's read)."""
+    keys = session_keys(sid)
+    with client().pipeline(transaction=False) as pipe:
+        pipe.hgetall(keys.records)
+        pipe.hgetall(keys.attempts)
+        records, attempts = pipe.execute()
+    return (
+        {number.decode(): json.loads(value) for number, value in records.items()},
+        {number.decode(): int(count) for number, count in attempts.items()},
+    )
+
+
 def get_record(sid: str, school_number: str) -> dict | None:
     raw = client().hget(session_keys(sid).records, school_number)
     return json.loads(raw) if raw else None

@@ -209,16 +209,15 @@ class AttendanceRecord(SoftDeleteFields):
         return f"{self.student.full_name} ({self.student.school_number}): {self.status} in {self.attendance}"
 
     def set_status(self, status: str, reason: str) -> None:
-        """Change the status; a rejected record keeps why (the caller saves it)."""
+        """Change the status and keep why (a rejected record always has a reason; the caller saves it)."""
         self.status = status
         self.fail_reason = rejection_reason(status, reason)
 
 
 def rejection_reason(status: str, reason: str) -> str:
-    """The fail reason a record keeps: only a rejected one has one, and never an empty one."""
-    if status != Status.REJECTED:
-        return ""
-    return (reason or "Rejected.")[:255]
+    """The reason a record keeps, shown on its row and in the exports: a rejected one never an empty one."""
+    reason = (reason or "")[:255]
+    return (reason or "Rejected.") if status == Status.REJECTED else reason
 
 
 class ReferenceState(models.TextChoices):

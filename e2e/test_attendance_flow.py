@@ -21,7 +21,7 @@ from e2e.helpers import (
 TEACHER = "T001"
 COURSE = "CS101 — Introduction to Programming"
 # seed_demo enrols every other student in CS101: S0001, S0003, S0005, …
-QR_STUDENT, CODE_STUDENT, LATE_STUDENT, ABSENT_STUDENT = "S0001", "S0003", "S0005", "S0007"
+QR_STUDENT, CODE_STUDENT, LATE_STUDENT, ABSENT_STUDENT, EXCUSED_STUDENT = "S0001", "S0003", "S0005", "S0007", "S0009"
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 LIVE_URL = re.compile(rf"/teach/live/({UUID})/$")
@@ -126,8 +126,8 @@ def _a_forwarded_link_is_refused_in_another_browser(at_home: Page, go_link: str)
 
 def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
     row = teacher.locator(f"#row-{QR_STUDENT}")
-    _type_into_the_roster(teacher, row.get_by_label("Reason", exact=True), "Not seen in the room")
-    row.get_by_role("button", name="Mark failed").click()
+    _type_into_the_roster(teacher, row.get_by_label(re.compile(r"^Reason for rejecting")), "Not seen in the room")
+    row.get_by_role("button", name="Reject").click()
     expect(row.locator(".badge.rejected")).to_be_visible()
     expect(row).to_contain_text("Not seen in the room")
     phone.reload()
@@ -139,6 +139,20 @@ def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
     expect(row.get_by_role("button", name="Accept")).to_have_count(0)
     phone.reload()
     expect(phone.locator("#result-status")).to_have_text("present")
+
+    # An excuse needs a reason, said in the row; the page neither reloads nor jumps.
+    absent = teacher.locator(f"#row-{EXCUSED_STUDENT}")
+    absent.scroll_into_view_if_needed()
+    scrolled = teacher.evaluate("window.scrollY")
+    reason = absent.get_by_label(re.compile(r"^Reason for excusing"))
+    absent.get_by_role("button", name="Excuse").click()  # empty: the browser asks for the reason first
+    assert reason.evaluate("el => el.validationMessage"), "the reason is required"
+    _type_into_the_roster(teacher, reason, "Doctor's note")
+    absent.get_by_role("button", name="Excuse").click()
+    expect(absent.locator(".badge.excused")).to_be_visible()
+    expect(absent).to_contain_text("Doctor's note")
+    assert teacher.evaluate("window.sameDocument") is True
+    assert abs(teacher.evaluate("window.scrollY") - scrolled) < 50, "the roster kept its place"
 
 
 def _type_into_the_roster(teacher: Page, field: Locator, text: str) -> None:
@@ -208,7 +222,8 @@ def _session_page_shows_records_and_absentees(teacher: Page) -> None:
         expect(teacher.locator(f"#record-{number} .badge")).to_have_text("Absent")
     rows = teacher.locator("#records tbody tr")
     expect(teacher.locator("#records .badge.present")).to_have_count(2)
-    expect(teacher.locator("#records .badge.absent")).to_have_count(rows.count() - 2)
+    expect(teacher.locator(f"#record-{EXCUSED_STUDENT} .badge")).to_have_text("Excused")
+    expect(teacher.locator("#records .badge.absent")).to_have_count(rows.count() - 3)
 
 
 def _csv_export_has_the_rows(teacher: Page) -> None:

@@ -35,3 +35,20 @@ def test_the_access_log_line_holds_no_code_nor_token(capsys):
     line = capsys.readouterr().out
     assert "654321" not in line and "secret-token" not in line
     assert f"/c/{SID}/<code>/" in line
+
+
+def test_a_403_is_logged_as_one_line_without_a_traceback(client, db, caplog):
+    import logging
+
+    from attn_site.log_filters import ClientErrorsWithoutTraceback
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(school_number="S4031"))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/teach/").status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert ClientErrorsWithoutTraceback().filter(record) and record.exc_info is None
+    assert "Forbidden" in record.getMessage()
+    from django.conf import settings
+
+    assert "client_errors" in settings.LOGGING["handlers"]["console"]["filters"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_q.tasks import async_task
@@ -20,7 +21,7 @@ from ..photos import verify
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# The teacher's one-click corrections, by the name in the URL.
+# The teacher's corrections, by the name in the URL.
 ROSTER_ACTIONS = {
     "accept": Status.PRESENT,
     "reject": Status.REJECTED,
@@ -49,6 +50,7 @@ class RosterRow:
     source: str = ""
     flags: tuple[str, ...] = ()
     enrolled: bool = True
+    wrong_codes: int = 0  # wrong codes this student typed for this session
     photo: bool = False  # a selfie was stored with the check-in
     photo_result: str = ""  # "checking", then verify.MATCH or why not
     photo_distance: float | None = None
@@ -58,9 +60,32 @@ class RosterRow:
         return bool(self.flags)
 
     @property
+    def locked_out(self) -> bool:
+        return self.wrong_codes >= settings.CHECKIN_MAX_WRONG_CODES
+
+    @property
+    def flag_words(self) -> list[str]:
+        """The record's flags as a teacher says them."""
+        return [FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in self.flags]
+
+    @property
     def photo_text(self) -> str:
         """What the roster says about the photo check ("" without a photo)."""
         return verify.photo_text(self.photo_result, self.photo_distance) if self.photo else ""
+
+
+# What each flag means, in the roster's words.
+FLAG_WORDS = {
+    "network": "outside the allowed network",
+    "location": "too far from the room",
+    "shared_device": "phone used for another student",
+    "device_elsewhere": "phone used in another open session",
+    "photo_mismatch": "photo did not match",
+    "photo_no_face": "no face in photo",
+    "photo_several_faces": "several faces in photo",
+    "photo_unreadable": "photo unreadable",
+    "photo_no_reference": "no reference photo yet",
+}
 
 
 @dataclass
@@ -80,9 +105,8 @@ class StartPage:
 
 @dataclass
 class RosterChange:
-    """What a roster action did: ``error`` is empty when it worked; ``roster`` is the roster after it."""
+    """What a roster action did: ``error`` is empty when it worked (the page reads the roster after it)."""
 
-    roster: LiveRoster
     error: str = ""
     message: str = ""
     not_found: bool = False
@@ -143,9 +167,15 @@ def start_page(*, teacher) -> StartPage:
     return StartPage(open_session=open_session, recent=recent)
 
 
-def live_roster(*, session: live.LiveSession) -> LiveRoster:
-    """Every checked-in student, then the enrolled ones not seen yet (read-only)."""
-    records = live.get_records(session.id)
+def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
+    """Every checked-in student, then the enrolled ones not seen yet (read-only).
+
+    Wrong codes typed for the session show on each student's row (and a
+    student locked out by them, enrolled or not, is listed).  ``query``
+    keeps the rows whose name or number contains it; the counts are always
+    of the whole session.
+    """
+    records, wrong = live.get_records_and_wrong_codes(session.id)
     enrolled = {}
     if session.course_id:  # from the database: the roster shows enrolments made since the start too
         enrolled = dict(User.objects.enrolled_in(session.course_id).values_list("school_number", "full_name"))
@@ -159,6 +189,7 @@ def live_roster(*, session: live.LiveSession) -> LiveRoster:
             source=record.get("source") or "",
             flags=tuple(record.get("flags") or ()),
             enrolled=number in enrolled or not session.course_id,
+            wrong_codes=wrong.get(number, 0),
             photo=bool(record.get("photo")),
             photo_result=record.get("photo_result") or "",
             photo_distance=record.get("photo_distance"),
@@ -167,12 +198,24 @@ def live_roster(*, session: live.LiveSession) -> LiveRoster:
     ]
     rows.sort(key=lambda r: (r.checked_in_at is None, r.checked_in_at or 0, r.full_name))
     missing = [
-        RosterRow(school_number=n, full_name=name, status=None) for n, name in enrolled.items() if n not in records
+        RosterRow(school_number=n, full_name=name, status=None, wrong_codes=wrong.get(n, 0))
+        for n, name in enrolled.items()
+        if n not in records
     ]
-    missing.sort(key=lambda r: r.full_name)
+    strangers = [n for n in wrong if n not in records and n not in enrolled]
+    names = dict(User.objects.filter(school_number__in=strangers).values_list("school_number", "full_name"))
+    missing += [
+        RosterRow(school_number=n, full_name=names.get(n, n), status=None, wrong_codes=wrong[n], enrolled=False)
+        for n in strangers
+    ]
+    missing.sort(key=lambda r: (-r.locked_out, r.full_name))
     counts = Counter(r.status for r in rows)
-    counts["missing"] = len(missing)
-    return LiveRoster(session=session, rows=rows + missing, counts=counts)
+    counts["missing"] = sum(r.enrolled for r in missing)
+    counts["locked_out"] = sum(r.locked_out for r in rows + missing)
+    everyone = rows + missing
+    if query := query.strip().casefold():
+        everyone = [r for r in everyone if query in r.full_name.casefold() or query in r.school_number.casefold()]
+    return LiveRoster(session=session, rows=everyone, counts=counts)
 
 
 def projector(*, session: live.LiveSession, absolute_url, now: float | None = None) -> dict:
@@ -225,10 +268,10 @@ def roster_mark(*, session: live.LiveSession, school_number: str, action: str, r
     record = live.get_record(session.id, school_number)
     name = record["full_name"] if record else _account_name(school_number)
     if name is None:
-        return RosterChange(live_roster(session=session), error="No such student in this session.", not_found=True)
+        return RosterChange(error="No such student in this session.", not_found=True)
     status = ROSTER_ACTIONS[action]
     ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
-    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
+    return RosterChange(error="" if ok else SESSION_OVER)
 
 
 def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -> RosterChange:
@@ -241,7 +284,7 @@ def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -
     )
     if record is None or offered is None:
         error = "This student has no photo waiting for approval."
-        return RosterChange(live_roster(session=session), error=error, not_found=True)
+        return RosterChange(error=error, not_found=True)
     verify.make_ready(offered, by=by)
     for older in ReferencePhoto.objects.filter(student_id=offered.student_id, state=ReferencePhoto.State.PROPOSED):
         older.delete()  # other offers are moot now (their files go with them)
@@ -255,13 +298,13 @@ def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -
         record={**record, "photo_result": "match"},
     )
     message = f"{record['full_name']}'s photo is now their reference."
-    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER, message=message)
+    return RosterChange(error="" if ok else SESSION_OVER, message=message)
 
 
 def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterChange:
     """Take a student's record out of a live session."""
     ok = live.remove_record(session, school_number)
-    return RosterChange(live_roster(session=session), error="" if ok else SESSION_OVER)
+    return RosterChange(error="" if ok else SESSION_OVER)
 
 
 def roster_add(*, session: live.LiveSession, school_number: str, full_name: str) -> RosterChange:
@@ -269,13 +312,13 @@ def roster_add(*, session: live.LiveSession, school_number: str, full_name: str)
     name = _account_name(school_number) or full_name.strip()
     if not name:
         error = "No account has this school number: give the student's full name."
-        return RosterChange(live_roster(session=session), error=error)
+        return RosterChange(error=error)
     ok = _set_status(
         session, school_number=school_number, full_name=name, status=Status.PRESENT, reason="Added by the teacher."
     )
     if not ok:
-        return RosterChange(live_roster(session=session), error=SESSION_OVER)
-    return RosterChange(live_roster(session=session), message=f"{name} ({school_number}) added as present.")
+        return RosterChange(error=SESSION_OVER)
+    return RosterChange(message=f"{name} ({school_number}) added as present.")
 
 
 # --- the end ------------------------------------------------------------------

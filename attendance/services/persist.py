@@ -113,11 +113,6 @@ def new_people(finished: list[tuple[LiveSession, list[dict]]]) -> list[tuple[str
     return sorted(people.items())
 
 
-def rejection_reason_for(status: str, reason: str) -> str:
-    # Teachers' reasons are free text; the column holds 255 characters.
-    return rejection_reason(status, reason) if status == Status.REJECTED else reason[:255]
-
-
 def _people(finished: list[tuple[LiveSession, list[dict]]]) -> str:
     return json.dumps([{"number": n, "name": name, "role": role} for n, (name, role) in new_people(finished)])
 
@@ -153,7 +148,7 @@ def record_row(record: dict) -> dict:
         "name": record["full_name"] or record["school_number"],
         "status": status,
         "checked_in_at": record.get("checked_in_at"),
-        "fail_reason": rejection_reason_for(status, reason),
+        "fail_reason": rejection_reason(status, reason),  # free text; the column holds 255
         "source": record.get("source") or Source.TEACHER,
         "flags": list(flags) if flags else [],
         "photo": record.get("photo") or "",

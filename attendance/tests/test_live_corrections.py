@@ -42,7 +42,7 @@ def test_it_rejects_with_a_reason(teacher_client, filled):
 def test_it_needs_a_reason_to_reject(teacher_client, filled):
     response = teacher_client.post(action(filled, "S1001", "reject"), {"reason": ""})
     assert response.status_code == 400
-    assert "Give a reason." in messages_of(response)
+    assert "Say why you reject this student." in messages_of(response)
     assert record_of(filled, "S1001")["status"] == Status.PRESENT
 
 

@@ -20,7 +20,11 @@ def test_the_roster_page_shows_statuses_flags_and_missing_students(teacher_clien
     page = response.content.decode()
     assert "CS101 · Loops and lists" in page
     assert 'id="row-S1001"' in page and "Sam Student" in page
-    assert 'id="row-S1002"' in page and "⚑ network" in page and "You are not on the classroom network" in page
+    assert (
+        'id="row-S1002"' in page
+        and "⚑ outside the allowed network" in page
+        and "You are not on the classroom network" in page
+    )
     assert 'id="row-S1003"' in page and "Mia Missing" in page
     assert "1 present" in page and "1 rejected" in page and "1 not checked in" in page
     assert page.index("row-S1001") < page.index("row-S1003")

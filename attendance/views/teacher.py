@@ -63,7 +63,11 @@ def teacher_home(request):
 @require_GET
 def live_page(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
-    return _render_live(request, live_sessions.live_roster(session=session))
+    return _render_live(request, session)
+
+
+def _query(request) -> str:
+    return (request.POST.get("q") or request.GET.get("q") or "")[:100]
 
 
 @teacher_required
@@ -72,7 +76,7 @@ def live_roster(request, sid):
     session = get_live_or_saved_session_for_teacher(request.user, sid)
     if session is None or session.state != live.OPEN:
         return _to_finished(sid)
-    return _render_roster(request, live_sessions.live_roster(session=session))
+    return _render_roster(request, session)
 
 
 @teacher_required
@@ -102,29 +106,38 @@ def _to_finished(sid) -> HttpResponse:
 @teacher_required
 @require_POST
 def record_action(request, sid, number, action):
+    """Accept, reject, excuse, remove a student, or approve their photo: the roster answers in place (htmx)."""
     session = get_live_session_for_teacher(request.user, sid)
     if action == "remove":
         change = live_sessions.roster_remove(session=session, school_number=number)
     elif action == "approve_photo":
         change = live_sessions.roster_approve_photo(session=session, school_number=number, by=request.user)
-        if change.not_found:
-            return HttpResponse(change.error, status=404)
     elif action not in ROSTER_ACTIONS:
         return HttpResponse("Unknown action.", status=400)
     else:
         form = ReasonForm(request.POST)
         needs_reason = action in ("reject", "excuse")
         if needs_reason and not form.is_valid():
-            messages.error(request, "Give a reason.")
-            return _render_live(request, live_sessions.live_roster(session=session), status=400)
+            error = f"Say why you {action} this student."
+            return _answer_roster(request, session, error=error, error_for=number, status=400)
         reason = form.cleaned_data["reason"] if needs_reason else ""
         change = live_sessions.roster_mark(session=session, school_number=number, action=action, reason=reason)
-        if change.not_found:
-            return HttpResponse(change.error, status=404)
-    if change.error:
-        messages.error(request, change.error)
+    if change.not_found:
+        return HttpResponse(change.error, status=404)
+    return _answer_roster(request, session, error=change.error, message=change.message, error_for=number)
+
+
+def _answer_roster(request, session, *, error="", message="", error_for="", status=200):
+    """The roster after an action: in place for htmx, else the live page (its messages on top)."""
     if request.htmx:
-        return _render_roster(request, change.roster)
+        extra = {"roster_error": error, "roster_message": message, "error_for": error_for}
+        return _render_roster(request, session, status=status, **extra)
+    if error:
+        messages.error(request, error)
+    elif message:
+        messages.success(request, message)
+    if status != 200:
+        return _render_live(request, session, status=status)
     return redirect("attendance:live", sid=session.id)
 
 
@@ -133,30 +146,41 @@ def record_action(request, sid, number, action):
 def add_student(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
     form = AddStudentForm(request.POST)
-    if not form.is_valid():
-        return _render_live(request, live_sessions.live_roster(session=session), add_form=form, status=400)
-    data = form.cleaned_data
-    change = live_sessions.roster_add(session=session, school_number=data["school_number"], full_name=data["full_name"])
-    if change.error:
-        form.add_error("full_name", change.error)
-        return _render_live(request, change.roster, add_form=form, status=400)
-    messages.success(request, change.message)
+    message = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        change = live_sessions.roster_add(
+            session=session, school_number=data["school_number"], full_name=data["full_name"]
+        )
+        if change.error:
+            form.add_error("full_name", change.error)
+        else:
+            message, form = change.message, AddStudentForm()
+    status = 400 if form.errors else 200
+    if request.htmx:
+        ctx = {"session": session, "add_form": form, "add_message": message, "oob_roster": not form.errors}
+        if not form.errors:
+            ctx.update(_roster_context(request, session))
+        return render(request, "attendance/partials/add_student.html", ctx, status=status)
+    if form.errors:
+        return _render_live(request, session, add_form=form, status=400)
+    messages.success(request, message)
     return redirect("attendance:live", sid=session.id)
 
 
-def _render_roster(request, roster: live_sessions.LiveRoster):
-    ctx = {"session": roster.session, "rows": roster.rows, "counts": roster.counts}
-    return render(request, "attendance/partials/roster.html", ctx)
+def _roster_context(request, session) -> dict:
+    query = _query(request)
+    roster = live_sessions.live_roster(session=session, query=query)
+    return {"session": session, "rows": roster.rows, "counts": roster.counts, "query": query}
 
 
-def _render_live(request, roster: live_sessions.LiveRoster, *, add_form=None, status=200):
-    ctx = {
-        "session": roster.session,
-        "rows": roster.rows,
-        "counts": roster.counts,
-        "add_form": add_form or AddStudentForm(),
-        "reason_form": ReasonForm(),
-    }
+def _render_roster(request, session, *, status=200, **extra):
+    ctx = {**_roster_context(request, session), **extra}
+    return render(request, "attendance/partials/roster.html", ctx, status=status)
+
+
+def _render_live(request, session, *, add_form=None, status=200):
+    ctx = {**_roster_context(request, session), "add_form": add_form or AddStudentForm()}
     return render(request, "attendance/live.html", ctx, status=status)
 
 
@@ -175,12 +199,12 @@ def change_end(request, sid):
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the number of minutes, between -120 and 240.")
-        return _render_live(request, live_sessions.live_roster(session=session), status=400)
+        return _render_live(request, session, status=400)
     try:
         ends = live_sessions.session_change_end(session=session, minutes=form.cleaned_data["minutes"])
     except live_sessions.SessionEnded as exc:
         messages.error(request, str(exc))
-        return _render_live(request, live_sessions.live_roster(session=session), status=400)
+        return _render_live(request, session, status=400)
     messages.success(request, f"The session now ends at {timezone.localtime(ends):%H:%M}.")
     return redirect("attendance:live", sid=session.id)
 
