@@ -1,3 +1,4 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -45,7 +46,21 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         _spraying(self.request, count=True)
+        left = self._tries_left(form)
+        if left is not None:
+            minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
+            plural = "try" if left == 1 else "tries"
+            form.add_error(None, f"{left} {plural} left: then logging in from here pauses for {minutes} minutes.")
         return super().form_invalid(form)
+
+    def _tries_left(self, form) -> int | None:
+        """From the third wrong password on, how many are left before the lock-out (None: say nothing yet)."""
+        username = self.request.POST.get("username", "")
+        if not username:
+            return None
+        failures = AxesProxyHandler.get_failures(self.request, {"username": username})
+        left = settings.AXES_FAILURE_LIMIT - failures
+        return left if failures >= 3 and left > 0 else None
 
 
 class LogoutView(auth_views.LogoutView):

@@ -78,3 +78,21 @@ def test_logging_out_says_so(client, student):
     response = client.post(reverse("accounts:logout"), follow=True)
     assert response.status_code == 200
     assert "You are logged out." in response.content.decode()
+
+
+def test_from_the_third_wrong_password_it_says_how_many_tries_are_left(client, settings):
+    UserFactory(school_number="S7300")
+    texts = [attempt(client, "S7300").content.decode() for _ in range(settings.AXES_FAILURE_LIMIT - 1)]
+    assert "left:" not in texts[0] and "left:" not in texts[1]
+    assert "2 tries left: then logging in from here pauses for 15 minutes." in texts[2]
+    assert "1 try left:" in texts[3]
+
+
+def test_the_lock_out_says_for_how_long_and_links_back(client, settings):
+    UserFactory(school_number="S7301")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "S7301")
+    page = attempt(client, "S7301")
+    html = page.content.decode()
+    assert page.status_code == 429 and "for 15 minutes" in html
+    assert reverse("accounts:login") in html
