@@ -25,7 +25,9 @@ class PositionFields(forms.Form):
 
 class StartSessionForm(PositionFields):
     course = forms.ModelChoiceField(queryset=None, required=False, empty_label="— ad-hoc class (no course) —")
-    lesson_name = forms.CharField(max_length=200, required=False, help_text="Defaults to the course title and date.")
+    lesson_name = forms.CharField(
+        max_length=200, required=False, help_text="Up to 200 characters. Empty: the course title and the date."
+    )
     start_later = forms.BooleanField(required=False, label="Start later")
     starts_at = forms.DateTimeField(
         required=False,
@@ -33,7 +35,9 @@ class StartSessionForm(PositionFields):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         label="Starts at",
     )
-    duration_minutes = forms.IntegerField(min_value=5, max_value=600, initial=90, label="Duration (minutes)")
+    duration_minutes = forms.IntegerField(
+        min_value=5, max_value=600, initial=90, required=False, label="Duration (minutes)"
+    )
     ends_at = forms.DateTimeField(
         required=False,
         input_formats=[DATETIME_LOCAL],
@@ -69,6 +73,8 @@ class StartSessionForm(PositionFields):
         course = data.get("course")
         if not course and not data.get("lesson_name"):
             self.add_error("lesson_name", "Name the lesson when it belongs to no course.")
+        if not data.get("ends_at") and not data.get("duration_minutes") and not self.errors.get("duration_minutes"):
+            self.add_error("duration_minutes", "Give a duration, or the time the session ends.")
         if data.get("start_later") and not data.get("starts_at"):
             self.add_error("starts_at", "Choose when the session starts.")
         elif data.get("start_later") and data["starts_at"] > timezone.now() + MAX_AHEAD:

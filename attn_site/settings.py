@@ -181,7 +181,8 @@ AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
 LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The school's time zone: what teachers type and read (start times, history, exports).
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Istanbul")
 USE_I18N = True
 USE_TZ = True
 

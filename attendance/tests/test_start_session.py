@@ -123,7 +123,7 @@ def test_it_refuses_an_end_time_before_the_start(teacher_client, redis_conn):
         ({}, "lesson_name", "Name the lesson when it belongs to no course."),
         ({"lesson_name": "L", "start_later": "on"}, "starts_at", "Choose when the session starts."),
         ({"lesson_name": "L", "duration_minutes": "2"}, "duration_minutes", "greater than or equal to 5"),
-        ({"lesson_name": "L", "duration_minutes": ""}, "duration_minutes", "This field is required."),
+        ({"lesson_name": "L", "duration_minutes": ""}, "duration_minutes", "Give a duration, or the time the session ends."),
         ({"lesson_name": "L", "network_mode": "psychic"}, "network_mode", "Select a valid choice."),
         ({"lesson_name": "L", "late_threshold_minutes": "-1"}, "late_threshold_minutes", "greater than or equal"),
         ({"lesson_name": "L", "starts_at": "tomorrow", "start_later": "on"}, "starts_at", "Enter a valid date/time."),
@@ -262,3 +262,17 @@ def test_the_photo_check_follows_the_course_default_unless_chosen(teacher_client
     live.finish(live.get_session(sid), time.time())
     sid = started_id(teacher_client.post(URL, form(course=course.pk, photo_check="off")))
     assert live.get_session(sid).photo_check is False
+
+
+def test_an_end_time_without_a_duration_is_enough(teacher_client, course):
+    from django.utils import timezone
+
+    ends = timezone.localtime() + timedelta(minutes=50)
+    data = form(course=course.pk, duration_minutes="", ends_at=ends.strftime("%Y-%m-%dT%H:%M"))
+    sid = started_id(teacher_client.post(URL, data))
+    assert abs(live.get_session(sid).ends_at - ends.replace(second=0, microsecond=0).timestamp()) < 1
+
+
+def test_the_form_says_the_time_zone_and_the_name_limit(teacher_client, settings):
+    page = teacher_client.get(URL).content.decode()
+    assert f"({settings.TIME_ZONE} time)" in page and "Up to 200 characters" in page
