@@ -169,6 +169,11 @@ class LiveSession:
     def has_started(self, now: float) -> bool:
         return self.starts_at <= now
 
+    @property
+    def started(self) -> bool:
+        """Whether check-ins have opened by now (for pages)."""
+        return self.has_started(clock.now())
+
 
 def create_session(session: LiveSession, enrolled: dict[str, str] | None = None) -> str | None:
     """Store a new session and its enrolled students; return the teacher's other open session id if any.

@@ -48,6 +48,7 @@ class Visitor:
 class StudentSessions:
     mine: list[live.LiveSession] = field(default_factory=list)
     adhoc: list[live.LiveSession] = field(default_factory=list)
+    upcoming: list[live.LiveSession] = field(default_factory=list)  # the student's course sessions not started yet
     records: dict[str, dict] = field(default_factory=dict)  # session id → the student's record there
 
     def listed(self, sessions: list[live.LiveSession]) -> list[tuple[live.LiveSession, dict | None]]:
@@ -88,10 +89,13 @@ class CheckInView:
 def open_sessions_for_student(*, student, query: str = "", now: float | None = None) -> StudentSessions:
     """Open sessions of the student's courses, and ad-hoc ones matching a search (no writes)."""
     now = clock.now() if now is None else now
-    joinable = _joinable(student, now, remember=False)
-    found = joinable.sessions
+    joinable = _joinable(student, now, remember=False, started_only=False)
+    found = [s for s in joinable.sessions if s.has_started(now)]
     query = query.strip().lower()
     return StudentSessions(
+        upcoming=sorted(
+            (s for s in joinable.sessions if s.course_id and not s.has_started(now)), key=lambda s: s.starts_at
+        ),
         mine=[s for s in found if s.course_id],
         adhoc=[
             s

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from attendance import live
+from conftest import login
 from tests.factories import EnrollmentFactory, UserFactory
 
 from .live_helpers import code
@@ -72,3 +73,34 @@ def test_a_rejected_check_in_says_why_and_asks_for_the_code_again(client, sessio
     html = client.get(HOME).content.decode()
     assert "your check-in was not accepted: Wrong network." in html
     assert "type the code on the screen" in html
+
+
+def test_students_see_their_courses_upcoming_sessions_and_when_they_start(client, student, teacher, course):
+    import time as time_module
+
+    from django.utils import timezone
+
+    from .live_helpers import start
+
+    session = start(teacher, course, now=time_module.time(), started=-1800)  # starts in half an hour
+    page = login(client, student).get(reverse("attendance:student_home")).content.decode()
+    upcoming = page[page.index('id="upcoming"') :]
+    local = timezone.localtime(session.starts_dt)
+    assert "Loops and lists" in upcoming and f"at {local:%H:%M}" in upcoming
+    assert f'id="open-{session.id}"' not in page, "not open for check-ins yet"
+
+
+def test_the_teacher_and_the_projector_say_when_it_starts(client, teacher, course):
+    import time as time_module
+
+    from django.utils import timezone
+
+    from .live_helpers import start
+
+    session = start(teacher, course, now=time_module.time(), started=-1800)
+    login(client, teacher)
+    at = f"{timezone.localtime(session.starts_dt):%H:%M}"
+    live_page = client.get(reverse("attendance:live", args=[session.id])).content.decode()
+    assert "Not started yet: check-ins open at " + at in live_page
+    projector = client.get(reverse("attendance:projector", args=[session.id])).content.decode()
+    assert "Starts at " + at in projector

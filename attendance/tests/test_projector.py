@@ -49,7 +49,7 @@ def test_the_projector_of_a_no_code_session_links_to_the_check_in_page(teacher_c
 def test_the_projector_waits_for_a_later_start(teacher_client, teacher, clock):
     later = start(teacher, now=clock.now, started=-600)
     page = teacher_client.get(url("projector", later)).content.decode()
-    assert "Starts soon" in page and code(later, clock.now) not in page and "<svg" not in page
+    assert "Starts at " in page and code(later, clock.now) not in page and "<svg" not in page
 
 
 def test_the_projector_counts_check_ins(teacher_client, session, student, clock):

@@ -123,7 +123,11 @@ def test_it_refuses_an_end_time_before_the_start(teacher_client, redis_conn):
         ({}, "lesson_name", "Name the lesson when it belongs to no course."),
         ({"lesson_name": "L", "start_later": "on"}, "starts_at", "Choose when the session starts."),
         ({"lesson_name": "L", "duration_minutes": "2"}, "duration_minutes", "greater than or equal to 5"),
-        ({"lesson_name": "L", "duration_minutes": ""}, "duration_minutes", "Give a duration, or the time the session ends."),
+        (
+            {"lesson_name": "L", "duration_minutes": ""},
+            "duration_minutes",
+            "Give a duration, or the time the session ends.",
+        ),
         ({"lesson_name": "L", "network_mode": "psychic"}, "network_mode", "Select a valid choice."),
         ({"lesson_name": "L", "late_threshold_minutes": "-1"}, "late_threshold_minutes", "greater than or equal"),
         ({"lesson_name": "L", "starts_at": "tomorrow", "start_later": "on"}, "starts_at", "Enter a valid date/time."),

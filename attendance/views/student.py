@@ -62,6 +62,7 @@ def student_home(request, device):
         "form": form,
         "mine": sessions.listed(sessions.mine),
         "adhoc": sessions.listed(sessions.adhoc),
+        "upcoming": sessions.upcoming,
         "query": request.GET.get("q", "")[:100],
     }
     return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
