@@ -173,7 +173,13 @@ def _student_cannot_open_teacher_pages(phone: Page, sid: str) -> None:
 
 
 def _student_logs_out(phone: Page) -> None:
-    phone.get_by_role("button", name="Log out").click()
+    # On a phone the header is one line: the links and the logout are behind "Menu".
+    header = phone.locator("header.top")
+    assert header.bounding_box()["height"] < 60, header.bounding_box()
+    expect(header.get_by_role("button", name="Log out")).to_be_hidden()
+    header.get_by_text("Menu").click()
+    header.get_by_role("button", name="Log out").click()
+    expect(phone.get_by_text("You are logged out.")).to_be_visible()
     expect(phone).to_have_url(re.compile(r"/accounts/login/$"))
     phone.goto("/checkin/")
     expect(phone).to_have_url(re.compile(r"/accounts/login/\?next=/checkin/$"))
@@ -248,3 +254,8 @@ def _course_report_after_the_sweep(teacher: Page) -> None:
     expect(teacher.locator(f"#student-{LATE_STUDENT} .rate")).to_contain_text("0")
     expect(teacher.locator(f"#student-{LATE_STUDENT}")).to_have_class(re.compile(r"\bbelow\b"))
     screenshot(teacher, "course-report")
+    # The policy form's fields are the height of one line of text, not stretched.
+    teacher.get_by_text("Change the counting policy").click()
+    for label in ("Counting policy", "Planned sessions"):
+        box = teacher.get_by_label(label, exact=False).first.bounding_box()
+        assert box["height"] < 60, (label, box)
