@@ -57,7 +57,12 @@ def _plain_text(expression: str) -> str:
     return f"coalesce({expression}, '')"
 
 
-def _long_select(text) -> str:
+def _local_time(expression: str) -> str:
+    """The time as a timestamp in the connection's (local) zone: a real date and time in a spreadsheet."""
+    return f"date_trunc('second', {expression} AT TIME ZONE current_setting('TimeZone'))"
+
+
+def _long_select(text, time=_sql_time, checked_in=lambda e: f"coalesce({_sql_time(e)}, '')") -> str:
     """The long rows, one per student per session, in session then name order, as text.
 
     The sessions first (a few dozen rows, their times formatted once each),
@@ -67,13 +72,13 @@ def _long_select(text) -> str:
     return f"""
     WITH s AS MATERIALIZED (
         SELECT a.id, a.starts_at, {text("c.code")} AS code, {text("a.lesson_name")} AS lesson,
-            {_sql_time("a.starts_at")} AS starts, {_sql_time("a.ends_at")} AS ends
+            {time("a.starts_at")} AS starts, {time("a.ends_at")} AS ends
         FROM {Attendance._meta.db_table} a
         LEFT JOIN {Course._meta.db_table} c ON c.id = a.course_id
         WHERE a.id = ANY(%(sessions)s)
     )
     SELECT s.code, s.lesson, s.starts, s.ends, {text("u.school_number")}, {text("u.full_name")}, r.status,
-        coalesce({_sql_time("r.checked_in_at")}, ''), r.source, {text("r.fail_reason")}
+        {checked_in("r.checked_in_at")}, r.source, {text("r.fail_reason")}
     FROM s
     JOIN {AttendanceRecord._meta.db_table} r ON r.attendance_id = s.id
     JOIN {User._meta.db_table} u ON u.id = r.student_id
@@ -85,8 +90,8 @@ def _long_select(text) -> str:
 # Written by PostgreSQL's own CSV writer: a hundred times faster than rows
 # through Python, and streamed in blocks.
 LONG_CSV_SQL = f"COPY ({_long_select(_sql_text)}) TO STDOUT (FORMAT csv)"
-# For XLSX, where text is text: no apostrophes before would-be formulas.
-LONG_ROWS_SQL = _long_select(_plain_text)
+# For XLSX, where text is text (no apostrophes before would-be formulas) and times are dates.
+LONG_ROWS_SQL = _long_select(_plain_text, _local_time, _local_time)
 
 
 def _settings_for_rows(cursor, time_zone: str) -> None:

@@ -4,12 +4,14 @@ A term's course export is some 300,000 cells; openpyxl (even write-only)
 spends about 15 µs on each, seconds per export.  The exports need no styles,
 formulas or shared strings, so each sheet is written here as SpreadsheetML
 text straight into the zip, row by row: text as inline strings (never a
-formula), numbers as numbers, nothing for None.  Tests read the result back
-with openpyxl.
+formula), numbers as numbers, dates and times as Excel dates (a serial
+number in a date style, so spreadsheets sort and filter them as dates),
+nothing for None.  Tests read the result back with openpyxl.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterable
@@ -27,6 +29,8 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "{sheets}</Types>"
 )
 _SHEET_TYPE = (
@@ -56,6 +60,28 @@ _WORKBOOK_REL = (
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     'Target="worksheets/sheet{n}.xml"/>'
 )
+_STYLES_REL = (
+    '<Relationship Id="rIdStyles" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+)
+# Style 1: a date and time, style 2: a date (the cells' s="1" / s="2").
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    "</fills>"
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    "</styleSheet>"
+)
+_EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk, right from March 1900)
+
 _SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -74,6 +100,11 @@ def _cell(value) -> str:
         return f'<c t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f"<c><v>{value}</v></c>"
+    if isinstance(value, dt.datetime):  # naive, already in the reader's time zone
+        days = (value.replace(tzinfo=None) - _EPOCH) / dt.timedelta(days=1)
+        return f'<c s="1"><v>{round(days, 8)}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c s="2"><v>{(value - _EPOCH.date()).days}</v></c>'
     return _cell(str(value))
 
 
@@ -95,8 +126,9 @@ def write(handle: BinaryIO, sheets: Iterable[tuple[str, Iterable[list]]]) -> Non
         numbers = range(1, len(names) + 1)
         types = "".join(_SHEET_TYPE.format(n=n) for n in numbers)
         listed = "".join(_WORKBOOK_SHEET.format(name=escape(name), n=n) for n, name in zip(numbers, names))
-        rels = "".join(_WORKBOOK_REL.format(n=n) for n in numbers)
+        rels = "".join(_WORKBOOK_REL.format(n=n) for n in numbers) + _STYLES_REL
         book.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=types))
         book.writestr("_rels/.rels", _ROOT_RELS)
+        book.writestr("xl/styles.xml", _STYLES)
         book.writestr("xl/workbook.xml", _WORKBOOK.format(sheets=listed))
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(rels=rels))

@@ -43,12 +43,23 @@ def test_the_session_csv_has_one_row_per_live_record(teacher_client, session, st
 
 
 def test_the_course_xlsx_has_the_long_sheet_and_the_matrix(teacher_client, session, course, student):
+    # Read before the export: its time zone setting lasts to the end of the transaction, here the test's.
+    starts = Attendance.objects.filter(course=course).order_by("starts_at").first().starts_at
     response = teacher_client.get(reverse("attendance:course_export", args=[course.pk]), {"format": "xlsx"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     assert book.sheetnames == ["Records", "Matrix"]
     long = list(book["Records"].values)
     assert long[0][4] == "student_number" and len(long) == 3
+    # Times are spreadsheet dates in the school's time zone, not text.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first = next(row for row in long[1:] if row[4] == student.school_number)
+    assert isinstance(first[2], dt.datetime) and isinstance(first[7], dt.datetime)
+    assert first[2] == timezone.localtime(starts).replace(tzinfo=None, microsecond=0)
+
     matrix = {row[0]: row for row in list(book["Matrix"].values)[1:]}
     assert matrix[student.school_number][2] == "late"
     assert matrix[student.school_number][-1] == 100.0

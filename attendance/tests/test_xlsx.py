@@ -30,3 +30,15 @@ def test_it_streams_many_rows_without_holding_them():
     sheet = load_workbook(io.BytesIO(handle.getvalue()), read_only=True)["Records"]
     values = [tuple(c.value for c in row) for row in sheet.iter_rows()]
     assert len(values) == 2001 and values[-1] == ("S2000", 2000)
+
+
+def test_dates_and_times_are_spreadsheet_dates():
+    import datetime as dt
+
+    handle = io.BytesIO()
+    moment, day = dt.datetime(2026, 11, 29, 9, 41, 52), dt.date(2026, 3, 1)
+    xlsx.write(handle, [("Records", [[moment, day]])])
+    sheet = load_workbook(io.BytesIO(handle.getvalue()))["Records"]
+    assert sheet["A1"].is_date and sheet["A1"].value == moment
+    assert sheet["A1"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["B1"].is_date and sheet["B1"].value.date() == day
