@@ -1,14 +1,26 @@
-"""The demo data: an administrator, teachers, courses and enrolled students (idempotent)."""
+"""The demo data: an administrator, teachers, courses, enrolled students and a past term (idempotent).
+
+The term: WEEKS past weekly sessions of every course, with what a real class
+looks like: most students steady, a few drifting under the attendance
+threshold as the weeks go by, some late, some excused with a reason, and a
+few corrections with theirs.  Random but the same on every machine (seeded
+by the course code).  S0001 and S0002 never miss a class; every eighth
+student from S0005 drifts.
+"""
 
 from __future__ import annotations
 
+import random
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
-from ..models import Course, Enrollment
+from ..models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, Source, Status
 
 User = get_user_model()
 
@@ -25,10 +37,19 @@ LAST = ["Silva", "Kowalski", "Nguyen", "Okafor", "Müller", "Rossi", "Haddad", "
 STUDENT_COUNT = 120
 
 
+WEEKS = 12
+# Each course's weekly slot: weekday (0 = Monday), hour.
+SLOTS = {"CS101": (0, 9), "CS201": (1, 13), "MA110": (2, 10), "PH120": (3, 15)}
+DEMO_NAMESPACE = uuid.UUID("6f1c2d38-8e1b-4f5e-9a55-0d6f3e2b7a10")
+EXCUSES = ["Medical report", "University sports team", "Family emergency", "Exam at another faculty"]
+CORRECTIONS = ["Phone battery died; seen in class", "Came in with the teacher after the break"]
+
+
 @dataclass
 class DemoReport:
     users_created: int
     enrolments_created: int
+    sessions_created: int = 0
 
 
 def demo_students() -> list[tuple[str, str]]:
@@ -43,7 +64,8 @@ def demo_seed() -> DemoReport:
     created = _ensure_users([("admin", "Demo Administrator")], "admin", hashes)
     created += _ensure_users(TEACHERS, "teacher", hashes)
     created += _ensure_users(students, "student", hashes)
-    return DemoReport(users_created=created, enrolments_created=_ensure_courses(students))
+    enrolments = _ensure_courses(students)
+    return DemoReport(users_created=created, enrolments_created=enrolments, sessions_created=_ensure_term())
 
 
 def _ensure_users(people, role, hashes) -> int:
@@ -79,3 +101,96 @@ def _ensure_courses(students) -> int:
     before = Enrollment.objects.count()
     Enrollment.objects.bulk_create(rows, ignore_conflicts=True)
     return Enrollment.objects.count() - before
+
+
+def _kind(number: str) -> str:
+    n = int(number[1:])
+    if n in (1, 2):
+        return "perfect"
+    return "drifting" if n % 8 == 5 else "steady"
+
+
+def _status(kind: str, week: int, rng: random.Random) -> str:
+    """A student's status in one week of the term, by the kind of student they are."""
+    if kind == "perfect":
+        return Status.PRESENT
+    roll = rng.random()
+    if kind == "drifting":  # from nine in ten to two in ten over the term
+        attends = 0.9 - 0.7 * (week - 1) / (WEEKS - 1)
+        if roll < attends:
+            return Status.LATE if rng.random() < 0.3 else Status.PRESENT
+        return Status.ABSENT
+    if roll < 0.84:
+        return Status.PRESENT
+    if roll < 0.92:
+        return Status.LATE
+    if roll < 0.97:
+        return Status.ABSENT
+    return Status.EXCUSED
+
+
+def _ensure_term() -> int:
+    """WEEKS past sessions per course, each with a record per enrolled student; only the missing ones."""
+    today = timezone.localdate()
+    created = 0
+    for code, title, teacher_number in COURSES:
+        course = Course.objects.get(code=code)
+        weekday, hour = SLOTS[code]
+        ids = [uuid.uuid5(DEMO_NAMESPACE, f"{code}:{week}") for week in range(1, WEEKS + 1)]
+        if Attendance.objects.filter(pk__in=ids).exists():
+            continue  # this course's term is there (idempotent)
+        teacher = User.objects.get(school_number=teacher_number)
+        students = list(User.objects.enrolled_in(course.pk).order_by("school_number"))
+        rng = random.Random(code)
+        this_week = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
+        for week, sid in enumerate(ids, start=1):
+            day = this_week - timedelta(weeks=WEEKS - week + 1)
+            starts = timezone.make_aware(datetime.combine(day, time(hour)))
+            session = Attendance.objects.create(
+                id=sid,
+                course=course,
+                lesson_name=f"{title} — week {week}",
+                teacher=teacher,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=90),
+                late_threshold_minutes=course.late_threshold_minutes,
+            )
+            _term_records(session, students, week, rng, teacher)
+            created += 1
+    return created
+
+
+def _term_records(session: Attendance, students, week: int, rng: random.Random, teacher) -> None:
+    records = []
+    for student in students:
+        status = _status(_kind(student.school_number), week, rng)
+        minutes = rng.randint(0, 8) if status == Status.PRESENT else rng.randint(12, 35)
+        checked = session.starts_at + timedelta(minutes=minutes) if status in (Status.PRESENT, Status.LATE) else None
+        source = (
+            Source.SWEEP if status == Status.ABSENT else Source.TEACHER if status == Status.EXCUSED else Source.CODE
+        )
+        reason = rng.choice(EXCUSES) if status == Status.EXCUSED else ""
+        records.append(
+            AttendanceRecord(
+                attendance=session,
+                student=student,
+                status=status,
+                checked_in_at=checked,
+                source=source,
+                fail_reason=reason,
+            )
+        )
+    AttendanceRecord.objects.bulk_create(records)
+    # A few corrections, audited as a teacher makes them: an absence excused, a rejection accepted.
+    for record in rng.sample(records, k=2):
+        if record.status == Status.ABSENT:
+            new, reason = Status.EXCUSED, rng.choice(EXCUSES)
+        elif record.status == Status.LATE:
+            new, reason = Status.PRESENT, rng.choice(CORRECTIONS)
+        else:
+            continue
+        RecordChange.objects.create(
+            record=record, changed_by=teacher, old_status=record.status, new_status=new, reason=reason
+        )
+        record.status, record.fail_reason = new, reason
+        record.save(update_fields=["status", "fail_reason"])

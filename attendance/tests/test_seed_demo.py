@@ -17,3 +17,22 @@ def test_seed_demo_is_idempotent_and_logins_work(client):
     assert Enrollment.objects.count() == 240
     response = client.post("/accounts/login/", {"username": "T001", "password": "teacher-demo"})
     assert response.status_code == 302
+
+
+def test_the_demo_has_a_past_term_that_shows_what_reports_are_for():
+    from attendance.models import Attendance, AttendanceRecord, RecordChange
+    from attendance.reports import course_report
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Attendance.objects.count() == 4 * 12, "idempotent: no second term"
+    assert AttendanceRecord.objects.count() == 4 * 12 * 60
+    statuses = set(AttendanceRecord.objects.values_list("status", flat=True))
+    assert {"present", "late", "absent", "excused"} <= statuses
+    assert RecordChange.objects.exists()
+    assert AttendanceRecord.objects.filter(status="excused").exclude(fail_reason="").exists()
+    report = course_report(Course.objects.get(code="CS101"))
+    rates = {line.school_number: line.rate for line in report.lines}
+    assert rates["S0001"] == 100
+    below = [number for number, rate in rates.items() if rate is not None and rate < report.threshold]
+    assert "S0005" in below and 2 <= len(below) <= 12, below

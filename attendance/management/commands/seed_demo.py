@@ -5,7 +5,10 @@ from attendance.services.demo import DEMO_PASSWORDS, STUDENT_COUNT, demo_seed
 
 
 class Command(BaseCommand):
-    help = "Create the demo data (idempotent): an admin, 3 teachers, 4 courses, 120 enrolled students."
+    help = (
+        "Create the demo data (idempotent): an admin, 3 teachers, 4 courses, 120 enrolled students, "
+        "and a past term of 12 weekly sessions per course."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,7 +25,8 @@ class Command(BaseCommand):
             )
         report = demo_seed()
         self.stdout.write(
-            f"Demo data ready: {report.users_created} users created, {report.enrolments_created} enrolments created."
+            f"Demo data ready: {report.users_created} users created, {report.enrolments_created} enrolments created, "
+            f"{report.sessions_created} past sessions created."
         )
         self.stdout.write("Demo logins (school number / password):")
         self.stdout.write(f"  admin        admin / {DEMO_PASSWORDS['admin']}")
