@@ -49,6 +49,8 @@ format: $(VENV)/.installed
 $(VENV)/.e2e: $(VENV)/.installed requirements-e2e.txt
 	$(PY) -m pip install --quiet -r requirements-e2e.txt
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	npm install --silent --no-save --prefix .data/axe axe-core@4.14.1
 	touch $@
 
 e2e: $(VENV)/.e2e $(TEST_PHOTOS)/.fetched

@@ -6,6 +6,7 @@ sets DATABASE_URL/REDIS_URL; the app below then uses those servers.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -139,18 +140,22 @@ def _expect_timeout():
 def new_context(browser: Browser, app_server: str):
     """Open browser contexts (one per person); every one is closed after the test.
 
-    Every page they open is watched for Content-Security-Policy violations:
-    the test fails if the policy blocked anything the pages need.
+    Every page they open is watched for Content-Security-Policy violations,
+    and checked by axe-core once loaded: the test fails if the policy blocked
+    anything the pages need, or if a page has a serious or critical
+    accessibility violation.
     """
     contexts: list[BrowserContext] = []
     blocked: list[str] = []
+    inaccessible: list[str] = []
 
     def watch(page) -> None:
-        page.on("console", lambda message: _note_csp(message.text, page.url, blocked))
+        page.on("console", lambda message: _note_console(message.text, page.url, blocked, inaccessible))
 
     def make(device: dict | None = None) -> BrowserContext:
         context = browser.new_context(base_url=app_server, **(device or DESKTOP))
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.add_init_script(script=_axe_script())
         context.on("page", watch)
         contexts.append(context)
         return context
@@ -159,6 +164,38 @@ def new_context(browser: Browser, app_server: str):
     for context in contexts:
         context.close()
     assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+    assert not inaccessible, "axe-core found serious or critical violations:\n" + "\n".join(sorted(set(inaccessible)))
+
+
+AXE = ROOT / ".data" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_MARK = "AXE-VIOLATIONS "
+# Runs in every page (an init script, so the page's CSP does not apply to it): once the page has
+# loaded and settled, axe-core checks it and logs the serious and critical violations for the test.
+AXE_RUNNER = """
+window.addEventListener("load", () => setTimeout(() => {
+  if (!window.axe) return;
+  window.axe.run(document, {resultTypes: ["violations"]}).then((result) => {
+    window.axeDone = true;
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    if (bad.length) console.log(__MARK__ + JSON.stringify(bad.map((v) => ({
+      rule: v.id, impact: v.impact, count: v.nodes.length, where: v.nodes.slice(0, 2).map((n) => n.target.join(" ")),
+    }))));
+  }).catch(() => {});
+}, 300));
+""".replace("__MARK__", json.dumps(AXE_MARK))
+
+
+def _axe_script() -> str:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make e2e` installs axe-core from the npm registry.")
+    return AXE.read_text() + AXE_RUNNER
+
+
+def _note_console(text: str, url: str, blocked: list[str], inaccessible: list[str]) -> None:
+    _note_csp(text, url, blocked)
+    if text.startswith(AXE_MARK):
+        path = url.split("//", 1)[-1].split("/", 1)[-1]
+        inaccessible.append(f"/{path}: {text[len(AXE_MARK) :]}")
 
 
 def _note_csp(text: str, url: str, blocked: list[str]) -> None:
