@@ -25,7 +25,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("school_number", "full_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("school_number", "full_name", "email")
-    ordering = ("full_name",)
+    ordering = ("name_key",)
     readonly_fields = ("last_login", "date_joined", "is_staff")
     fieldsets = (
         (None, {"fields": ("school_number", "password")}),
@@ -56,7 +56,7 @@ class UserAdmin(BaseUserAdmin):
     def _sheet(self, request, queryset):
         if not self.has_change_permission(request):
             raise PermissionDenied("Invitations set passwords: they need the permission to change users.")
-        people = list(queryset.order_by("full_name")[:MAX_SHEET])
+        people = list(queryset.order_by("name_key")[:MAX_SHEET])
         rows = []
         for person in people:
             link = request.build_absolute_uri(invitation_path(person))

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .collation import name_key
+
 
 class UserQuerySet(models.QuerySet):
     def enrolled_in(self, course_id):
@@ -43,6 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     school_number = models.CharField(max_length=32, unique=True)
     full_name = models.CharField(max_length=150)
+    # The name as the school's language sorts it (accounts.collation); kept in step by save().
+    name_key = models.CharField(max_length=800, default="", db_default="", editable=False)
     email = models.EmailField(blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     is_active = models.BooleanField(default=True)
@@ -55,19 +59,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
-        ordering = ["full_name"]
+        ordering = ["name_key"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=["student", "teacher", "admin"]), name="user_role_valid"),
             models.CheckConstraint(condition=~Q(school_number=""), name="user_school_number_not_empty"),
             models.CheckConstraint(condition=Q(is_staff=False) | Q(role="admin"), name="user_only_admins_are_staff"),
         ]
-        indexes = [models.Index(fields=["role", "full_name"], name="user_role_name_idx")]
+        indexes = [
+            models.Index(fields=["role", "full_name"], name="user_role_name_idx"),
+            models.Index(fields=["name_key"], name="user_name_key_idx"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.school_number})"
 
     def save(self, *args, **kwargs):
         self.is_staff = self.role == self.Role.ADMIN
+        self.name_key = name_key(self.full_name)
+        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
         super().save(*args, **kwargs)
 
     def get_full_name(self):

@@ -83,7 +83,7 @@ def _long_select(text, time=_sql_time, checked_in=lambda e: f"coalesce({_sql_tim
     JOIN {AttendanceRecord._meta.db_table} r ON r.attendance_id = s.id
     JOIN {User._meta.db_table} u ON u.id = r.student_id
     WHERE NOT r.is_deleted
-    ORDER BY s.starts_at, s.id, u.full_name
+    ORDER BY s.starts_at, s.id, u.name_key
     """
 
 
@@ -137,7 +137,7 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
     records = (
         AttendanceRecord.objects.alive()
         .filter(attendance__in=[s.pk for s in sessions])
-        .order_by("student__full_name", "student_id")
+        .order_by("student__name_key", "student_id")
         .values_list("student_id", "student__school_number", "student__full_name", "attendance_id", "status")
     )
     current, marks, tally, head = None, [], Tally(), []

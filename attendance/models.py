@@ -190,7 +190,7 @@ class AttendanceRecord(SoftDeleteFields):
     objects = SoftDeleteQuerySet.as_manager()
 
     class Meta:
-        ordering = ["student__full_name"]
+        ordering = ["student__name_key"]
         constraints = [
             models.UniqueConstraint(fields=["attendance", "student"], name="record_unique_per_student"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="record_status_valid"),

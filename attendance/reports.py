@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
+from accounts.collation import name_key
+
 from .models import ATTENDED, Attendance, AttendanceRecord, Course, Status
 
 User = get_user_model()
@@ -134,7 +136,7 @@ def course_report(course: Course) -> CourseReport:
         line.rate = line.tally.rate_for(course)
         line.below = line.rate is not None and line.rate < threshold
         line.cannot_reach = not can_still_reach(course, line.tally, len(sessions), threshold)
-    ordered = sorted(lines.values(), key=lambda line: line.full_name)
+    ordered = sorted(lines.values(), key=lambda line: name_key(line.full_name))
     return CourseReport(
         course=course,
         sessions=sessions,

@@ -181,6 +181,8 @@ AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
 LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
 
 LANGUAGE_CODE = "en-us"
+# How names sort in lists, reports and exports: "tr" (the Turkish alphabet) or anything else (root order).
+NAME_COLLATION = env.str("NAME_COLLATION", default="tr")
 # The school's time zone: what teachers type and read (start times, history, exports).
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Istanbul")
 USE_I18N = True

@@ -20,6 +20,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.collation import name_key
+
 from ..models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, Source, Status
 
 User = get_user_model()
@@ -76,6 +78,7 @@ def _ensure_users(people, role, hashes) -> int:
         User(
             school_number=n,
             full_name=name,
+            name_key=name_key(name),
             role=role,
             password=hashes[role],
             is_staff=role == "admin",

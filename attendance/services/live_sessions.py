@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_q.tasks import async_task
 
+from accounts.collation import name_key
+
 from .. import clock, live, verification
 from ..models import Attendance, Course, ReferencePhoto, Source, Status
 from ..photos import verify
@@ -196,7 +198,7 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
         )
         for number, record in records.items()
     ]
-    rows.sort(key=lambda r: (r.checked_in_at is None, r.checked_in_at or 0, r.full_name))
+    rows.sort(key=lambda r: (r.checked_in_at is None, r.checked_in_at or 0, name_key(r.full_name)))
     missing = [
         RosterRow(school_number=n, full_name=name, status=None, wrong_codes=wrong.get(n, 0))
         for n, name in enrolled.items()
@@ -208,7 +210,7 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
         RosterRow(school_number=n, full_name=names.get(n, n), status=None, wrong_codes=wrong[n], enrolled=False)
         for n in strangers
     ]
-    missing.sort(key=lambda r: (-r.locked_out, r.full_name))
+    missing.sort(key=lambda r: (-r.locked_out, name_key(r.full_name)))
     counts = Counter(r.status for r in rows)
     counts["missing"] = sum(r.enrolled for r in missing)
     counts["locked_out"] = sum(r.locked_out for r in rows + missing)

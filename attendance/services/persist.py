@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.collation import name_key
+
 from ..live import LiveSession
 from ..models import Source, Status, rejection_reason
 from . import persist_sql as sql
@@ -114,7 +116,9 @@ def new_people(finished: list[tuple[LiveSession, list[dict]]]) -> list[tuple[str
 
 
 def _people(finished: list[tuple[LiveSession, list[dict]]]) -> str:
-    return json.dumps([{"number": n, "name": name, "role": role} for n, (name, role) in new_people(finished)])
+    return json.dumps(
+        [{"number": n, "name": name, "key": name_key(name), "role": role} for n, (name, role) in new_people(finished)]
+    )
 
 
 def session_row(session: LiveSession) -> dict:

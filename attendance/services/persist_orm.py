@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.collation import name_key
+
 from .. import clock
 from ..live import LiveSession
 from ..models import Attendance, AttendanceRecord, Enrollment, Source, Status
@@ -29,7 +31,9 @@ def write(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
     people = new_people(finished)
     User.objects.bulk_create(
         [
-            User(school_number=number, full_name=name, role=role, password="!", date_joined=now)
+            User(
+                school_number=number, full_name=name, name_key=name_key(name), role=role, password="!", date_joined=now
+            )
             for number, (name, role) in people
         ],
         ignore_conflicts=True,

@@ -21,6 +21,7 @@ USER_COLUMNS = (
     "is_superuser",
     "school_number",
     "full_name",
+    "name_key",
     "email",
     "role",
     "is_active",
@@ -69,8 +70,8 @@ def _columns(names: tuple[str, ...]) -> str:
 # get the unusable password "!" until someone sets one.
 UPSERT_USERS = f"""
 INSERT INTO {User._meta.db_table} ({_columns(USER_COLUMNS)})
-SELECT '!', false, number, name, '', role, true, false, %(now)s
-FROM json_to_recordset(%(people)s::json) AS people (number text, name text, role text)
+SELECT '!', false, number, name, key, '', role, true, false, %(now)s
+FROM json_to_recordset(%(people)s::json) AS people (number text, name text, key text, role text)
 ON CONFLICT (school_number) DO NOTHING
 """
 

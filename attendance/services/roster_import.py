@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.collation import name_key
+
 from ..models import Course, Enrollment
 
 User = get_user_model()
@@ -195,12 +197,16 @@ def _apply(rows, courses) -> RosterReport:
             "school_number", "full_name"
         )
     )
-    new_users = [User(school_number=n, full_name=name, password="!") for n, name in names.items() if n not in existing]
+    new_users = [
+        User(school_number=n, full_name=name, name_key=name_key(name), password="!")
+        for n, name in names.items()
+        if n not in existing
+    ]
     User.objects.bulk_create(new_users, batch_size=1000)
     report.users_created = len(new_users)
     for number, old_name in existing.items():
         if old_name != names[number]:
-            User.objects.filter(school_number=number).update(full_name=names[number])
+            User.objects.filter(school_number=number).update(full_name=names[number], name_key=name_key(names[number]))
             report.users_updated += 1
     ids = dict(User.objects.filter(school_number__in=list(names)).values_list("school_number", "id"))
     wanted = {(courses[code], ids[number]) for number, _, code in rows}

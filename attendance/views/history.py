@@ -76,7 +76,7 @@ def _session_context(attendance, **forms):
         AttendanceRecord.objects.alive()
         .filter(attendance=attendance)
         .select_related("student")
-        .order_by("student__full_name")
+        .order_by("student__name_key")
     )
     changes = RecordChange.objects.filter(record__attendance=attendance).select_related("record__student", "changed_by")
     return {
