@@ -101,7 +101,9 @@ class Course(models.Model):
     planned_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
     excused_counts_as_present = models.BooleanField(default=True)
     photo_check_default = models.BooleanField(
-        default=False, help_text="New sessions of this course ask for a selfie matched against the reference photo."
+        default=False,
+        db_default=False,
+        help_text="New sessions of this course ask for a selfie matched against the reference photo.",
     )
 
     objects = CourseQuerySet.as_manager()
@@ -147,7 +149,7 @@ class Attendance(SoftDeleteFields):
     network_mode = models.CharField(max_length=8, choices=NetworkMode.choices, default=NetworkMode.OFF)
     location_radius_m = models.PositiveIntegerField(null=True, blank=True)
     one_device_per_student = models.BooleanField(default=True)
-    photo_check = models.BooleanField(default=False)
+    photo_check = models.BooleanField(default=False, db_default=False)
     persisted_at = models.DateTimeField(auto_now_add=True)
 
     objects = AttendanceQuerySet.as_manager()
@@ -183,8 +185,8 @@ class AttendanceRecord(SoftDeleteFields):
     flags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     # Photo check: the stored selfie (a name in the "photos" storage, emptied when it is
     # deleted after PHOTO_RETENTION_DAYS), what the verification found and the face distance.
-    photo = models.CharField(max_length=255, blank=True)
-    photo_result = models.CharField(max_length=32, blank=True)
+    photo = models.CharField(max_length=255, blank=True, default="", db_default="")
+    photo_result = models.CharField(max_length=32, blank=True, default="", db_default="")
     photo_distance = models.FloatField(null=True, blank=True)
 
     objects = SoftDeleteQuerySet.as_manager()

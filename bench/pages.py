@@ -74,6 +74,8 @@ def fill(scale: float) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
+    from accounts.collation import name_key
+
     rng = random.Random(2026)
     students, teachers, courses = int(40_000 * scale), max(10, int(300 * scale)), max(10, int(1_500 * scale))
     per_course, sessions_per_course = 35, 200
@@ -86,25 +88,17 @@ def fill(scale: float) -> dict:
         # Users: ids 1..teachers are teachers, then the admin, then the students.
         def users():
             for t in range(teachers):
-                yield (hashed, False, f"T{t:05d}", f"Teacher {t}", "", "teacher", True, False, first_day)
-            yield (hashed, True, "ADMIN", "Bench Admin", "", "admin", True, True, first_day)
+                name = f"Teacher {t}"
+                yield (hashed, False, f"T{t:05d}", name, name_key(name), "", "teacher", True, False, first_day)
+            yield (hashed, True, "ADMIN", "Bench Admin", name_key("Bench Admin"), "", "admin", True, True, first_day)
             for s in range(students):
-                yield (
-                    hashed,
-                    False,
-                    f"S{s:06d}",
-                    f"Student {s} {rng.choice('ABCDEFGH')}",
-                    "",
-                    "student",
-                    True,
-                    False,
-                    first_day,
-                )
+                name = f"Student {s} {rng.choice('ABCÇDEFGĞHIİOÖSŞUÜZ')}"
+                yield (hashed, False, f"S{s:06d}", name, name_key(name), "", "student", True, False, first_day)
 
         sizes["users"] = copy(
             cursor,
             "accounts_user",
-            "password, is_superuser, school_number, full_name, email, role, is_active, is_staff, date_joined",
+            "password, is_superuser, school_number, full_name, name_key, email, role, is_active, is_staff, date_joined",
             users(),
         )
         first_student = teachers + 2
