@@ -11,6 +11,7 @@ base letter).  Every list, report and export orders by it.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from django.conf import settings
@@ -42,8 +43,12 @@ def _weights(char: str, alphabet: str) -> tuple[int, int]:
 
 
 def name_key(name: str, language: str | None = None) -> str:
-    """A key whose plain byte order is the language's order of the names (ties: the name itself)."""
-    language = language or settings.NAME_COLLATION
+    """A key whose plain byte order is the language's order of the names."""
+    return _name_key(name, language or settings.NAME_COLLATION)
+
+
+@functools.lru_cache(maxsize=65536)  # the live roster sorts the same names at every poll
+def _name_key(name: str, language: str) -> str:
     alphabet = _alphabet(language)
     primaries, secondaries = [], []
     for char in unicodedata.normalize("NFC", name.strip()):
