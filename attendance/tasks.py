@@ -18,9 +18,8 @@ def sweep_session(session_id: str) -> str:
 
 def verify_photo(session_id: str, school_number: str, photo_name: str) -> str:
     """Enqueued by a photo check-in: match the selfie with the reference (or the external verifier)."""
-    if settings.PHOTO_VERIFIER_URL:
-        return external.request_verification(session_id, school_number, photo_name)
-    return verify.verify_check_in(session_id, school_number, photo_name)
+    send = external.request_verification if settings.PHOTO_VERIFIER_URL else None
+    return verify.verify_check_in(session_id, school_number, photo_name, send=send)
 
 
 def encode_reference(reference_id: int) -> str:

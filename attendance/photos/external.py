@@ -31,7 +31,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from .. import live
@@ -39,7 +38,6 @@ from ..models import Status, VerificationCallback
 from . import images, verify
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 TIMESTAMP_HEADER = "X-ATTN-Timestamp"
 SIGNATURE_HEADER = "X-ATTN-Signature"
@@ -60,33 +58,27 @@ def signed_headers(body: bytes, secret: str | None = None, now: float | None = N
     }
 
 
-def check_signature(body: bytes, timestamp: str, signature: str, secret: str, now: float) -> str:
-    """Return why a signed message is refused ("" when it is good)."""
+def check_signature(body: bytes, timestamp: str, signature: str, secret: str, now: float) -> tuple[int, str]:
+    """Return the status and reason refusing a signed message ((0, "") when it is good)."""
     if not secret:
-        return "No verifier secret is configured."
+        return 403, "No verifier secret is configured."
     try:
         sent = int(timestamp)
     except (TypeError, ValueError):
-        return "Missing or malformed timestamp."
+        return 400, "Missing or malformed timestamp."
     if not hmac.compare_digest(sign(body, sent, secret), signature or ""):
-        return "Bad signature."
+        return 403, "Bad signature."
     if abs(now - sent) > settings.PHOTO_VERIFIER_MAX_AGE:
-        return "Stale timestamp."
-    return ""
+        return 400, "Stale timestamp."
+    return 0, ""
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def request_verification(sid: str, school_number: str, photo_name: str) -> str:
+def request_verification(sid: str, school_number: str, photo_name: str, photo: bytes, reference) -> str:
     """The worker's side in external mode: note a request id on the record, then post the photo."""
-    student = User.objects.filter(school_number=school_number).first()
-    reference = verify.reference_of(student) if student else None
-    photo = images.read(photo_name)
-    if reference is None:
-        verdict = verify._propose_reference(student, photo) if student else verify.Verdict(verify.NO_REFERENCE)
-        return verify.apply(sid, school_number, photo_name, verdict)
     request_id = uuid.uuid4().hex
     raw = live.get_record_raw(sid, school_number)
     record = json.loads(raw) if raw else None
@@ -123,9 +115,9 @@ class CallbackAnswer:
 def receive_callback(body: bytes, timestamp: str, signature: str, now: float | None = None) -> CallbackAnswer:
     """The verifier's signed result: checked, recorded once, written on the pending record."""
     now = time.time() if now is None else now
-    refused = check_signature(body, timestamp, signature, settings.PHOTO_VERIFIER_SECRET, now)
-    if refused:
-        return CallbackAnswer(403 if refused == "Bad signature." or "secret" in refused else 400, refused)
+    status, refused = check_signature(body, timestamp, signature, settings.PHOTO_VERIFIER_SECRET, now)
+    if status:
+        return CallbackAnswer(status, refused)
     try:
         data = json.loads(body)
         request_id, sid, number = str(data["id"]), str(data["session"]), str(data["student"])

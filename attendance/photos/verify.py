@@ -83,13 +83,20 @@ def judge(photo: bytes, reference_encoding) -> Verdict:
     return Verdict(MATCH if distance <= settings.PHOTO_TOLERANCE else MISMATCH, distance)
 
 
-def verify_check_in(sid: str, school_number: str, photo_name: str) -> str:
-    """The worker's task for one check-in photo: match it, then write the result."""
+def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None) -> str:
+    """The worker's task for one check-in photo: match it, then write the result.
+
+    ``send`` (the external verifier's ``request_verification``) judges a photo
+    that has a reference to compare with; a first photo is offered as the
+    reference here in either mode.
+    """
     student = User.objects.filter(school_number=school_number).first()
     reference = reference_of(student) if student else None
     photo = images.read(photo_name)
     if reference is None:
         verdict = _propose_reference(student, photo) if student else Verdict(NO_REFERENCE)
+    elif send is not None:
+        return send(sid, school_number, photo_name, photo, reference)
     else:
         verdict = judge(photo, reference.encoding)
     return apply(sid, school_number, photo_name, verdict)

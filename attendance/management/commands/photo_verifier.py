@@ -58,15 +58,15 @@ def make_server(host: str, port: int, secret: str) -> ThreadingHTTPServer:
             if not 0 < length <= MAX_BODY:
                 return self._answer(413 if length else 400, "bad length")
             body = self.rfile.read(length)
-            refused = external.check_signature(
+            status, refused = external.check_signature(
                 body,
                 self.headers.get(external.TIMESTAMP_HEADER, ""),
                 self.headers.get(external.SIGNATURE_HEADER, ""),
                 secret,
                 time.time(),
             )
-            if refused:
-                return self._answer(403, refused)
+            if status:
+                return self._answer(status, refused)
             try:
                 request = json.loads(body)
                 request["photo"], request["reference"], request["callback"], request["id"]  # noqa: B018
