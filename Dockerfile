@@ -5,7 +5,8 @@ COPY requirements.txt requirements-nodeps.txt ./
 RUN pip install --no-cache-dir -r requirements.txt \
     && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN python scripts/messages.py compile \
+    && SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system attn && mkdir -p /var/lib/attn/media && chown attn /var/lib/attn/media
 USER attn
 EXPOSE 8000

@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos clean
+.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched lint
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# New or changed texts in the code and templates: add them to locale/*/LC_MESSAGES/django.po to translate.
+# (make run / make test compile the catalogs; `scripts/messages.py check` lists what is untranslated.)
+messages: $(VENV)/.installed
+	$(PY) scripts/messages.py update
 
 # Validates docker-compose.yml without a Docker engine (Debian's docker-compose 1.29).
 compose-check:

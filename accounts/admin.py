@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from .invitations import invitation_path
 from .models import User
@@ -38,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("school_number", "full_name", "role", "password1", "password2")}),
     )
 
-    @admin.action(description="Print invitation links for the selected users")
+    @admin.action(description=_("Print invitation links for the selected users"))
     def invitation_sheet(self, request, queryset):
         return self._sheet(request, queryset)
 
@@ -55,7 +56,7 @@ class UserAdmin(BaseUserAdmin):
 
     def _sheet(self, request, queryset):
         if not self.has_change_permission(request):
-            raise PermissionDenied("Invitations set passwords: they need the permission to change users.")
+            raise PermissionDenied(_("Invitations set passwords: they need the permission to change users."))
         people = list(queryset.order_by("name_key")[:MAX_SHEET])
         rows = []
         for person in people:
@@ -64,7 +65,7 @@ class UserAdmin(BaseUserAdmin):
             rows.append({"person": person, "link": link, "qr": qr})
         ctx = {
             **self.admin_site.each_context(request),
-            "title": "Invitation sheet",
+            "title": _("Invitation sheet"),
             "rows": rows,
             "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
             "cut": len(people) == MAX_SHEET,

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .collation import name_key
 
@@ -39,9 +40,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        STUDENT = "student", "Student"
-        TEACHER = "teacher", "Teacher"
-        ADMIN = "admin", "Administrator"
+        STUDENT = "student", _("Student")
+        TEACHER = "teacher", _("Teacher")
+        ADMIN = "admin", _("Administrator")
 
     school_number = models.CharField(max_length=32, unique=True)
     full_name = models.CharField(max_length=150)
@@ -52,6 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language the user chose with the switch in the header; empty: the browser's.
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default="", verbose_name=_("language")
+    )
 
     objects = UserManager()
 

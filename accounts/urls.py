@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.whoami, name="whoami"),
+    path("language/", views.switch_language, name="language"),
     path("invitation/<str:uidb64>/<str:token>/", views.accept_invitation, name="invitation"),
 ]

@@ -10,7 +10,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlsafe_base64_decode
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import check_for_language, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 from django_ratelimit.core import get_usage
 
 from attn_site.proxies import client_ip
@@ -49,8 +52,12 @@ class LoginView(auth_views.LoginView):
         left = self._tries_left(form)
         if left is not None:
             minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
-            plural = "try" if left == 1 else "tries"
-            form.add_error(None, f"{left} {plural} left: then logging in from here pauses for {minutes} minutes.")
+            message = ngettext(
+                "%(left)d try left: then logging in from here pauses for %(minutes)d minutes.",
+                "%(left)d tries left: then logging in from here pauses for %(minutes)d minutes.",
+                left,
+            )
+            form.add_error(None, message % {"left": left, "minutes": minutes})
         return super().form_invalid(form)
 
     def _tries_left(self, form) -> int | None:
@@ -68,7 +75,7 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "You are logged out.")  # kept in a cookie: the login session is gone
+        messages.success(request, _("You are logged out."))  # kept in a cookie: the login session is gone
         return response
 
 
@@ -89,7 +96,7 @@ def whoami(request):
     return JsonResponse({"school_number": user.school_number, "full_name": user.full_name, "role": user.role})
 
 
-INVITATION_USED = "This invitation link has expired or was already used. Ask your department for a new one."
+INVITATION_USED = _("This invitation link has expired or was already used. Ask your department for a new one.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,8 +111,21 @@ def accept_invitation(request, uidb64, token):
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your password is set. Log in with your school number and the new password.")
+        messages.success(request, _("Your password is set. Log in with your school number and the new password."))
         return redirect("accounts:login")
     return render(
         request, "accounts/invitation.html", {"form": form, "person": user}, status=400 if form.errors else 200
     )
+
+
+@require_POST
+def switch_language(request):
+    """The header's language switch: Django's set_language (the cookie, back to the page), and
+    for a logged-in user the choice is kept on the account, so it follows them to every device."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    chosen = check_for_language(language) and language in dict(settings.LANGUAGES)
+    if chosen and request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response

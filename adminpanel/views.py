@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,7 +39,7 @@ def operations(request):
 @require_POST
 def run_sweep(request):
     ops.sweep_enqueue(by=request.user)
-    messages.success(request, "Sweep requested: the task cluster runs it in a moment; its run appears below.")
+    messages.success(request, _("Sweep requested: the task cluster runs it in a moment; its run appears below."))
     return redirect("adminpanel:operations")
 
 
@@ -46,9 +47,9 @@ def run_sweep(request):
 @require_POST
 def requeue(request, sid):
     if ops.dead_letter_requeue(sid=str(sid)):
-        messages.success(request, f"Session {sid} is due again; the next sweep retries it.")
+        messages.success(request, _("Session %(sid)s is due again; the next sweep retries it.") % {"sid": sid})
     else:
-        messages.error(request, "No such dead-letter session.")
+        messages.error(request, _("No such dead-letter session."))
     return redirect("adminpanel:operations")
 
 

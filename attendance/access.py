@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from . import live
 from .models import Attendance, Course
@@ -30,23 +31,23 @@ def role_required(allowed, message: str):
     return decorator
 
 
-teacher_required = role_required(lambda user: user.is_teacher, "This page is for teachers.")
-student_required = role_required(lambda user: user.is_student, "This page is for students.")
-staff_required = role_required(lambda user: user.is_staff, "This page is for administrators.")
+teacher_required = role_required(lambda user: user.is_teacher, _("This page is for teachers."))
+student_required = role_required(lambda user: user.is_student, _("This page is for students."))
+staff_required = role_required(lambda user: user.is_staff, _("This page is for administrators."))
 
 
 def _valid_uuid(value) -> str:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        raise Http404("No such session.") from None
+        raise Http404(_("No such session.")) from None
 
 
 def get_live_session(sid) -> live.LiveSession:
     """Return a live session that still takes check-ins, or 404."""
     session = live.get_session(_valid_uuid(sid))
     if session is None or session.state != live.OPEN:
-        raise Http404("No such open session.")
+        raise Http404(_("No such open session."))
     return session
 
 
@@ -54,9 +55,9 @@ def get_live_session_for_teacher(user, sid, *, open_only: bool = True) -> live.L
     """Return the teacher's own live session (staff: any), or 404."""
     session = live.get_session(_valid_uuid(sid))
     if session is None or (open_only and session.state != live.OPEN):
-        raise Http404("No such open session.")
+        raise Http404(_("No such open session."))
     if session.teacher_number != user.school_number and not user.is_staff:
-        raise Http404("No such open session.")
+        raise Http404(_("No such open session."))
     return session
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_q.tasks import async_task
 
 from . import clock, live
@@ -49,7 +50,7 @@ class CourseAdmin(admin.ModelAdmin):
 
         return super().get_queryset(request).annotate(n_enrolled=Count("enrollments"))
 
-    @admin.display(ordering="n_enrolled", description="Enrolled")
+    @admin.display(ordering="n_enrolled", description=_("Enrolled"))
     def enrolled(self, obj):
         return obj.n_enrolled
 
@@ -68,20 +69,22 @@ class CourseAdmin(admin.ModelAdmin):
         busy = queryset.filter(pk__in=live_course_ids())
         if busy.exists():
             codes = ", ".join(busy.values_list("code", flat=True))
-            messages.error(request, f"Not deleted: {codes} has a live session. Finish it first.")
+            messages.error(request, _("Not deleted: %(codes)s has a live session. Finish it first.") % {"codes": codes})
             queryset = queryset.exclude(pk__in=busy.values("pk"))
         super().delete_queryset(request, queryset)
 
     def import_roster_view(self, request):
         if not request.user.has_perms(IMPORT_PERMISSIONS):
-            raise PermissionDenied("Importing a roster needs the permissions to add and change users and enrolments.")
+            raise PermissionDenied(
+                _("Importing a roster needs the permissions to add and change users and enrolments.")
+            )
         form = RosterUploadForm(request.POST or None, request.FILES or None)
         problems, renames, token, note = [], [], "", ""
         if request.method == "POST" and request.POST.get("confirm"):
             token = request.POST["confirm"]
             text = cache.get(_pending_import_key(request, token))
             if text is None:
-                messages.error(request, "That import waited too long for its confirmation: upload the file again.")
+                messages.error(request, _("That import waited too long for its confirmation: upload the file again."))
                 return redirect("admin:attendance_import_roster")
             return self._import(request, text, confirm=True, token=token)
         if request.method == "POST" and form.is_valid():
@@ -92,15 +95,15 @@ class CourseAdmin(admin.ModelAdmin):
             cache.set(_pending_import_key(request, token), form.cleaned_data["text"], PENDING_IMPORT_SECONDS)
             return self._import(request, form.cleaned_data["text"], confirm=False, token=token)
         ctx = {**self.admin_site.each_context(request), "form": form, "problems": problems, "renames": renames}
-        ctx.update(title="Import a roster", token=token)
+        ctx.update(title=_("Import a roster"), token=token)
         return render(request, "admin/attendance/import_roster.html", ctx, status=400 if form.errors else 200)
 
     def _import(self, request, text: str, *, confirm: bool, token: str):
-        ctx = {**self.admin_site.each_context(request), "form": RosterUploadForm(), "title": "Import a roster"}
+        ctx = {**self.admin_site.each_context(request), "form": RosterUploadForm(), "title": _("Import a roster")}
         try:
             report = import_roster(text=text, confirm_renames=confirm)
         except RosterError as exc:
-            messages.error(request, f"{len(exc.problems)} bad rows; nothing was changed.")
+            messages.error(request, _("%(n)s bad rows; nothing was changed.") % {"n": len(exc.problems)})
             ctx["problems"] = exc.problems
             return render(request, "admin/attendance/import_roster.html", ctx, status=400)
         except RenamesToConfirm as exc:
@@ -110,7 +113,7 @@ class CourseAdmin(admin.ModelAdmin):
         if report.without_password:
             sheet = reverse("admin:accounts_user_invitations") + "?without_password=1"
             messages.success(
-                request, format_html('{} <a href="{}">Open the invitation sheet</a>.', report.summary, sheet)
+                request, format_html('{} <a href="{}">{}</a>.', report.summary, sheet, _("Open the invitation sheet"))
             )
         else:
             messages.success(request, report.summary)
@@ -273,7 +276,7 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
     actions = ("approve_offered",)
     change_list_template = "admin/attendance/referencephoto/change_list.html"
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def photo_link(self, obj):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">view</a>', reverse("attendance:reference_photo", args=[obj.pk])
@@ -303,9 +306,9 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         pk = obj.pk
         transaction.on_commit(lambda: async_task("attendance.tasks.encode_reference", pk))
-        messages.info(request, "The photo is being read; its state changes to Reference once its face is found.")
+        messages.info(request, _("The photo is being read; its state changes to Reference once its face is found."))
 
-    @admin.action(description="Make the selected offered photos the students' references")
+    @admin.action(description=_("Make the selected offered photos the students' references"))
     def approve_offered(self, request, queryset):
         approved = 0
         for reference in queryset.filter(state=ReferencePhoto.State.PROPOSED).exclude(encoding=None):
@@ -326,7 +329,7 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
 
     def upload_zip_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied("Uploading reference photos needs the permission to add them.")
+            raise PermissionDenied(_("Uploading reference photos needs the permission to add them."))
         form = ReferenceZipForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = ReferenceUpload.objects.create(
@@ -336,14 +339,14 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
             )
             transaction.on_commit(lambda: async_task("attendance.tasks.import_references", upload.pk))
             return redirect("admin:attendance_reference_zip_progress", upload_id=upload.pk)
-        ctx = {**self.admin_site.each_context(request), "form": form, "title": "Upload reference photos (ZIP)"}
+        ctx = {**self.admin_site.each_context(request), "form": form, "title": _("Upload reference photos (ZIP)")}
         return render(request, "admin/attendance/reference_zip.html", ctx, status=400 if form.errors else 200)
 
     def upload_progress_view(self, request, upload_id):
         if not self.has_view_permission(request):
-            raise PermissionDenied("Reading uploads needs the permission to view reference photos.")
+            raise PermissionDenied(_("Reading uploads needs the permission to view reference photos."))
         upload = get_object_or_404(ReferenceUpload, pk=upload_id)
-        ctx = {**self.admin_site.each_context(request), "upload": upload, "title": "Reference photos: upload"}
+        ctx = {**self.admin_site.each_context(request), "upload": upload, "title": _("Reference photos: upload")}
         template = "admin/attendance/reference_zip_progress.html"
         if request.headers.get("HX-Request"):
             template = "admin/attendance/reference_zip_report.html"

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import pgettext
 
 from . import xlsx
 from .models import Attendance, AttendanceRecord, Course
@@ -17,18 +18,35 @@ from .reports import Tally
 
 User = get_user_model()
 
+
+def pgettext_noop(context: str, message: str) -> str:
+    """Marks a message with a context for the catalog (scripts/messages.py); translated where it is shown."""
+    return message
+
+
+# Column names in the reader's language (the English ones are the msgids: "student_number" → "öğrenci_no").
 LONG_HEADER = [
-    "course",
-    "session",
-    "start",
-    "end",
-    "student_number",
-    "student_name",
-    "status",
-    "checked_in_at",
-    "source",
-    "reason",
+    pgettext_noop("export column", "course"),
+    pgettext_noop("export column", "session"),
+    pgettext_noop("export column", "start"),
+    pgettext_noop("export column", "end"),
+    pgettext_noop("export column", "student_number"),
+    pgettext_noop("export column", "student_name"),
+    pgettext_noop("export column", "status"),
+    pgettext_noop("export column", "checked_in_at"),
+    pgettext_noop("export column", "source"),
+    pgettext_noop("export column", "reason"),
 ]
+
+
+def column_name(name: str) -> str:
+    return pgettext("export column", name)
+
+
+def long_header() -> list[str]:
+    return [column_name(name) for name in LONG_HEADER]
+
+
 CHUNK = 2000
 CSV_BLOCK = 64 * 1024
 
@@ -111,7 +129,13 @@ def long_rows(sessions: list, time_zone: str) -> Iterator[tuple]:
 
 def long_csv(sessions: list, time_zone: str) -> Iterator[bytes]:
     """The long export as CSV, written by PostgreSQL and streamed (memory stays flat)."""
-    yield ("\ufeff" + ",".join(LONG_HEADER) + "\n").encode()  # the BOM makes spreadsheet apps read UTF-8
+    # The header now, in the request's language: the rows are written later, as the response streams.
+    header = ("\ufeff" + ",".join(long_header()) + "\n").encode()  # the BOM makes spreadsheet apps read UTF-8
+    return _long_csv_rows(header, sessions, time_zone)
+
+
+def _long_csv_rows(header: bytes, sessions: list, time_zone: str) -> Iterator[bytes]:
+    yield header
     with transaction.atomic(), connection.cursor() as cursor:
         _settings_for_rows(cursor, time_zone)
         with cursor.cursor.copy(LONG_CSV_SQL, {"sessions": list(sessions)}) as copy:
@@ -130,9 +154,9 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
     """The wide matrix: one row per student, one column per session, then the rate."""
     column = {s.pk: i for i, s in enumerate(sessions)}
     yield (
-        ["student_number", "student_name"]
+        [column_name("student_number"), column_name("student_name")]
         + [f"{s.starts_at:%Y-%m-%d %H:%M} {s.lesson_name}" for s in sessions]
-        + ["rate_percent"]
+        + [column_name(pgettext_noop("export column", "rate_percent"))]
     )
     records = (
         AttendanceRecord.objects.alive()
@@ -154,9 +178,9 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
 
 def xlsx_file(*, long: Iterable[list[str]], matrix: Iterable[list] | None):
     """Write the workbook (rows go straight into the file) and return the open file."""
-    sheets = [("Records", itertools.chain([LONG_HEADER], long))]
+    sheets = [(pgettext("export sheet", "Records"), itertools.chain([long_header()], long))]
     if matrix is not None:
-        sheets.append(("Matrix", matrix))
+        sheets.append((pgettext("export sheet", "Matrix"), matrix))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
     xlsx.write(handle, sheets)
     handle.seek(0)

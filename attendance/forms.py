@@ -3,7 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from .access import teacher_courses
 from .models import Attendance, Course, Status
@@ -24,44 +25,44 @@ class PositionFields(forms.Form):
 
 
 class StartSessionForm(PositionFields):
-    course = forms.ModelChoiceField(queryset=None, required=False, empty_label="— ad-hoc class (no course) —")
+    course = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("— ad-hoc class (no course) —"))
     lesson_name = forms.CharField(
-        max_length=200, required=False, help_text="Up to 200 characters. Empty: the course title and the date."
+        max_length=200, required=False, help_text=_("Up to 200 characters. Empty: the course title and the date.")
     )
-    start_later = forms.BooleanField(required=False, label="Start later")
+    start_later = forms.BooleanField(required=False, label=_("Start later"))
     starts_at = forms.DateTimeField(
         required=False,
         input_formats=[DATETIME_LOCAL],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        label="Starts at",
+        label=_("Starts at"),
     )
     duration_minutes = forms.IntegerField(
-        min_value=5, max_value=600, initial=90, required=False, label="Duration (minutes)"
+        min_value=5, max_value=600, initial=90, required=False, label=_("Duration (minutes)")
     )
     ends_at = forms.DateTimeField(
         required=False,
         input_formats=[DATETIME_LOCAL],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        label="Or ends at",
-        help_text="Overrides the duration.",
+        label=_("Or ends at"),
+        help_text=_("Overrides the duration."),
     )
-    require_code = forms.BooleanField(required=False, initial=True, label="Rotating code (shown on the projector)")
-    network_mode = forms.ChoiceField(choices=Attendance.NetworkMode.choices, initial="off", label="Network check")
-    use_location = forms.BooleanField(required=False, label="Check the students' location")
-    location_radius_m = forms.IntegerField(min_value=10, max_value=5000, initial=100, label="Radius (metres)")
-    one_device_per_student = forms.BooleanField(required=False, initial=True, label="One device per student")
+    require_code = forms.BooleanField(required=False, initial=True, label=_("Rotating code (shown on the projector)"))
+    network_mode = forms.ChoiceField(choices=Attendance.NetworkMode.choices, initial="off", label=_("Network check"))
+    use_location = forms.BooleanField(required=False, label=_("Check the students' location"))
+    location_radius_m = forms.IntegerField(min_value=10, max_value=5000, initial=100, label=_("Radius (metres)"))
+    one_device_per_student = forms.BooleanField(required=False, initial=True, label=_("One device per student"))
     photo_check = forms.ChoiceField(
-        choices=[("", "The course's default"), ("on", "Ask for a selfie"), ("off", "No photo")],
+        choices=[("", _("The course's default")), ("on", _("Ask for a selfie")), ("off", _("No photo"))],
         required=False,
-        label="Photo check",
-        help_text="A selfie matched against the student's reference photo, in the background.",
+        label=_("Photo check"),
+        help_text=_("A selfie matched against the student's reference photo, in the background."),
     )
     late_threshold_minutes = forms.IntegerField(
         min_value=0,
         max_value=240,
         required=False,
-        label="Late after (minutes)",
-        help_text="Empty: the course's default.",
+        label=_("Late after (minutes)"),
+        help_text=_("Empty: the course's default."),
     )
 
     def __init__(self, *args, teacher, **kwargs):
@@ -72,25 +73,27 @@ class StartSessionForm(PositionFields):
         data = super().clean()
         course = data.get("course")
         if not course and not data.get("lesson_name"):
-            self.add_error("lesson_name", "Name the lesson when it belongs to no course.")
+            self.add_error("lesson_name", _("Name the lesson when it belongs to no course."))
         if not data.get("ends_at") and not data.get("duration_minutes") and not self.errors.get("duration_minutes"):
-            self.add_error("duration_minutes", "Give a duration, or the time the session ends.")
+            self.add_error("duration_minutes", _("Give a duration, or the time the session ends."))
         if data.get("start_later") and not data.get("starts_at"):
-            self.add_error("starts_at", "Choose when the session starts.")
+            self.add_error("starts_at", _("Choose when the session starts."))
         elif data.get("start_later") and data["starts_at"] > timezone.now() + MAX_AHEAD:
-            self.add_error("starts_at", "Start a session at most a year ahead.")
+            self.add_error("starts_at", _("Start a session at most a year ahead."))
         elif data.get("start_later") and data.get("duration_minutes"):
             starts, ends = self.session_times()
             if ends <= timezone.now():
-                self.add_error("starts_at", "A session starting then would already be over; choose a later time.")
+                self.add_error("starts_at", _("A session starting then would already be over; choose a later time."))
         if data.get("ends_at") and not self.errors.get("starts_at"):
             starts, ends = self.session_times()
             if not timedelta(minutes=5) <= ends - starts <= timedelta(hours=10):
-                self.add_error("ends_at", "The session must last between 5 minutes and 10 hours.")
+                self.add_error("ends_at", _("The session must last between 5 minutes and 10 hours."))
         if data.get("network_mode") == "cidr" and not (course and course.allowed_networks):
-            self.add_error("network_mode", "This course has no allowed networks; choose another network check.")
+            self.add_error("network_mode", _("This course has no allowed networks; choose another network check."))
         if data.get("use_location") and self.position() is None:
-            self.add_error("use_location", "Your browser did not share its location. Allow it, or turn this check off.")
+            self.add_error(
+                "use_location", _("Your browser did not share its location. Allow it, or turn this check off.")
+            )
         return data
 
     def session_times(self):
@@ -103,7 +106,7 @@ class StartSessionForm(PositionFields):
     def lesson(self) -> str:
         course = self.cleaned_data.get("course")
         name = self.cleaned_data.get("lesson_name")
-        return name or f"{course.title} — {timezone.localdate():%d %b %Y}"
+        return name or f"{course.title} — {formats.date_format(timezone.localdate(), 'j M Y')}"
 
     def wants_photo_check(self) -> bool:
         choice = self.cleaned_data.get("photo_check")
@@ -124,11 +127,11 @@ class CodeForm(PositionFields):
     code = forms.CharField(
         max_length=6,
         min_length=6,
-        validators=[RegexValidator(r"^\d{6}$", "The code has 6 digits.")],
+        validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "one-time-code", "autofocus": True}
         ),
-        label="Code on the screen",
+        label=_("Code on the screen"),
     )
 
 
@@ -137,7 +140,7 @@ class ConfirmForm(PositionFields):
 
     photo = forms.FileField(
         required=False,
-        label="Your selfie",
+        label=_("Your selfie"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
     )
 
@@ -150,10 +153,11 @@ class ConfirmForm(PositionFields):
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         if upload is None:
-            raise forms.ValidationError("Take a selfie (or choose a photo of your face) to check in.")
+            raise forms.ValidationError(_("Take a selfie (or choose a photo of your face) to check in."))
         if upload.size > settings.PHOTO_MAX_BYTES:
             raise forms.ValidationError(
-                f"The photo is larger than {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB: take it again."
+                _("The photo is larger than %(mb)s MB: take it again."),
+                params={"mb": settings.PHOTO_MAX_BYTES // 1024 // 1024},
             )
         try:
             return images.clean(upload.read())
@@ -162,33 +166,33 @@ class ConfirmForm(PositionFields):
 
 
 class ExtendForm(forms.Form):
-    minutes = forms.IntegerField(min_value=-120, max_value=240, label="Move the end by (minutes)")
+    minutes = forms.IntegerField(min_value=-120, max_value=240, label=_("Move the end by (minutes)"))
 
 
 class AddStudentForm(forms.Form):
-    school_number = forms.CharField(max_length=32, label="School number")
-    full_name = forms.CharField(max_length=150, required=False, label="Full name (if they have no account yet)")
+    school_number = forms.CharField(max_length=32, label=_("School number"))
+    full_name = forms.CharField(max_length=150, required=False, label=_("Full name (if they have no account yet)"))
 
     def clean_school_number(self):
         return self.cleaned_data["school_number"].strip()
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=255, label="Reason")
+    reason = forms.CharField(max_length=255, label=_("Reason"))
 
 
 CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
 
 
 class ChangeStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=CORRECTABLE, label="New status")
-    reason = forms.CharField(max_length=255, label="Reason (required)")
+    status = forms.ChoiceField(choices=CORRECTABLE, label=_("New status"))
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
 
 class AddRecordForm(forms.Form):
-    school_number = forms.CharField(max_length=32, label="School number")
-    status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label="Status")
-    reason = forms.CharField(max_length=255, label="Reason (required)")
+    school_number = forms.CharField(max_length=32, label=_("School number"))
+    status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
     def clean_school_number(self):
         from django.contrib.auth import get_user_model
@@ -196,7 +200,7 @@ class AddRecordForm(forms.Form):
         number = self.cleaned_data["school_number"].strip()
         student = get_user_model().objects.filter(school_number=number).first()
         if student is None:
-            raise forms.ValidationError("No account has this school number.")
+            raise forms.ValidationError(_("No account has this school number."))
         self.cleaned_data["student"] = student
         return number
 
@@ -206,13 +210,13 @@ class PolicyForm(forms.ModelForm):
         model = Course
         fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default"]
         labels = {
-            "rate_policy": "Counting policy",
-            "planned_sessions": "Planned sessions this term",
-            "excused_counts_as_present": "Excused counts as present (otherwise left out)",
+            "rate_policy": _("Counting policy"),
+            "planned_sessions": _("Planned sessions this term"),
+            "excused_counts_as_present": _("Excused counts as present (otherwise left out)"),
         }
 
     def clean(self):
         data = super().clean()
         if data.get("rate_policy") == "term" and not data.get("planned_sessions"):
-            self.add_error("planned_sessions", "The term policy needs the number of planned sessions.")
+            self.add_error("planned_sessions", _("The term policy needs the number of planned sessions."))
         return data

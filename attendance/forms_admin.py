@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import ReferencePhoto
 from .photos import images, references
@@ -9,7 +10,7 @@ MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file (school number, full name, course code)")
+    file = forms.FileField(label=_("CSV file (school number, full name, course code)"))
 
     def clean(self):
         data = super().clean()
@@ -17,7 +18,7 @@ class RosterUploadForm(forms.Form):
         if upload is None:
             return data
         if upload.size > MAX_ROSTER_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB.")
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
         try:
             data["text"], data["note"] = roster_import.decode(upload.read())
         except roster_import.RosterError as exc:
@@ -28,7 +29,7 @@ class RosterUploadForm(forms.Form):
 class ReferencePhotoForm(forms.ModelForm):
     """One reference photo: the student and the picture (its face is read in the worker)."""
 
-    upload = forms.FileField(label="Photo", help_text="One face, looking at the camera; JPEG, PNG or WebP.")
+    upload = forms.FileField(label=_("Photo"), help_text=_("One face, looking at the camera; JPEG, PNG or WebP."))
 
     class Meta:
         model = ReferencePhoto
@@ -43,7 +44,7 @@ class ReferencePhotoForm(forms.ModelForm):
 
 
 class ReferenceZipForm(forms.Form):
-    archive = forms.FileField(label="ZIP of <school number>.jpg files")
+    archive = forms.FileField(label=_("ZIP of <school number>.jpg files"))
 
     def clean_archive(self):
         upload = self.cleaned_data["archive"]

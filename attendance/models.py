@@ -6,22 +6,26 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_network(value: str) -> None:
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError as exc:
-        raise ValidationError(f"{value!r} is not a network such as 10.20.0.0/16.") from exc
+        raise ValidationError(
+            _("%(value)s is not a network such as 10.20.0.0/16."), params={"value": repr(value)}
+        ) from exc
 
 
 class Status(models.TextChoices):
-    PRESENT = "present", "Present"
-    LATE = "late", "Late"
-    EXCUSED = "excused", "Excused"
-    ABSENT = "absent", "Absent"
-    REJECTED = "rejected", "Rejected"
-    PENDING = "pending", "Pending"
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    EXCUSED = "excused", _("Excused")
+    ABSENT = "absent", _("Absent")
+    REJECTED = "rejected", _("Rejected")
+    PENDING = "pending", _("Pending")
 
 
 # The statuses that count as attending, in every report and rate.
@@ -29,12 +33,12 @@ ATTENDED = frozenset({Status.PRESENT, Status.LATE})
 
 
 class Source(models.TextChoices):
-    CODE = "code", "Typed code"
-    QR = "qr", "QR link"
-    TAP = "tap", "One tap (no code)"
-    TEACHER = "teacher", "Added by teacher"
-    SWEEP = "sweep", "Absent at close"
-    IMPORT = "import", "Import"
+    CODE = "code", _("Typed code")
+    QR = "qr", _("QR link")
+    TAP = "tap", _("One tap (no code)")
+    TEACHER = "teacher", _("Added by teacher")
+    SWEEP = "sweep", _("Absent at close")
+    IMPORT = "import", _("Import")
 
 
 class SoftDeleteQuerySet(models.QuerySet):
@@ -84,8 +88,8 @@ class SoftDeleteFields(models.Model):
 
 class Course(models.Model):
     class RatePolicy(models.TextChoices):
-        TO_DATE = "to_date", "Rate to date (sessions held so far)"
-        TERM = "term", "Rate over the term's planned sessions"
+        TO_DATE = "to_date", _("Rate to date (sessions held so far)")
+        TERM = "term", _("Rate over the term's planned sessions")
 
     code = models.CharField(max_length=32, unique=True)
     title = models.CharField(max_length=200)
@@ -94,7 +98,7 @@ class Course(models.Model):
         models.CharField(max_length=64, validators=[validate_network]),
         default=list,
         blank=True,
-        help_text="CIDR ranges a check-in may come from, e.g. 10.20.0.0/16.",
+        help_text=_("CIDR ranges a check-in may come from, e.g. 10.20.0.0/16."),
     )
     late_threshold_minutes = models.PositiveSmallIntegerField(default=10)
     rate_policy = models.CharField(max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE)
@@ -103,7 +107,7 @@ class Course(models.Model):
     photo_check_default = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="New sessions of this course ask for a selfie matched against the reference photo.",
+        help_text=_("New sessions of this course ask for a selfie matched against the reference photo."),
     )
 
     objects = CourseQuerySet.as_manager()
@@ -129,14 +133,14 @@ class Enrollment(models.Model):
         indexes = [models.Index(fields=["student", "course"], name="enrollment_student_idx")]
 
     def __str__(self):
-        return f"{self.student} in {self.course.code}"
+        return gettext("%(student)s in %(course)s") % {"student": self.student, "course": self.course.code}
 
 
 class Attendance(SoftDeleteFields):
     class NetworkMode(models.TextChoices):
-        OFF = "off", "No network check"
-        SAME = "same", "Same network as the teacher"
-        CIDR = "cidr", "The course's allowed networks"
+        OFF = "off", _("No network check")
+        SAME = "same", _("Same network as the teacher")
+        CIDR = "cidr", _("The course's allowed networks")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
@@ -208,7 +212,12 @@ class AttendanceRecord(SoftDeleteFields):
 
     def __str__(self):
         # Lists that show records select their student and session with them (list_select_related).
-        return f"{self.student.full_name} ({self.student.school_number}): {self.status} in {self.attendance}"
+        return gettext("%(name)s (%(number)s): %(status)s in %(session)s") % {
+            "name": self.student.full_name,
+            "number": self.student.school_number,
+            "status": self.get_status_display(),
+            "session": self.attendance,
+        }
 
     def set_status(self, status: str, reason: str) -> None:
         """Change the status and keep why (a rejected record always has a reason; the caller saves it)."""
@@ -219,18 +228,18 @@ class AttendanceRecord(SoftDeleteFields):
 def rejection_reason(status: str, reason: str) -> str:
     """The reason a record keeps, shown on its row and in the exports: a rejected one never an empty one."""
     reason = (reason or "")[:255]
-    return (reason or "Rejected.") if status == Status.REJECTED else reason
+    return (reason or gettext_noop("Rejected.")) if status == Status.REJECTED else reason
 
 
 class ReferenceState(models.TextChoices):
-    PROCESSING = "processing", "Being processed"
-    PROPOSED = "proposed", "Offered by the student, awaiting a teacher"
-    READY = "ready", "Reference"
-    NO_FACE = "no_face", "No face found"
-    SEVERAL_FACES = "several_faces", "Several faces found"
-    UNREADABLE = "unreadable", "Not a readable image"
-    DECLINED = "declined", "Declined by a teacher"
-    REPLACED = "replaced", "Replaced by a newer reference"
+    PROCESSING = "processing", _("Being processed")
+    PROPOSED = "proposed", _("Offered by the student, awaiting a teacher")
+    READY = "ready", _("Reference")
+    NO_FACE = "no_face", _("No face found")
+    SEVERAL_FACES = "several_faces", _("Several faces found")
+    UNREADABLE = "unreadable", _("Not a readable image")
+    DECLINED = "declined", _("Declined by a teacher")
+    REPLACED = "replaced", _("Replaced by a newer reference")
 
 
 class ReferencePhoto(models.Model):
@@ -244,8 +253,8 @@ class ReferencePhoto(models.Model):
     State = ReferenceState
 
     class Origin(models.TextChoices):
-        ADMIN = "admin", "Uploaded by an administrator"
-        STUDENT = "student", "Offered at a check-in"
+        ADMIN = "admin", _("Uploaded by an administrator")
+        STUDENT = "student", _("Offered at a check-in")
 
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reference_photos")
     image = models.CharField(max_length=255)
@@ -270,7 +279,10 @@ class ReferencePhoto(models.Model):
         indexes = [models.Index(fields=["student", "state"], name="reference_student_idx")]
 
     def __str__(self):
-        return f"Reference photo of {self.student_id} ({self.state})"
+        return gettext("Reference photo of %(student)s (%(state)s)") % {
+            "student": self.student_id,
+            "state": self.get_state_display(),
+        }
 
 
 class ReferenceUpload(models.Model):
@@ -288,7 +300,11 @@ class ReferenceUpload(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Reference photos uploaded {self.created_at:%Y-%m-%d %H:%M}: {self.done}/{self.total}"
+        return gettext("Reference photos uploaded %(at)s: %(done)s/%(total)s") % {
+            "at": f"{self.created_at:%Y-%m-%d %H:%M}",
+            "done": self.done,
+            "total": self.total,
+        }
 
 
 class VerificationCallback(models.Model):
@@ -317,7 +333,11 @@ class RecordChange(models.Model):
         indexes = [models.Index(fields=["record", "-changed_at"], name="change_record_idx")]
 
     def __str__(self):
-        return f"{self.old_status or '∅'} → {self.new_status} by {self.changed_by_id}"
+        return gettext("%(old)s → %(new)s by %(who)s") % {
+            "old": self.old_status or "∅",
+            "new": self.new_status,
+            "who": self.changed_by_id,
+        }
 
 
 class SweepRun(models.Model):
@@ -328,10 +348,12 @@ class SweepRun(models.Model):
     records_saved = models.PositiveIntegerField(default=0)
     sessions_failed = models.PositiveIntegerField(default=0)
     sessions_skipped = models.PositiveIntegerField(
-        default=0, help_text="Due sessions another sweeper had claimed, or whose keys were already gone."
+        default=0, help_text=_("Due sessions another sweeper had claimed, or whose keys were already gone.")
     )
     errors = models.TextField(blank=True)
-    notes = models.TextField(blank=True, help_text="What the sweep noticed but did not fail on, e.g. renamed students.")
+    notes = models.TextField(
+        blank=True, help_text=_("What the sweep noticed but did not fail on, e.g. renamed students.")
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -344,7 +366,10 @@ class SweepRun(models.Model):
         indexes = [models.Index(fields=["-started_at"], name="sweeprun_started_idx")]
 
     def __str__(self):
-        return f"Sweep {self.started_at:%Y-%m-%d %H:%M:%S}: {self.summary}"
+        return gettext("Sweep %(at)s: %(summary)s") % {
+            "at": f"{self.started_at:%Y-%m-%d %H:%M:%S}",
+            "summary": self.summary,
+        }
 
     @property
     def summary(self) -> str:

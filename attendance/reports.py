@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from accounts.collation import name_key
 
@@ -164,15 +166,17 @@ def rate_chart_svg(sessions: list[Attendance], rates: list[float | None], thresh
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{sessions[i].starts_at:%d %b}: {r} %</title></circle>'
         for (i, r), (x, y) in ((p, xy(*p)) for p in points)
     )
+    label = escape(gettext("Attendance rate per session"))
+    goal = escape(gettext("%(threshold)s%% goal") % {"threshold": threshold})
     return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="Attendance rate per session" '
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{label}" '
         f'xmlns="http://www.w3.org/2000/svg" style="width:100%;max-width:{width}px">'
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#999"/>'
         f'<text x="4" y="{pad + 4}" font-size="11">100%</text>'
         f'<text x="12" y="{height - pad + 4}" font-size="11">0%</text>'
         f'<line x1="{pad}" y1="{ty:.1f}" x2="{width - pad}" y2="{ty:.1f}" stroke="#b3261e" stroke-dasharray="4 4"/>'
-        f'<text x="{width - pad - 60}" y="{ty - 4:.1f}" font-size="11" fill="#b3261e">{threshold}% goal</text>'
+        f'<text x="{width - pad - 60}" y="{ty - 4:.1f}" font-size="11" fill="#b3261e">{goal}</text>'
         f'<polyline points="{path}" fill="none" stroke="#2457d6" stroke-width="2"/>'
         f'<g fill="#2457d6">{dots}</g></svg>'
     )

@@ -9,6 +9,9 @@ import math
 import secrets
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from . import reasons
 
 CODE_DIGITS = 6
 EARTH_RADIUS_M = 6_371_000
@@ -52,10 +55,10 @@ def network_problem(session, ip: str) -> str | None:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
-        return "Your network address could not be read."
+        return gettext_noop("Your network address could not be read.")
     if session.network_mode == "same":
         if ip != session.teacher_ip:
-            return "You are not on the classroom network (your address differs from the teacher's)."
+            return gettext_noop("You are not on the classroom network (your address differs from the teacher's).")
         return None
     for network in session.allowed_networks:
         try:
@@ -63,7 +66,7 @@ def network_problem(session, ip: str) -> str | None:
                 return None
         except ValueError:
             continue
-    return "You are not on one of the course's allowed networks."
+    return gettext_noop("You are not on one of the course's allowed networks.")
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -79,8 +82,8 @@ def location_problem(session, position: tuple[float, float] | None) -> str | Non
     if not session.location_radius_m or session.latitude is None:
         return None
     if position is None:
-        return "Your location was not shared, and this session asks for it."
+        return gettext_noop("Your location was not shared, and this session asks for it.")
     metres = distance_m(session.latitude, session.longitude, *position)
     if metres > session.location_radius_m:
-        return f"You are {metres:,.0f} m from the classroom (allowed: {session.location_radius_m} m)."
+        return reasons.distance_reason(metres, session.location_radius_m)
     return None

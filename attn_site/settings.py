@@ -45,9 +45,11 @@ MIDDLEWARE = [
     "attn_site.middleware.RedisUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -180,7 +183,11 @@ AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
 # while a class behind one address logging in correctly is not.
 LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
 
-LANGUAGE_CODE = "en-us"
+# Pages, messages, e-mails and exports in English and Turkish: a user's own choice (the switch in
+# the header, kept on the account), else the browser's Accept-Language, else LANGUAGE_CODE.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", "English"), ("tr", "Türkçe")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # How names sort in lists, reports and exports: "tr" (the Turkish alphabet) or anything else (root order).
 NAME_COLLATION = env.str("NAME_COLLATION", default="tr")
 # The school's time zone: what teachers type and read (start times, history, exports).

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts.views import home
 from adminpanel.views import healthz, healthz_sweep
 
-admin.site.site_header = "ATTN administration"
-admin.site.site_title = "ATTN admin"
+admin.site.site_header = _("ATTN administration")
+admin.site.site_title = _("ATTN admin")
 
 urlpatterns = [
     path("", home, name="home"),

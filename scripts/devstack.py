@@ -220,6 +220,8 @@ def main(argv: list[str]) -> int:
             pg, env["DATABASE_URL"] = start_postgres(data)
             redis_proc, env["REDIS_URL"] = start_redis(data)
         env.setdefault("MEDIA_ROOT", str(data / "media"))  # photos live beside the stack's database
+        # The Turkish (and any other) catalogs: .po files in the repository, .mo files made here.
+        subprocess.run([_python(), str(ROOT / "scripts" / "messages.py"), "compile"], env=env, cwd=ROOT, check=True)
         if args.mode == "run":
             return serve(env)
         command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}  # MPO: the JPEG some phones write
@@ -32,14 +33,16 @@ def clean(data: bytes) -> bytes:
     """Return the upload as an upright, EXIF-free JPEG of bounded size, or raise PhotoRefused."""
     limit_mb = settings.PHOTO_MAX_BYTES / 1024 / 1024
     if len(data) > settings.PHOTO_MAX_BYTES:
-        raise PhotoRefused(f"The photo is larger than {limit_mb:.0f} MB: take it again or choose a smaller one.")
+        raise PhotoRefused(
+            _("The photo is larger than %(mb)s MB: take it again or choose a smaller one.") % {"mb": f"{limit_mb:.0f}"}
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise PhotoRefused("That file is not a photo (JPEG, PNG or WebP).")
+                raise PhotoRefused(_("That file is not a photo (JPEG, PNG or WebP)."))
             width, height = image.size
             if width * height > settings.PHOTO_MAX_PIXELS:
-                raise PhotoRefused("The photo has too many pixels: take it again at a lower resolution.")
+                raise PhotoRefused(_("The photo has too many pixels: take it again at a lower resolution."))
             image = ImageOps.exif_transpose(image).convert("RGB")
             side = settings.PHOTO_STORED_SIDE
             image.thumbnail((side, side))
@@ -49,7 +52,7 @@ def clean(data: bytes) -> bytes:
     except PhotoRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise PhotoRefused("That file is not a photo we can read (JPEG, PNG or WebP).") from exc
+        raise PhotoRefused(_("That file is not a photo we can read (JPEG, PNG or WebP).")) from exc
 
 
 def save(folder: str, stem: str, data: bytes) -> str:

@@ -13,6 +13,8 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_q.tasks import async_task
 
 from ..models import ReferencePhoto, ReferenceUpload
@@ -24,11 +26,12 @@ MAX_FILES = 5000
 BATCH = 200  # files per task: about 25 s of work here, far inside the cluster's timeout
 MAX_ARCHIVE_BYTES = 500 * 1024 * 1024
 
-SAVED = "reference saved"
+# Each file's result is stored in English and shown in the reader's language (the report template).
+SAVED = gettext_noop("reference saved")
 RESULT_TEXT = {
-    faces.NONE: "no face found",
-    faces.SEVERAL: "several faces found",
-    faces.UNREADABLE: "not a readable photo",
+    faces.NONE: gettext_noop("no face found"),
+    faces.SEVERAL: gettext_noop("several faces found"),
+    faces.UNREADABLE: gettext_noop("not a readable photo"),
 }
 
 
@@ -50,18 +53,20 @@ def photo_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 def check_archive(upload) -> int:
     """Refuse what is not a bounded ZIP before anything is stored; return its number of photos."""
     if upload.size > MAX_ARCHIVE_BYTES:
-        raise ArchiveRefused(f"The archive is larger than {MAX_ARCHIVE_BYTES // 1024 // 1024} MB.")
+        raise ArchiveRefused(_("The archive is larger than %(mb)s MB.") % {"mb": MAX_ARCHIVE_BYTES // 1024 // 1024})
     try:
         with zipfile.ZipFile(upload) as archive:
             members = photo_members(archive)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArchiveRefused("That file is not a ZIP archive.") from exc
+        raise ArchiveRefused(_("That file is not a ZIP archive.")) from exc
     finally:
         upload.seek(0)
     if not members:
-        raise ArchiveRefused("The archive holds no files.")
+        raise ArchiveRefused(_("The archive holds no files."))
     if len(members) > MAX_FILES:
-        raise ArchiveRefused(f"The archive holds {len(members)} files; at most {MAX_FILES} at a time.")
+        raise ArchiveRefused(
+            _("The archive holds %(n)s files; at most %(max)s at a time.") % {"n": len(members), "max": MAX_FILES}
+        )
     return len(members)
 
 
@@ -98,15 +103,15 @@ def import_zip(upload_id: int) -> str:
 
 def _one(archive: zipfile.ZipFile, member: zipfile.ZipInfo, student) -> str:
     if student is None:
-        return "unknown school number"
+        return gettext_noop("unknown school number")
     if member.file_size > settings.PHOTO_MAX_BYTES:
-        return "larger than the photo limit"
+        return gettext_noop("larger than the photo limit")
     try:
         photo = images.clean(archive.read(member))
     except images.PhotoRefused:
-        return "not a readable photo"
+        return gettext_noop("not a readable photo")
     except (zipfile.BadZipFile, OSError, ValueError):
-        return "could not be read from the archive"
+        return gettext_noop("could not be read from the archive")
     face = faces.encode(photo)
     if face.found != faces.ONE:
         return RESULT_TEXT[face.found]

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django_q.tasks import async_task
 
 from .. import live
@@ -34,29 +36,29 @@ TIMEOUT = "timeout"
 
 # What the student and the teacher read for each result (the record's reason).
 REASONS = {
-    MISMATCH: "The photo did not match the reference photo.",
-    faces.NONE: "No face was found in the photo.",
-    faces.SEVERAL: "Several faces were found in the photo.",
-    faces.UNREADABLE: "The photo could not be read.",
-    NO_REFERENCE: "There is no reference photo yet: the teacher checks this photo and can accept it.",
+    MISMATCH: gettext_noop("The photo did not match the reference photo."),
+    faces.NONE: gettext_noop("No face was found in the photo."),
+    faces.SEVERAL: gettext_noop("Several faces were found in the photo."),
+    faces.UNREADABLE: gettext_noop("The photo could not be read."),
+    NO_REFERENCE: gettext_noop("There is no reference photo yet: the teacher checks this photo and can accept it."),
 }
 RESULTS = (MATCH, *REASONS)
 
 # What the roster and the session page say about a photo.
 PHOTO_TEXT = {
-    "checking": "checking photo…",
-    MATCH: "photo matched",
-    MISMATCH: "photo did not match",
-    faces.NONE: "no face in photo",
-    faces.SEVERAL: "several faces in photo",
-    faces.UNREADABLE: "photo unreadable",
-    NO_REFERENCE: "no reference photo yet",
-    TIMEOUT: "photo not verified in time",
+    "checking": _("checking photo…"),
+    MATCH: _("photo matched"),
+    MISMATCH: _("photo did not match"),
+    faces.NONE: _("no face in photo"),
+    faces.SEVERAL: _("several faces in photo"),
+    faces.UNREADABLE: _("photo unreadable"),
+    NO_REFERENCE: _("no reference photo yet"),
+    TIMEOUT: _("photo not verified in time"),
 }
 
 
 def photo_text(result: str, distance: float | None) -> str:
-    text = PHOTO_TEXT.get(result, result)
+    text = str(PHOTO_TEXT.get(result, result))
     return f"{text} ({distance:.2f})" if distance is not None else text
 
 
@@ -133,7 +135,7 @@ def updated_record(record: dict, verdict: Verdict) -> dict:
 
 def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> str:
     """Write a verdict on the pending record of this photo; return what happened (for the task's result)."""
-    for _ in range(BUSY_RETRIES):
+    for _attempt in range(BUSY_RETRIES):
         raw = live.get_record_raw(sid, school_number)
         if raw is None:
             return _apply_persisted(sid, school_number, photo_name, verdict)

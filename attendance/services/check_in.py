@@ -16,6 +16,8 @@ from enum import Enum
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, ngettext
 from django_q.tasks import async_task
 
 from .. import clock, live, verification
@@ -23,13 +25,13 @@ from ..models import ATTENDED, AttendanceRecord, Source, Status
 from ..photos import images, retention
 
 LINK_SALT = "attendance.checkin-link"
-LOCKED_OUT = "Too many wrong codes for this session. Ask your teacher to add you."
-LINK_EXPIRED = "This check-in link has expired. Type the code shown on the screen."
-LINK_ELSEWHERE = (
+LOCKED_OUT = _("Too many wrong codes for this session. Ask your teacher to add you.")
+LINK_EXPIRED = _("This check-in link has expired. Type the code shown on the screen.")
+LINK_ELSEWHERE = _(
     "This check-in link was opened in another browser. Scan the QR code in the room, or type the code on the screen."
 )
-LINK_TAKEN = "Another student already checked in with this link. Scan the QR code or type the code yourself."
-PHOTO_NEEDED = "This session checks a photo of you: take a selfie to check in."
+LINK_TAKEN = _("Another student already checked in with this link. Scan the QR code or type the code yourself.")
+PHOTO_NEEDED = _("This session checks a photo of you: take a selfie to check in.")
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,11 @@ def _elsewhere(device_used_in: dict[str, str], session: live.LiveSession) -> boo
 
 def _lock_message(until: float, now: float) -> str:
     minutes = max(1, round((until - now) / 60))
-    return f"Too many wrong codes. Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask your teacher."
+    return ngettext(
+        "Too many wrong codes. Try again in %(minutes)d minute, or ask your teacher.",
+        "Too many wrong codes. Try again in %(minutes)d minutes, or ask your teacher.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool:
@@ -228,7 +234,7 @@ def _read_link(token: str, session: live.LiveSession, student, browser: str, now
     except signing.BadSignature:
         return None, Outcome(Kind.REFUSED, error=LINK_EXPIRED)
     if not isinstance(payload, dict) or payload.get("sid") != session.id:
-        return None, Outcome(Kind.NOT_FOUND, error="This link belongs to another session.")
+        return None, Outcome(Kind.NOT_FOUND, error=_("This link belongs to another session."))
     at = payload.get("at")
     if not isinstance(at, int) or not 0 <= now - at <= settings.CHECKIN_LINK_MAX_AGE:
         return None, Outcome(Kind.REFUSED, error=LINK_EXPIRED)
@@ -254,7 +260,7 @@ def link_for_qr(*, session: live.LiveSession, code: str, ip: str, now: float | N
         return Outcome(Kind.REFUSED, session=session, error=_lock_message(locked, now), locked=True)
     if not session.require_code or not verification.code_is_valid(session.secret, code, now):
         live.count_guess(subject, now, limit=settings.CHECKIN_GUESS_LIMIT_PER_ADDRESS)
-        return Outcome(Kind.REFUSED, session=session, error="This QR code has expired.")
+        return Outcome(Kind.REFUSED, session=session, error=_("This QR code has expired."))
     browser = secrets.token_urlsafe(18)
     return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.QR, now, browser=browser), browser=browser)
 
@@ -263,9 +269,9 @@ def link_for_tap(*, student, session: live.LiveSession, now: float | None = None
     """A no-code session's "Check in" button: a link to the confirmation, for its students only."""
     now = clock.now() if now is None else now
     if session.require_code:
-        return Outcome(Kind.NOT_FOUND, error="This session needs a code.")
+        return Outcome(Kind.NOT_FOUND, error=_("This session needs a code."))
     if not _may_join_one(student, session, remember=False):
-        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+        return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
     return Outcome(Kind.CONFIRM, session=session, link=_link(session, Source.TAP, now, student=student))
 
 
@@ -274,11 +280,11 @@ def open_link(
 ) -> Outcome:
     """The confirmation page of a link: whether this student, in this browser, may use it (no writes)."""
     now = clock.now() if now is None else now
-    _, refused = _read_link(token, session, student, browser, now)
+    _link_read, refused = _read_link(token, session, student, browser, now)
     if refused:
         return refused
     if not _may_join_one(student, session, remember=False):
-        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+        return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
     return Outcome(Kind.CONFIRM, session=session, link=token)
 
 
@@ -292,7 +298,7 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
     # sessions included: record_check_in says "not started yet" rather than "not found").
     found = _joinable(visitor.student, now, remember=True, device=visitor.device, started_only=False)
     if session.id not in {s.id for s in found.sessions}:
-        return Outcome(Kind.NOT_FOUND, error="You are not enrolled in this course.")
+        return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
     if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
         return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
     elsewhere = _elsewhere(found.device_used_in, session)
@@ -326,7 +332,7 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
             elsewhere = _elsewhere(found.device_used_in, session)
             return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now, elsewhere=elsewhere)
     if not candidates:
-        error = "None of your courses has a session taking codes right now."
+        error = _("None of your courses has a session taking codes right now.")
         return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
     # Count against the student's own courses' sessions; only without one against ad-hoc ones,
     # so a typo in one class does not lock them out of every ad-hoc session in the school.
@@ -339,7 +345,12 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     limit = settings.CHECKIN_MAX_WRONG_CODES
     if tries >= limit:
         return Outcome(Kind.WRONG_CODE, error=LOCKED_OUT, sessions=mine)
-    error = f"That code is wrong or has expired. {limit - tries} tries left."
+    left = limit - tries
+    error = ngettext(
+        "That code is wrong or has expired. %(left)d try left.",
+        "That code is wrong or has expired. %(left)d tries left.",
+        left,
+    ) % {"left": left}
     return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
 
 
@@ -417,7 +428,8 @@ def _status_by_time(session: live.LiveSession, now: float) -> str:
     return Status.PRESENT if now <= late_after else Status.LATE
 
 
-ELSEWHERE = "This phone checked in to another session that is open now."
+# A record's reason is stored in English and shown in the reader's language (translate_reason).
+ELSEWHERE = gettext_noop("This phone checked in to another session that is open now.")
 
 
 def record_check_in(
@@ -429,9 +441,9 @@ def record_check_in(
     enrolment) have passed.
     """
     if not session.has_started(now):
-        return Outcome(Kind.REFUSED, session=session, error="This session has not started yet.")
+        return Outcome(Kind.REFUSED, session=session, error=_("This session has not started yet."))
     if not session.is_open(now):
-        return Outcome(Kind.REFUSED, session=session, error="This session is closed.")
+        return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     record = _new_check_in(session, visitor, source, now)
     if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
         record["flags"].append("device_elsewhere")
@@ -478,5 +490,5 @@ def _stored(session: live.LiveSession, outcome: str, stored: dict | None) -> Out
     if outcome == "locked":
         return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)
     if outcome in ("closed", "missing"):
-        return Outcome(Kind.REFUSED, session=session, error="This session is closed.")
+        return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     return Outcome(Kind.CHECKED_IN, session=session, record=stored)

@@ -12,6 +12,8 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django_q.tasks import async_task
 
 from accounts.collation import name_key
@@ -29,7 +31,7 @@ ROSTER_ACTIONS = {
     "reject": Status.REJECTED,
     "excuse": Status.EXCUSED,
 }
-SESSION_OVER = "The session has ended; correct it from its history page."
+SESSION_OVER = _("The session has ended; correct it from its history page.")
 
 
 class SessionEnded(Exception):
@@ -68,7 +70,7 @@ class RosterRow:
     @property
     def flag_words(self) -> list[str]:
         """The record's flags as a teacher says them."""
-        return [FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in self.flags]
+        return flag_words(self.flags)
 
     @property
     def photo_text(self) -> str:
@@ -78,16 +80,21 @@ class RosterRow:
 
 # What each flag means, in the roster's words.
 FLAG_WORDS = {
-    "network": "outside the allowed network",
-    "location": "too far from the room",
-    "shared_device": "phone used for another student",
-    "device_elsewhere": "phone used in another open session",
-    "photo_mismatch": "photo did not match",
-    "photo_no_face": "no face in photo",
-    "photo_several_faces": "several faces in photo",
-    "photo_unreadable": "photo unreadable",
-    "photo_no_reference": "no reference photo yet",
+    "network": _("outside the allowed network"),
+    "location": _("too far from the room"),
+    "shared_device": _("phone used for another student"),
+    "device_elsewhere": _("phone used in another open session"),
+    "photo_mismatch": _("photo did not match"),
+    "photo_no_face": _("no face in photo"),
+    "photo_several_faces": _("several faces in photo"),
+    "photo_unreadable": _("photo unreadable"),
+    "photo_no_reference": _("no reference photo yet"),
 }
+
+
+def flag_words(flags) -> list[str]:
+    """Flags as a teacher says them, in the reader's language."""
+    return [str(FLAG_WORDS.get(flag, flag.replace("_", " "))) for flag in flags]
 
 
 @dataclass
@@ -270,7 +277,7 @@ def roster_mark(*, session: live.LiveSession, school_number: str, action: str, r
     record = live.get_record(session.id, school_number)
     name = record["full_name"] if record else _account_name(school_number)
     if name is None:
-        return RosterChange(error="No such student in this session.", not_found=True)
+        return RosterChange(error=_("No such student in this session."), not_found=True)
     status = ROSTER_ACTIONS[action]
     ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
     return RosterChange(error="" if ok else SESSION_OVER)
@@ -285,7 +292,7 @@ def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -
         .first()
     )
     if record is None or offered is None:
-        error = "This student has no photo waiting for approval."
+        error = _("This student has no photo waiting for approval.")
         return RosterChange(error=error, not_found=True)
     verify.make_ready(offered, by=by)
     for older in ReferencePhoto.objects.filter(student_id=offered.student_id, state=ReferencePhoto.State.PROPOSED):
@@ -296,10 +303,10 @@ def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -
         school_number=school_number,
         full_name=record["full_name"],
         status=status,
-        reason="Reference photo approved by the teacher.",
+        reason=gettext_noop("Reference photo approved by the teacher."),
         record={**record, "photo_result": "match"},
     )
-    message = f"{record['full_name']}'s photo is now their reference."
+    message = gettext("%(name)s's photo is now their reference.") % {"name": record["full_name"]}
     return RosterChange(error="" if ok else SESSION_OVER, message=message)
 
 
@@ -313,14 +320,20 @@ def roster_add(*, session: live.LiveSession, school_number: str, full_name: str)
     """Add a student as present; one without an account needs a full name (the sweep creates them)."""
     name = _account_name(school_number) or full_name.strip()
     if not name:
-        error = "No account has this school number: give the student's full name."
+        error = _("No account has this school number: give the student's full name.")
         return RosterChange(error=error)
     ok = _set_status(
-        session, school_number=school_number, full_name=name, status=Status.PRESENT, reason="Added by the teacher."
+        session,
+        school_number=school_number,
+        full_name=name,
+        status=Status.PRESENT,
+        reason=gettext_noop("Added by the teacher."),
     )
     if not ok:
         return RosterChange(error=SESSION_OVER)
-    return RosterChange(message=f"{name} ({school_number}) added as present.")
+    return RosterChange(
+        message=gettext("%(name)s (%(number)s) added as present.") % {"name": name, "number": school_number}
+    )
 
 
 # --- the end ------------------------------------------------------------------
@@ -340,8 +353,8 @@ def session_change_end(*, session: live.LiveSession, minutes: int, now: float | 
     """
     now = clock.now() if now is None else now
     if session.ends_at <= now:
-        raise SessionEnded("This session has already ended.")
+        raise SessionEnded(gettext("This session has already ended."))
     ends = session.ends_dt + timedelta(minutes=minutes)
     if not live.change_end(session, ends.timestamp()):
-        raise SessionEnded("This session has already ended.")
+        raise SessionEnded(gettext("This session has already ended."))
     return ends

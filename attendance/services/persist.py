@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.collation import name_key
 
@@ -21,8 +22,9 @@ from . import persist_sql as sql
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-PENDING_AT_CLOSE = "Not verified before the session ended."
-PHOTO_NOT_IN_TIME = "Photo not verified in time."
+# Stored in English, shown in the reader's language (attendance.reasons).
+PENDING_AT_CLOSE = gettext_noop("Not verified before the session ended.")
+PHOTO_NOT_IN_TIME = gettext_noop("Photo not verified in time.")
 
 
 @dataclass

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.collation import name_key
 
@@ -40,7 +42,7 @@ class RenamesToConfirm(Exception):
         self.renames = renames
 
 
-CP1254_NOTE = (
+CP1254_NOTE = _(
     "The file was not UTF-8; it was read as Windows-1254 (Turkish Windows). "
     'Check the names below, or save it as "CSV UTF-8" next time.'
 )
@@ -59,7 +61,7 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1254"), CP1254_NOTE
     except UnicodeDecodeError as exc:
-        raise RosterError([(1, "the file is neither UTF-8 nor Windows-1254 text; save it as CSV UTF-8")]) from exc
+        raise RosterError([(1, _("the file is neither UTF-8 nor Windows-1254 text; save it as CSV UTF-8"))]) from exc
 
 
 @dataclass
@@ -73,15 +75,20 @@ class RosterReport:
 
     @property
     def summary(self) -> str:
-        text = (
-            f"{self.rows} rows: {self.users_created} students created, {self.users_updated} renamed, "
-            f"{self.enrollments_created} enrolments created, {self.already_enrolled} already enrolled"
-        )
+        text = gettext(
+            "%(rows)s rows: %(created)s students created, %(renamed)s renamed, "
+            "%(enrolled)s enrolments created, %(already)s already enrolled"
+        ) % {
+            "rows": self.rows,
+            "created": self.users_created,
+            "renamed": self.users_updated,
+            "enrolled": self.enrollments_created,
+            "already": self.already_enrolled,
+        }
         if self.without_password:
-            text += (
-                f". {self.without_password} of these students cannot log in yet (no password): "
-                "print or send their invitations"
-            )
+            text += gettext(
+                ". %(n)s of these students cannot log in yet (no password): print or send their invitations"
+            ) % {"n": self.without_password}
         return text
 
 
@@ -116,7 +123,7 @@ def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tup
     rows, problems, names = [], [], {}
     for line, row, error in _rows(text):
         if row is None:
-            problems.append((line, f"this line cannot be read as CSV ({error})"))
+            problems.append((line, gettext("this line cannot be read as CSV (%(error)s)") % {"error": error}))
             continue
         if progress:
             progress(1)
@@ -125,19 +132,32 @@ def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tup
         if line == 1 and row and row[0].strip().lower() in HEADER_WORDS:
             continue
         if len(row) != 3:
-            problems.append((line, f"expected 3 columns (school number, full name, course code), got {len(row)}"))
+            problems.append(
+                (
+                    line,
+                    gettext("expected 3 columns (school number, full name, course code), got %(n)s") % {"n": len(row)},
+                )
+            )
             continue
         number, name, code = (cell.strip() for cell in row)
         if any(_has_control_characters(cell) for cell in (number, name, code)):
-            problems.append((line, "the row holds a control character (such as NUL); save the file as plain CSV text"))
+            problems.append(
+                (line, gettext("the row holds a control character (such as NUL); save the file as plain CSV text"))
+            )
         elif not number or len(number) > 32:
-            problems.append((line, "the school number is empty or longer than 32 characters"))
+            problems.append((line, gettext("the school number is empty or longer than 32 characters")))
         elif not name or len(name) > 150:
-            problems.append((line, "the full name is empty or longer than 150 characters"))
+            problems.append((line, gettext("the full name is empty or longer than 150 characters")))
         elif code not in courses:
-            problems.append((line, f"no course has the code {code!r}"))
+            problems.append((line, gettext("no course has the code %(code)s") % {"code": repr(code)}))
         elif names.setdefault(number, name) != name:
-            problems.append((line, f"school number {number} appears with another name ({names[number]!r})"))
+            problems.append(
+                (
+                    line,
+                    gettext("school number %(number)s appears with another name (%(name)s)")
+                    % {"number": number, "name": repr(names[number])},
+                )
+            )
         else:
             rows.append((line, number, name, code))
     return rows, problems
@@ -151,7 +171,11 @@ def _not_students(rows) -> list[tuple[int, str]]:
         .values_list("school_number", "role")
     )
     return [
-        (line, f"school number {number} belongs to a {others[number]}; the import only enrols students")
+        (
+            line,
+            gettext("school number %(number)s belongs to a %(role)s; the import only enrols students")
+            % {"number": number, "role": others[number]},
+        )
         for line, number, _, _ in rows
         if number in others
     ]
@@ -181,7 +205,7 @@ def import_roster(
     if problems:
         raise RosterError(sorted(problems))
     if not rows:
-        raise RosterError([(1, "the file has no rows")])
+        raise RosterError([(1, gettext("the file has no rows"))])
     changed = renames(rows)
     if changed and not confirm_renames:
         raise RenamesToConfirm(changed)

@@ -9,23 +9,44 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, gettext_noop
 
+from .. import reasons
 from ..models import Status
 from ..photos import verify
+from ..services.live_sessions import flag_words
 
 register = template.Library()
 
-# 30,000 cells: each byte counts (a badge in a span with a title was twice the page).
-_CELLS = {status: format_html('<td class="m {}">{}</td>', status, status[0].upper()) for status in Status.values}
 _EMPTY = "<td>—</td>"
+_cells: dict[str, dict[str, SafeString]] = {}
+
+
+def _cells_for_language() -> dict[str, SafeString]:
+    """Each status's cell in the current language: the first letter of its label (P/L/E/A/R, V/G/İ/Y/R)."""
+    language = get_language() or ""
+    if language not in _cells:
+        # 30,000 cells: each byte counts (a badge in a span with a title was twice the page).
+        _cells[language] = {
+            s.value: format_html('<td class="m {}">{}</td>', s.value, str(s.label)[0].upper()) for s in Status
+        }
+    return _cells[language]
 
 
 @register.filter
 def mark_cells(marks: list[str | None]) -> SafeString:
     """A row of the report's matrix: one ``<td>`` per session, from each status."""
-    return mark_safe("".join(_CELLS.get(mark, _EMPTY) if mark else _EMPTY for mark in marks))  # noqa: S308 - constants
+    cells = _cells_for_language()
+    return mark_safe("".join(cells.get(mark, _EMPTY) if mark else _EMPTY for mark in marks))  # noqa: S308 - constants
+
+
+@register.filter
+def translate_reason(reason: str) -> str:
+    """A record's reason in the reader's language: the system's own reasons are stored in English
+    (gettext_noop) and have a translation; a teacher's typed reason has none and shows as typed."""
+    return reasons.translate(reason)
 
 
 _options: dict[tuple[str, str], SafeString] = {}
@@ -34,8 +55,6 @@ _options: dict[tuple[str, str], SafeString] = {}
 @register.filter
 def status_options(current: str) -> SafeString:
     """The ``<option>`` list of a record's status select, ``current`` selected (the same few strings, built once)."""
-    from django.utils.translation import get_language
-
     from ..forms import ChangeStatusForm
 
     key = (current, get_language() or "")
@@ -59,32 +78,56 @@ def record_rows(context, records, records_url: str) -> SafeString:
     engine each row cost some 400 µs (its fields, two CSRF tokens, two forms).
     """
     token = get_token(context["request"])
-    return format_html_join("\n", _RECORD_ROW, (_record_row_args(r, records_url, token) for r in records))
+    row = _record_row()
+    return format_html_join("\n", row, (_record_row_args(r, records_url, token) for r in records))
 
 
-_RECORD_ROW = (
-    '<tr id="record-{number}"><td>{name}<br><span class="help">{number}</span></td>'
-    '<td><span class="badge {status}">{status_label}</span>{flags}</td>'
-    '<td class="opt">{at}</td><td class="opt">{source}</td><td>{reason}</td>'
-    '<td class="actions"><form method="post" action="{url}{id}/change/">{csrf}'
-    '<label for="st-{id}" class="vh">New status</label><select id="st-{id}" name="status">{options}</select>'
-    '<label for="rs-{id}" class="vh">Reason</label>'
-    '<input type="text" id="rs-{id}" name="reason" placeholder="reason" required maxlength="255">'
-    '<button class="small" type="submit">Change</button></form>'
-    '<form method="post" action="{url}{id}/remove/">{csrf}'
-    '<label for="rm-{id}" class="vh">Reason for removing</label>'
-    '<input type="text" id="rm-{id}" name="reason" placeholder="reason" required maxlength="255">'
-    '<button class="small secondary" type="submit">Remove</button></form></td></tr>'
-)
+_rows: dict[str, str] = {}
+
+
+def _record_row() -> str:
+    """A session page row's HTML in the current language (its words filled in once per language)."""
+    language = get_language() or ""
+    if language not in _rows:
+        words = {
+            key: conditional_escape(gettext(text)).replace("{", "{{").replace("}", "}}")
+            for key, text in {
+                "new_status": gettext_noop("New status"),
+                "reason": gettext_noop("Reason"),
+                "reason_hint": gettext_noop("reason"),
+                "change": gettext_noop("Change"),
+                "reason_removing": gettext_noop("Reason for removing"),
+                "remove": gettext_noop("Remove"),
+            }.items()
+        }
+        _rows[language] = (
+            '<tr id="record-{{number}}"><td>{{name}}<br><span class="help">{{number}}</span></td>'
+            '<td><span class="badge {{status}}">{{status_label}}</span>{{flags}}</td>'
+            '<td class="opt">{{at}}</td><td class="opt">{{source}}</td><td>{{reason}}</td>'
+            '<td class="actions"><form method="post" action="{{url}}{{id}}/change/">{{csrf}}'
+            '<label for="st-{{id}}" class="vh">{new_status}</label>'
+            '<select id="st-{{id}}" name="status">{{options}}</select>'
+            '<label for="rs-{{id}}" class="vh">{reason}</label>'
+            '<input type="text" id="rs-{{id}}" name="reason" placeholder="{reason_hint}" required maxlength="255">'
+            '<button class="small" type="submit">{change}</button></form>'
+            '<form method="post" action="{{url}}{{id}}/remove/">{{csrf}}'
+            '<label for="rm-{{id}}" class="vh">{reason_removing}</label>'
+            '<input type="text" id="rm-{{id}}" name="reason" placeholder="{reason_hint}" required maxlength="255">'
+            '<button class="small secondary" type="submit">{remove}</button></form></td></tr>'
+        ).format(**words)
+    return _rows[language]
 
 
 def _record_row_args(record, records_url: str, token: str) -> dict:
-    flags = format_html(' <span class="flag">⚑ {}</span>', ", ".join(record.flags)) if record.flags else ""
+    words = ", ".join(flag_words(record.flags))
+    flags = format_html(' <span class="flag">⚑ {}</span>', words) if record.flags else ""
     if record.photo_result:
         text = verify.photo_text(record.photo_result, record.photo_distance)
         if record.photo:
             link = reverse("attendance:check_in_photo", args=[record.attendance_id, record.student.school_number])
-            flags += format_html('<br><span class="photo-state">{}</span> · <a href="{}">see photo</a>', text, link)
+            flags += format_html(
+                '<br><span class="photo-state">{}</span> · <a href="{}">{}</a>', text, link, gettext("see photo")
+            )
         else:
             flags += format_html('<br><span class="photo-state">{}</span>', text)
     at = timezone.localtime(record.checked_in_at).strftime("%H:%M:%S") if record.checked_in_at else "—"
@@ -96,9 +139,24 @@ def _record_row_args(record, records_url: str, token: str) -> dict:
         "flags": flags,
         "at": at,
         "source": record.get_source_display(),
-        "reason": record.fail_reason,
+        "reason": translate_reason(record.fail_reason),
         "url": records_url,
         "id": record.pk,
         "csrf": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
         "options": status_options(record.status),
     }
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A status in words, in the reader's language ("present" → "Present" / "Var")."""
+    return str(Status(status).label) if status in Status.values else status
+
+
+@register.filter
+def status_word(status: str) -> str:
+    """A status as a word inside a sentence ("present" / "var"), lowered the language's way (İ → i, I → ı)."""
+    label = status_label(status)
+    if (get_language() or "").startswith("tr"):
+        label = label.replace("İ", "i").replace("I", "ı")
+    return label.lower()

@@ -11,6 +11,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import exports, reports
@@ -26,6 +27,7 @@ from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
 from ..models import Attendance, AttendanceRecord, RecordChange
 from ..photos import verify
 from ..services import corrections
+from ..templatetags.attendance_cells import status_word
 
 
 def _day(value: str, end: bool = False):
@@ -114,10 +116,14 @@ def record_change(request, sid, record_id):
     record = _record_for_teacher(request.user, sid, record_id)
     form = ChangeStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not changed: {_first_error(form)}")
+        messages.error(request, _("Not changed: %(error)s") % {"error": _first_error(form)})
         return _session_page(request, record.attendance, status=400)
     corrections.record_change_status(record=record, by=request.user, **form.cleaned_data)
-    messages.success(request, f"{record.student.full_name} is now {form.cleaned_data['status']}.")
+    messages.success(
+        request,
+        _("%(name)s is now %(status)s.")
+        % {"name": record.student.full_name, "status": status_word(form.cleaned_data["status"])},
+    )
     return redirect("attendance:session_detail", sid=sid)
 
 
@@ -127,10 +133,10 @@ def record_remove(request, sid, record_id):
     record = _record_for_teacher(request.user, sid, record_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not removed: {_first_error(form)}")
+        messages.error(request, _("Not removed: %(error)s") % {"error": _first_error(form)})
         return _session_page(request, record.attendance, status=400)
     corrections.record_remove(record=record, by=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, f"{record.student.full_name} was removed from this session.")
+    messages.success(request, _("%(name)s was removed from this session.") % {"name": record.student.full_name})
     return redirect("attendance:session_detail", sid=sid)
 
 
@@ -145,7 +151,10 @@ def record_add(request, sid):
     corrections.record_add(
         attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
     )
-    messages.success(request, f"{data['student'].full_name} added as {data['status']}.")
+    messages.success(
+        request,
+        _("%(name)s added as %(status)s.") % {"name": data["student"].full_name, "status": status_word(data["status"])},
+    )
     return redirect("attendance:session_detail", sid=sid)
 
 
@@ -157,7 +166,7 @@ def session_remove(request, sid):
     if not form.is_valid():
         return _session_page(request, attendance, status=400, remove_form=form)
     corrections.session_remove(attendance=attendance, by=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, f"The session “{attendance.lesson_name}” was removed.")
+    messages.success(request, _("The session “%(name)s” was removed.") % {"name": attendance.lesson_name})
     return redirect("attendance:session_list")
 
 
@@ -219,10 +228,10 @@ def course_policy(request, course_id):
     course = get_course_for_teacher(request.user, course_id)
     form = PolicyForm(request.POST, instance=course)
     if not form.is_valid():
-        messages.error(request, f"Policy not changed: {_first_error(form)}")
+        messages.error(request, _("Policy not changed: %(error)s") % {"error": _first_error(form)})
         return _report_page(request, course, form, status=400)
     corrections.course_set_policy(course=course, **form.cleaned_data)
-    messages.success(request, "Counting policy saved.")
+    messages.success(request, _("Counting policy saved."))
     return redirect("attendance:course_report", course_id=course.pk)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +21,7 @@ def _photo_response(name: str) -> FileResponse:
     try:
         handle = images.storage().open(name, "rb")
     except (FileNotFoundError, OSError):
-        raise Http404("No such photo.") from None
+        raise Http404(_("No such photo.")) from None
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
@@ -59,7 +60,7 @@ def _check_in_photo_name(user, sid: str, number: str) -> str:
 def check_in_photo(request, sid, number):
     name = _check_in_photo_name(request.user, str(sid), number)
     if not name:
-        raise Http404("No such photo.")
+        raise Http404(_("No such photo."))
     return _photo_response(name)
 
 
@@ -74,7 +75,7 @@ def reference_photo(request, pk):
         or (user.is_teacher and reference.student.enrollments.filter(course__teachers=user).exists())
     )
     if not allowed:
-        raise Http404("No such photo.")
+        raise Http404(_("No such photo."))
     return _photo_response(reference.image)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attn_site.proxies import client_ip
@@ -111,7 +112,7 @@ def result(request, sid):
     sid = str(sid)
     view = check_in.check_in_result(student=request.user, sid=sid)
     if view is None:
-        raise Http404("You have no check-in in this session.")
+        raise Http404(_("You have no check-in in this session."))
     ctx = {"record": view.record, "title": view.title, "sid": sid, "pending": view.pending}
     template = "attendance/partials/result_body.html" if request.htmx else "attendance/result.html"
     return render(request, template, ctx)

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attn_site.proxies import client_ip
@@ -51,7 +52,7 @@ def teacher_home(request):
         )
         if result.session:
             return redirect("attendance:live", sid=result.session.id)
-        messages.error(request, "You already have an open session. Finish it before starting another.")
+        messages.error(request, _("You already have an open session. Finish it before starting another."))
         return redirect("attendance:live", sid=result.other_open_id)
     page = live_sessions.start_page(teacher=request.user)
     status = 400 if request.method == "POST" else 200
@@ -113,12 +114,14 @@ def record_action(request, sid, number, action):
     elif action == "approve_photo":
         change = live_sessions.roster_approve_photo(session=session, school_number=number, by=request.user)
     elif action not in ROSTER_ACTIONS:
-        return HttpResponse("Unknown action.", status=400)
+        return HttpResponse(_("Unknown action."), status=400)
     else:
         form = ReasonForm(request.POST)
         needs_reason = action in ("reject", "excuse")
         if needs_reason and not form.is_valid():
-            error = f"Say why you {action} this student."
+            error = (
+                _("Say why you reject this student.") if action == "reject" else _("Say why you excuse this student.")
+            )
             return _answer_roster(request, session, error=error, error_for=number, status=400)
         reason = form.cleaned_data["reason"] if needs_reason else ""
         change = live_sessions.roster_mark(session=session, school_number=number, action=action, reason=reason)
@@ -198,14 +201,14 @@ def change_end(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
     form = ExtendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the number of minutes, between -120 and 240.")
+        messages.error(request, _("Give the number of minutes, between -120 and 240."))
         return _render_live(request, session, status=400)
     try:
         ends = live_sessions.session_change_end(session=session, minutes=form.cleaned_data["minutes"])
     except live_sessions.SessionEnded as exc:
         messages.error(request, str(exc))
         return _render_live(request, session, status=400)
-    messages.success(request, f"The session now ends at {timezone.localtime(ends):%H:%M}.")
+    messages.success(request, _("The session now ends at %(time)s.") % {"time": f"{timezone.localtime(ends):%H:%M}"})
     return redirect("attendance:live", sid=session.id)
 
 

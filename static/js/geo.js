@@ -4,19 +4,24 @@
     form.querySelector("[name=latitude]").value = pos.coords.latitude.toFixed(6);
     form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
   }
-  function say(form, text) {
+  // The page's language: the texts come from #geo-messages (templates/partials/geo_messages.html).
+  function text(key, fallback) {
+    var box = document.getElementById("geo-messages");
+    return (box && box.dataset[key]) || fallback;
+  }
+  function say(form, message) {
     var out = form.querySelector("[data-geo-status]") || document.getElementById("geo-status");
-    if (out) out.textContent = text;
+    if (out) out.textContent = message;
   }
   function locate(form, then) {
-    if (!navigator.geolocation) { say(form, "This browser cannot share its location."); then(false); return; }
-    say(form, "Asking your browser for its location…");
+    if (!navigator.geolocation) { say(form, text("unsupported", "This browser cannot share its location.")); then(false); return; }
+    say(form, text("asking", "Asking your browser for its location…"));
     navigator.geolocation.getCurrentPosition(
-      function (pos) { fill(form, pos); say(form, "Location shared."); then(true); },
+      function (pos) { fill(form, pos); say(form, text("shared", "Location shared.")); then(true); },
       function (err) {
         say(form, err.code === 1
-          ? "Location permission was denied. Allow it in your browser settings, or continue: your teacher will review your check-in."
-          : "Your location could not be found. Continue, and your teacher will review your check-in.");
+          ? text("denied", "Location permission was denied. Allow it in your browser settings, or continue: your teacher will review your check-in.")
+          : text("unavailable", "Your location could not be found. Continue, and your teacher will review your check-in."));
         then(false);
       },
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
