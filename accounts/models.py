@@ -44,15 +44,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         TEACHER = "teacher", _("Teacher")
         ADMIN = "admin", _("Administrator")
 
-    school_number = models.CharField(max_length=32, unique=True)
-    full_name = models.CharField(max_length=150)
+    school_number = models.CharField(verbose_name=_("school number"), max_length=32, unique=True)
+    full_name = models.CharField(verbose_name=_("full name"), max_length=150)
     # The name as the school's language sorts it (accounts.collation); kept in step by save().
     name_key = models.CharField(max_length=800, default="", db_default="", editable=False)
-    email = models.EmailField(blank=True)
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, editable=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(verbose_name=_("email"), blank=True)
+    role = models.CharField(verbose_name=_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    is_staff = models.BooleanField(verbose_name=_("is staff"), default=False, editable=False)
+    date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)
     # The language the user chose with the switch in the header; empty: the browser's.
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default="", verbose_name=_("language")
@@ -64,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["name_key"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=["student", "teacher", "admin"]), name="user_role_valid"),

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 SWEEP_SCHEDULE_NAME = "attn-sweep"
 PHOTO_RETENTION_SCHEDULE_NAME = "attn-photo-retention"
@@ -28,7 +29,7 @@ def ensure_sweep_schedule(**kwargs) -> None:
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
-    verbose_name = "Attendance"
+    verbose_name = _("Attendance")
 
     def ready(self):
         from . import checks, signals  # noqa: F401

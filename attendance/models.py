@@ -66,11 +66,16 @@ class AttendanceQuerySet(SoftDeleteQuerySet):
 
 
 class SoftDeleteFields(models.Model):
-    is_deleted = models.BooleanField(default=False)
-    deleted_reason = models.CharField(max_length=255, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(verbose_name=_("removed"), default=False)
+    deleted_reason = models.CharField(verbose_name=_("reason for removal"), max_length=255, blank=True)
+    deleted_at = models.DateTimeField(verbose_name=_("removed at"), null=True, blank=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -91,20 +96,26 @@ class Course(models.Model):
         TO_DATE = "to_date", _("Rate to date (sessions held so far)")
         TERM = "term", _("Rate over the term's planned sessions")
 
-    code = models.CharField(max_length=32, unique=True)
-    title = models.CharField(max_length=200)
-    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
+    code = models.CharField(verbose_name=_("code"), max_length=32, unique=True)
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("teachers"), related_name="taught_courses", blank=True
+    )
     allowed_networks = ArrayField(
         models.CharField(max_length=64, validators=[validate_network]),
+        verbose_name=_("allowed networks"),
         default=list,
         blank=True,
         help_text=_("CIDR ranges a check-in may come from, e.g. 10.20.0.0/16."),
     )
-    late_threshold_minutes = models.PositiveSmallIntegerField(default=10)
-    rate_policy = models.CharField(max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE)
-    planned_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
-    excused_counts_as_present = models.BooleanField(default=True)
+    late_threshold_minutes = models.PositiveSmallIntegerField(verbose_name=_("late threshold minutes"), default=10)
+    rate_policy = models.CharField(
+        verbose_name=_("rate policy"), max_length=16, choices=RatePolicy.choices, default=RatePolicy.TO_DATE
+    )
+    planned_sessions = models.PositiveSmallIntegerField(verbose_name=_("planned sessions"), null=True, blank=True)
+    excused_counts_as_present = models.BooleanField(verbose_name=_("excused counts as present"), default=True)
     photo_check_default = models.BooleanField(
+        verbose_name=_("photo check by default"),
         default=False,
         db_default=False,
         help_text=_("New sessions of this course ask for a selfie matched against the reference photo."),
@@ -113,6 +124,8 @@ class Course(models.Model):
     objects = CourseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=~Q(code=""), name="course_code_not_empty"),
@@ -124,11 +137,15 @@ class Course(models.Model):
 
 
 class Enrollment(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
-    enrolled_at = models.DateTimeField(auto_now_add=True)
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="enrollments")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    enrolled_at = models.DateTimeField(verbose_name=_("enrolled at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         constraints = [models.UniqueConstraint(fields=["course", "student"], name="enrollment_unique")]
         indexes = [models.Index(fields=["student", "course"], name="enrollment_student_idx")]
 
@@ -143,22 +160,30 @@ class Attendance(SoftDeleteFields):
         CIDR = "cidr", _("The course's allowed networks")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
-    lesson_name = models.CharField(max_length=200)
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="taught_sessions")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    late_threshold_minutes = models.PositiveSmallIntegerField(default=10)
-    require_code = models.BooleanField(default=True)
-    network_mode = models.CharField(max_length=8, choices=NetworkMode.choices, default=NetworkMode.OFF)
-    location_radius_m = models.PositiveIntegerField(null=True, blank=True)
-    one_device_per_student = models.BooleanField(default=True)
-    photo_check = models.BooleanField(default=False, db_default=False)
-    persisted_at = models.DateTimeField(auto_now_add=True)
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    lesson_name = models.CharField(verbose_name=_("lesson name"), max_length=200)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="taught_sessions"
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    late_threshold_minutes = models.PositiveSmallIntegerField(verbose_name=_("late threshold minutes"), default=10)
+    require_code = models.BooleanField(verbose_name=_("require code"), default=True)
+    network_mode = models.CharField(
+        verbose_name=_("network mode"), max_length=8, choices=NetworkMode.choices, default=NetworkMode.OFF
+    )
+    location_radius_m = models.PositiveIntegerField(verbose_name=_("location radius (metres)"), null=True, blank=True)
+    one_device_per_student = models.BooleanField(verbose_name=_("one device per student"), default=True)
+    photo_check = models.BooleanField(verbose_name=_("photo check"), default=False, db_default=False)
+    persisted_at = models.DateTimeField(verbose_name=_("saved at"), auto_now_add=True)
 
     objects = AttendanceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="attendance_ends_after_start"),
@@ -180,22 +205,30 @@ class Attendance(SoftDeleteFields):
 
 
 class AttendanceRecord(SoftDeleteFields):
-    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="records")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attendance_records")
-    status = models.CharField(max_length=16, choices=Status.choices)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    fail_reason = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=16, choices=Source.choices)
-    flags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    attendance = models.ForeignKey(
+        Attendance, verbose_name=_("attendance"), on_delete=models.CASCADE, related_name="records"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.PROTECT, related_name="attendance_records"
+    )
+    status = models.CharField(verbose_name=_("status"), max_length=16, choices=Status.choices)
+    checked_in_at = models.DateTimeField(verbose_name=_("checked in at"), null=True, blank=True)
+    fail_reason = models.CharField(verbose_name=_("reason"), max_length=255, blank=True)
+    source = models.CharField(verbose_name=_("source"), max_length=16, choices=Source.choices)
+    flags = ArrayField(models.CharField(max_length=64), verbose_name=_("flags"), default=list, blank=True)
     # Photo check: the stored selfie (a name in the "photos" storage, emptied when it is
     # deleted after PHOTO_RETENTION_DAYS), what the verification found and the face distance.
-    photo = models.CharField(max_length=255, blank=True, default="", db_default="")
-    photo_result = models.CharField(max_length=32, blank=True, default="", db_default="")
-    photo_distance = models.FloatField(null=True, blank=True)
+    photo = models.CharField(verbose_name=_("photo"), max_length=255, blank=True, default="", db_default="")
+    photo_result = models.CharField(
+        verbose_name=_("photo result"), max_length=32, blank=True, default="", db_default=""
+    )
+    photo_distance = models.FloatField(verbose_name=_("photo distance"), null=True, blank=True)
 
     objects = SoftDeleteQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
         ordering = ["student__name_key"]
         constraints = [
             models.UniqueConstraint(fields=["attendance", "student"], name="record_unique_per_student"),
@@ -256,18 +289,27 @@ class ReferencePhoto(models.Model):
         ADMIN = "admin", _("Uploaded by an administrator")
         STUDENT = "student", _("Offered at a check-in")
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reference_photos")
-    image = models.CharField(max_length=255)
-    encoding = ArrayField(models.FloatField(), size=128, null=True, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
-    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.ADMIN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="reference_photos"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    image = models.CharField(verbose_name=_("image"), max_length=255)
+    encoding = ArrayField(models.FloatField(), size=128, null=True, blank=True)
+    state = models.CharField(verbose_name=_("state"), max_length=16, choices=State.choices, default=State.PROCESSING)
+    origin = models.CharField(verbose_name=_("origin"), max_length=16, choices=Origin.choices, default=Origin.ADMIN)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reference photo")
+        verbose_name_plural = _("reference photos")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["student"], condition=Q(state="ready"), name="reference_one_ready"),
@@ -288,15 +330,19 @@ class ReferencePhoto(models.Model):
 class ReferenceUpload(models.Model):
     """A ZIP of reference photos an administrator uploaded: its progress and per-file report."""
 
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    archive = models.CharField(max_length=255)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    finished = models.BooleanField(default=False)
-    report = models.JSONField(default=list, blank=True)  # [{"file", "number", "result"}…]
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    archive = models.CharField(verbose_name=_("archive"), max_length=255)
+    total = models.PositiveIntegerField(verbose_name=_("total"), default=0)
+    done = models.PositiveIntegerField(verbose_name=_("done"), default=0)
+    finished = models.BooleanField(verbose_name=_("finished"), default=False)
+    report = models.JSONField(verbose_name=_("report"), default=list, blank=True)  # [{"file", "number", "result"}…]
 
     class Meta:
+        verbose_name = _("reference upload")
+        verbose_name_plural = _("reference uploads")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -310,22 +356,28 @@ class ReferenceUpload(models.Model):
 class VerificationCallback(models.Model):
     """An external verifier's callback id, kept so that a replayed callback is refused."""
 
-    callback_id = models.CharField(max_length=64, unique=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    callback_id = models.CharField(verbose_name=_("callback id"), max_length=64, unique=True)
+    received_at = models.DateTimeField(verbose_name=_("received at"), auto_now_add=True)
 
     def __str__(self):
         return self.callback_id
 
 
 class RecordChange(models.Model):
-    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-    old_status = models.CharField(max_length=16, blank=True)
-    new_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=255)
+    record = models.ForeignKey(
+        AttendanceRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(verbose_name=_("changed at"), auto_now_add=True)
+    old_status = models.CharField(verbose_name=_("old status"), max_length=16, blank=True)
+    new_status = models.CharField(verbose_name=_("new status"), max_length=16)
+    reason = models.CharField(verbose_name=_("reason"), max_length=255)
 
     class Meta:
+        verbose_name = _("record change")
+        verbose_name_plural = _("record changes")
         ordering = ["-changed_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="change_reason_required"),
@@ -341,21 +393,27 @@ class RecordChange(models.Model):
 
 
 class SweepRun(models.Model):
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    trigger = models.CharField(max_length=32, default="schedule")
-    sessions_processed = models.PositiveIntegerField(default=0)
-    records_saved = models.PositiveIntegerField(default=0)
-    sessions_failed = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    trigger = models.CharField(verbose_name=_("trigger"), max_length=32, default="schedule")
+    sessions_processed = models.PositiveIntegerField(verbose_name=_("sessions processed"), default=0)
+    records_saved = models.PositiveIntegerField(verbose_name=_("records saved"), default=0)
+    sessions_failed = models.PositiveIntegerField(verbose_name=_("sessions failed"), default=0)
     sessions_skipped = models.PositiveIntegerField(
-        default=0, help_text=_("Due sessions another sweeper had claimed, or whose keys were already gone.")
+        verbose_name=_("sessions skipped"),
+        default=0,
+        help_text=_("Due sessions another sweeper had claimed, or whose keys were already gone."),
     )
-    errors = models.TextField(blank=True)
+    errors = models.TextField(verbose_name=_("errors"), blank=True)
     notes = models.TextField(
-        blank=True, help_text=_("What the sweep noticed but did not fail on, e.g. renamed students.")
+        verbose_name=_("notes"),
+        blank=True,
+        help_text=_("What the sweep noticed but did not fail on, e.g. renamed students."),
     )
 
     class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
         ordering = ["-started_at"]
         constraints = [
             models.CheckConstraint(

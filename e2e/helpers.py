@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +36,10 @@ ADMIN_PASSWORD = "admin-demo"
 
 
 def log_in(page: Page, school_number: str, password: str) -> None:
-    """Fill the login form the page is on and submit it."""
-    page.get_by_label("School number").fill(school_number)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    """Fill the login form the page is on and submit it (its words in the active language: see e2e.conftest)."""
+    page.get_by_label(_("School number")).fill(school_number)
+    page.get_by_label(_("Password")).fill(password)
+    page.get_by_role("button", name=_("Log in")).click()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:

@@ -1,4 +1,9 @@
-"""One class as people live it: a teacher, a projector and students' phones, in a real Chromium."""
+"""One class as people live it: a teacher, a projector and students' phones, in a real Chromium.
+
+It runs twice: in English, and in Turkish (every browser asks for Turkish, as a phone in Turkey does).
+The words it looks for come from the catalog of the language under test, so a page still in English
+fails the Turkish run.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,15 @@ import csv
 import re
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.helpers import (
     CODE_STEP_SECONDS,
+    DESKTOP,
     PHONE,
     STUDENT_PASSWORD,
     SWEEP_TIMEOUT_MS,
@@ -40,7 +50,16 @@ WATCH_CODES = """() => {
 }"""
 
 
-def test_a_class_checks_in_and_the_session_is_saved(new_context):
+LOCALES = {"en": "en-GB", "tr": "tr-TR"}
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_a_class_checks_in_and_the_session_is_saved(new_context, language):
+    with translation.override(language):
+        _a_class_checks_in(lambda device=DESKTOP: new_context({**device, "locale": LOCALES[language]}), language)
+
+
+def _a_class_checks_in(new_context, language: str) -> None:
     teacher = new_context().new_page()
     sid = _teacher_starts_a_session(teacher)
     projector = _teacher_opens_the_projector(teacher)
@@ -59,7 +78,8 @@ def test_a_class_checks_in_and_the_session_is_saved(new_context):
 
     _student_types_the_code(new_context(PHONE).new_page(), projector)
     expect(teacher.locator(f"#row-{CODE_STUDENT} .badge.present")).to_be_visible()
-    screenshot(teacher, "live-roster")
+    if language == "en":
+        screenshot(teacher, "live-roster")
 
     # A code is accepted during its own step and the next one: two changes later it is out of date.
     projector.wait_for_function(
@@ -71,7 +91,23 @@ def test_a_class_checks_in_and_the_session_is_saved(new_context):
     _teacher_finishes(teacher, projector, sid)
     _session_page_shows_records_and_absentees(teacher)
     _csv_export_has_the_rows(teacher)
-    _course_report_after_the_sweep(teacher)
+    _course_report_after_the_sweep(teacher, language)
+
+
+def _status(status: str) -> str:
+    """A status as the pages say it inside a sentence or a badge ("present" / "var")."""
+    from attendance.templatetags.attendance_cells import status_word
+
+    return status_word(status)
+
+
+def _label(msgid: str, name: str = "name") -> re.Pattern:
+    """A label made from a message with one placeholder, as a pattern for any value of it."""
+    return re.compile("^" + re.escape(_(msgid)).replace(re.escape(f"%({name})s"), ".*") + "$")
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0] + "."
 
 
 def _teacher_starts_a_session(teacher: Page) -> str:
@@ -79,23 +115,26 @@ def _teacher_starts_a_session(teacher: Page) -> str:
     expect(teacher).to_have_url(re.compile(r"/accounts/login/\?next=/teach/$"))
     log_in(teacher, TEACHER, TEACHER_PASSWORD)
     expect(teacher).to_have_url(re.compile(r"/teach/$"))
-    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
-    expect(teacher.get_by_label("Rotating code (shown on the projector)")).to_be_checked()
-    teacher.get_by_role("button", name="Start session").click()
+    teacher.get_by_label(_("Course"), exact=True).select_option(label=COURSE)
+    expect(teacher.get_by_label(_("Rotating code (shown on the projector)"))).to_be_checked()
+    teacher.get_by_role("button", name=_("Start session")).click()
     expect(teacher).to_have_url(LIVE_URL)
     expect(teacher.get_by_role("heading", level=1)).to_contain_text("Introduction to Programming")
     for number in (QR_STUDENT, CODE_STUDENT, LATE_STUDENT, ABSENT_STUDENT):
-        expect(teacher.locator(f"#row-{number} .badge.missing"), f"{number} enrolled in CS101").to_have_text("not yet")
+        expect(teacher.locator(f"#row-{number} .badge.missing"), f"{number} enrolled in CS101").to_have_text(
+            _("not yet")
+        )
     return LIVE_URL.search(teacher.url).group(1)
 
 
 def _teacher_opens_the_projector(teacher: Page) -> Page:
     with teacher.context.expect_page() as opened:
-        teacher.get_by_role("link", name="Projector view").click()
+        teacher.get_by_role("link", name=_("Projector view")).click()
     projector = opened.value
     expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
     expect(projector.locator("#qr svg")).to_be_visible()
-    screenshot(projector, "projector")
+    if translation.get_language() == "en":
+        screenshot(projector, "projector")
     # Back to the teacher's own screen. Chromium draws a tab that is not in front at about one frame a
     # second once focus moves in it, and Playwright's clicks wait for frames.
     teacher.bring_to_front()
@@ -109,11 +148,11 @@ def _student_scans_the_qr_code(phone: Page, link: str, sid: str) -> str:
     expect(phone).to_have_url(re.compile(r"/accounts/login/\?next="))
     go_link = parse_qs(urlparse(phone.url).query)["next"][0]
     assert go_link.startswith(f"/checkin/{sid}/go/"), go_link
-    expect(phone.get_by_text("Log in to finish your check-in")).to_be_visible()
+    expect(phone.get_by_text(_("Log in to finish your check-in. Your code is kept for a few minutes."))).to_be_visible()
     log_in(phone, QR_STUDENT, STUDENT_PASSWORD)
     expect(phone).to_have_url(re.compile(rf"/checkin/{sid}/result/$"))
-    expect(phone.locator("#result-status")).to_have_text("present")
-    expect(phone.get_by_text("You are checked in.")).to_be_visible()
+    expect(phone.locator("#result-status")).to_have_text(_status("present"))
+    expect(phone.get_by_text(_("You are checked in. Thank you!"))).to_be_visible()
     return go_link
 
 
@@ -121,34 +160,36 @@ def _a_forwarded_link_is_refused_in_another_browser(at_home: Page, go_link: str)
     at_home.goto(go_link)
     log_in(at_home, ABSENT_STUDENT, STUDENT_PASSWORD)
     expect(at_home).to_have_url(re.compile(r"/checkin/$"))
-    expect(at_home.get_by_text("This check-in link was opened in another browser.")).to_be_visible()
+    from attendance.services.check_in import LINK_ELSEWHERE
+
+    expect(at_home.get_by_text(_first_sentence(str(LINK_ELSEWHERE)))).to_be_visible()
 
 
 def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
     row = teacher.locator(f"#row-{QR_STUDENT}")
-    _type_into_the_roster(teacher, row.get_by_label(re.compile(r"^Reason for rejecting")), "Not seen in the room")
-    row.get_by_role("button", name="Reject").click()
+    _type_into_the_roster(teacher, row.get_by_label(_label("Reason for rejecting %(name)s")), "Not seen in the room")
+    row.get_by_role("button", name=_("Reject")).click()
     expect(row.locator(".badge.rejected")).to_be_visible()
     expect(row).to_contain_text("Not seen in the room")
     phone.reload()
-    expect(phone.locator("#result-status")).to_have_text("rejected")
+    expect(phone.locator("#result-status")).to_have_text(_status("rejected"))
     expect(phone.get_by_text("Not seen in the room")).to_be_visible()
 
-    row.get_by_role("button", name="Accept").click()
+    row.get_by_role("button", name=_("Accept")).click()
     expect(row.locator(".badge.present")).to_be_visible()
-    expect(row.get_by_role("button", name="Accept")).to_have_count(0)
+    expect(row.get_by_role("button", name=_("Accept"))).to_have_count(0)
     phone.reload()
-    expect(phone.locator("#result-status")).to_have_text("present")
+    expect(phone.locator("#result-status")).to_have_text(_status("present"))
 
     # An excuse needs a reason, said in the row; the page neither reloads nor jumps.
     absent = teacher.locator(f"#row-{EXCUSED_STUDENT}")
     absent.scroll_into_view_if_needed()
     scrolled = teacher.evaluate("window.scrollY")
-    reason = absent.get_by_label(re.compile(r"^Reason for excusing"))
-    absent.get_by_role("button", name="Excuse").click()  # empty: the browser asks for the reason first
+    reason = absent.get_by_label(_label("Reason for excusing %(name)s"))
+    absent.get_by_role("button", name=_("Excuse")).click()  # empty: the browser asks for the reason first
     assert reason.evaluate("el => el.validationMessage"), "the reason is required"
     _type_into_the_roster(teacher, reason, "Doctor's note")
-    absent.get_by_role("button", name="Excuse").click()
+    absent.get_by_role("button", name=_("Excuse")).click()
     expect(absent.locator(".badge.excused")).to_be_visible()
     expect(absent).to_contain_text("Doctor's note")
     assert teacher.evaluate("window.sameDocument") is True
@@ -157,7 +198,7 @@ def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
 
 def _type_into_the_roster(teacher: Page, field: Locator, text: str) -> None:
     """Type into the polled roster: no poll starts while a field has focus, but one in flight may replace it."""
-    for _ in range(3):
+    for _attempt in range(3):
         field.fill(text)
         teacher.wait_for_function("() => !document.querySelector('#roster').classList.contains('htmx-request')")
         if field.input_value() == text and field.evaluate("el => el === document.activeElement"):
@@ -169,17 +210,17 @@ def _student_cannot_open_teacher_pages(phone: Page, sid: str) -> None:
     for path in ("/teach/", f"/teach/live/{sid}/", f"/teach/live/{sid}/projector/", "/teach/courses/"):
         response = phone.goto(path)
         assert response.status == 403, f"{path} answered {response.status}"
-        expect(phone.get_by_role("heading", name="Not allowed")).to_be_visible()
+        expect(phone.get_by_role("heading", name=_("Not allowed"))).to_be_visible()
 
 
 def _student_logs_out(phone: Page) -> None:
     # On a phone the header is one line: the links and the logout are behind "Menu".
     header = phone.locator("header.top")
     assert header.bounding_box()["height"] < 60, header.bounding_box()
-    expect(header.get_by_role("button", name="Log out")).to_be_hidden()
-    header.get_by_text("Menu").click()
-    header.get_by_role("button", name="Log out").click()
-    expect(phone.get_by_text("You are logged out.")).to_be_visible()
+    expect(header.get_by_role("button", name=_("Log out"))).to_be_hidden()
+    header.get_by_text(_("Menu")).click()
+    header.get_by_role("button", name=_("Log out")).click()
+    expect(phone.get_by_text(_("You are logged out."))).to_be_visible()
     expect(phone).to_have_url(re.compile(r"/accounts/login/$"))
     phone.goto("/checkin/")
     expect(phone).to_have_url(re.compile(r"/accounts/login/\?next=/checkin/$"))
@@ -194,26 +235,32 @@ def _log_in_on_the_check_in_page(phone: Page, number: str) -> None:
 def _student_types_the_code(phone: Page, projector: Page) -> None:
     _log_in_on_the_check_in_page(phone, CODE_STUDENT)
     code = projector.locator("#current-code").get_attribute("data-code")
-    phone.get_by_label("Code on the screen").fill(code)
-    screenshot(phone, "checkin-phone")
-    phone.get_by_role("button", name="Check in", exact=True).click()
+    phone.get_by_label(_("Code on the screen")).fill(code)
+    if translation.get_language() == "en":
+        screenshot(phone, "checkin-phone")
+    phone.get_by_role("button", name=_("Check in"), exact=True).click()
     expect(phone).to_have_url(re.compile(r"/checkin/.+/result/$"))
-    expect(phone.locator("#result-status")).to_have_text("present")
+    expect(phone.locator("#result-status")).to_have_text(_status("present"))
 
 
 def _student_is_refused_an_outdated_code(phone: Page, code: str) -> None:
     _log_in_on_the_check_in_page(phone, LATE_STUDENT)
-    phone.get_by_label("Code on the screen").fill(code)
+    phone.get_by_label(_("Code on the screen")).fill(code)
     with phone.expect_response(lambda r: r.request.method == "POST") as answer:
-        phone.get_by_role("button", name="Check in", exact=True).click()
+        phone.get_by_role("button", name=_("Check in"), exact=True).click()
     assert answer.value.status == 400
-    expect(phone.get_by_text("That code is wrong or has expired.")).to_be_visible()
+    wrong = ngettext(
+        "That code is wrong or has expired. %(left)d try left.",
+        "That code is wrong or has expired. %(left)d tries left.",
+        2,
+    )
+    expect(phone.get_by_text(_first_sentence(wrong))).to_be_visible()
     expect(phone).to_have_url(re.compile(r"/checkin/$"))
 
 
 def _teacher_finishes(teacher: Page, projector: Page, sid: str) -> None:
     teacher.once("dialog", lambda dialog: dialog.accept())
-    teacher.get_by_role("button", name="Finish now").click()
+    teacher.get_by_role("button", name=_("Finish now")).click()
     # The finished page polls until the sweep has saved the session, then moves on.
     teacher.wait_for_url(SESSION_URL, timeout=SWEEP_TIMEOUT_MS)
     assert SESSION_URL.search(teacher.url).group(1) == sid
@@ -223,39 +270,44 @@ def _teacher_finishes(teacher: Page, projector: Page, sid: str) -> None:
 
 def _session_page_shows_records_and_absentees(teacher: Page) -> None:
     for number in (QR_STUDENT, CODE_STUDENT):
-        expect(teacher.locator(f"#record-{number} .badge")).to_have_text("Present")
+        expect(teacher.locator(f"#record-{number} .badge")).to_have_text(_("Present"))
     for number in (LATE_STUDENT, ABSENT_STUDENT):
-        expect(teacher.locator(f"#record-{number} .badge")).to_have_text("Absent")
+        expect(teacher.locator(f"#record-{number} .badge")).to_have_text(_("Absent"))
     rows = teacher.locator("#records tbody tr")
     expect(teacher.locator("#records .badge.present")).to_have_count(2)
-    expect(teacher.locator(f"#record-{EXCUSED_STUDENT} .badge")).to_have_text("Excused")
+    expect(teacher.locator(f"#record-{EXCUSED_STUDENT} .badge")).to_have_text(_("Excused"))
     expect(teacher.locator("#records .badge.absent")).to_have_count(rows.count() - 3)
 
 
 def _csv_export_has_the_rows(teacher: Page) -> None:
     records = teacher.locator("#records tbody tr").count()
     with teacher.expect_download() as started:
-        teacher.get_by_role("link", name="Export CSV").click()
+        teacher.get_by_role("link", name=_("Export CSV")).click()
     download = started.value
     assert re.fullmatch(r"attn-cs101-\d{4}-\d{2}-\d{2}-.+\.csv", download.suggested_filename)
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
-        rows = {row["student_number"]: row for row in csv.DictReader(handle)}
+        # The header in the page's language ("student_number" / "öğrenci_no"); the values are codes.
+        number, status, source, course = (
+            pgettext("export column", name) for name in ("student_number", "status", "source", "course")
+        )
+        rows = {row[number]: row for row in csv.DictReader(handle)}
     assert len(rows) == records
-    assert (rows[QR_STUDENT]["status"], rows[QR_STUDENT]["source"]) == ("present", "qr")
-    assert (rows[CODE_STUDENT]["status"], rows[CODE_STUDENT]["source"]) == ("present", "code")
-    assert rows[LATE_STUDENT]["status"] == rows[ABSENT_STUDENT]["status"] == "absent"
-    assert {row["course"] for row in rows.values()} == {"CS101"}
+    assert (rows[QR_STUDENT][status], rows[QR_STUDENT][source]) == ("present", "qr")
+    assert (rows[CODE_STUDENT][status], rows[CODE_STUDENT][source]) == ("present", "code")
+    assert rows[LATE_STUDENT][status] == rows[ABSENT_STUDENT][status] == "absent"
+    assert {row[course] for row in rows.values()} == {"CS101"}
 
 
-def _course_report_after_the_sweep(teacher: Page) -> None:
+def _course_report_after_the_sweep(teacher: Page, language: str) -> None:
     teacher.get_by_role("link", name=COURSE).click()
     expect(teacher).to_have_url(re.compile(r"/teach/courses/\d+/$"))
     expect(teacher.locator(f"#student-{QR_STUDENT} .rate")).to_contain_text("100")
     expect(teacher.locator(f"#student-{LATE_STUDENT} .rate")).to_contain_text(re.compile(r"\d"))
     expect(teacher.locator(f"#student-{LATE_STUDENT}")).to_have_class(re.compile(r"\bbelow\b"))
-    screenshot(teacher, "course-report")
+    if language == "en":
+        screenshot(teacher, "course-report")
     # The policy form's fields are the height of one line of text, not stretched.
-    teacher.get_by_text("Change the counting policy").click()
-    for label in ("Counting policy", "Planned sessions"):
+    teacher.get_by_text(_("Change the counting policy")).click()
+    for label in (_("Counting policy"), _("Planned sessions this term")):
         box = teacher.get_by_label(label, exact=False).first.bounding_box()
         assert box["height"] < 60, (label, box)

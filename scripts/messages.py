@@ -162,8 +162,11 @@ def untranslated(catalog, messages) -> list[str]:
     problems = []
     for key, message in messages.items():
         entry = entries.get(key)
-        texts = [entry.msgstr] if entry and not entry.msgid_plural else list((entry.msgstr_plural or {}).values())
-        if entry is None or "fuzzy" in entry.flags or not all(texts):
+        if entry is None:
+            problems.append(f"{message.where[0]}: no translation for {message.msgid!r}")
+            continue
+        texts = list((entry.msgstr_plural or {}).values()) if entry.msgid_plural else [entry.msgstr]
+        if "fuzzy" in entry.flags or not all(texts):
             problems.append(f"{message.where[0]}: no translation for {message.msgid!r}")
             continue
         wanted = set(re.findall(r"%\(\w+\)[sd]", message.msgid + (message.plural or "")))
