@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from attendance import live
 
@@ -67,12 +68,17 @@ def redis_config() -> Probe:
     if probe.ok:
         problems = []
         if probe.info["policy"] != "noeviction":
-            problems.append(f"maxmemory-policy is {probe.info['policy']}: live check-ins may be evicted")
+            problems.append(
+                _("maxmemory-policy is %(policy)s: live check-ins may be evicted") % {"policy": probe.info["policy"]}
+            )
         if not probe.info["aof"]:
             # RDB snapshots lose every check-in since the last one; AOF loses at most a second.
-            problems.append("AOF is off (appendonly no): a restart loses live check-ins since the last snapshot")
+            problems.append(_("AOF is off (appendonly no): a restart loses live check-ins since the last snapshot"))
         if probe.info["used_percent"] is not None and probe.info["used_percent"] >= 80:
-            problems.append(f"memory {probe.info['used_percent']} % of maxmemory: check-ins fail when it is full")
+            problems.append(
+                _("memory %(percent)s %% of maxmemory: check-ins fail when it is full")
+                % {"percent": probe.info["used_percent"]}
+            )
         probe.detail = "; ".join(problems)
     return probe
 
@@ -84,7 +90,7 @@ def sweep_backlog(now: float, overdue_minutes: int) -> Probe:
         end = live.oldest_due_end()
         minutes = round((now - end) / 60, 1) if end is not None and end <= now else 0
         if minutes > overdue_minutes:
-            raise RuntimeError(f"the oldest due session ended {minutes} minutes ago")
+            raise RuntimeError(_("the oldest due session ended %(minutes)s minutes ago") % {"minutes": minutes})
         return {"oldest_due_minutes": minutes}
 
     return _timed(oldest)
@@ -98,7 +104,7 @@ def cluster() -> Probe:
 
         clusters = Stat.get_all()
         if not clusters:
-            raise RuntimeError("no django-q2 cluster is running")
+            raise RuntimeError(_("no django-q2 cluster is running"))
         return {"clusters": len(clusters), "workers": sum(len(c.workers) for c in clusters)}
 
     return _timed(stat)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
 from . import clock, live
@@ -188,7 +189,7 @@ class AttendanceRecordAdmin(admin.ModelAdmin):
     # Searched through the students and courses first (see get_search_results); the
     # fields are listed for the search box and its help text.
     search_fields = ("student__school_number", "student__full_name", "attendance__course__code")
-    search_help_text = (
+    search_help_text = _(
         "A student's number or part of their name (the first 1,000 students it matches), or a course code."
     )
     list_select_related = ("student", "attendance")
@@ -314,7 +315,11 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
         for reference in queryset.filter(state=ReferencePhoto.State.PROPOSED).exclude(encoding=None):
             verify.make_ready(reference, by=request.user)
             approved += 1
-        messages.success(request, f"{approved} photo{'s' if approved != 1 else ''} approved as references.")
+        messages.success(
+            request,
+            ngettext("%(n)s photo approved as reference.", "%(n)s photos approved as references.", approved)
+            % {"n": approved},
+        )
 
     def get_urls(self):
         extra = [
