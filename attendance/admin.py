@@ -20,6 +20,7 @@ from .models import (
     AttendanceRecord,
     Course,
     Enrollment,
+    ExcuseRequest,
     RecordChange,
     ReferencePhoto,
     ReferenceUpload,
@@ -246,6 +247,22 @@ class RecordChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExcuseRequest)
+class ExcuseRequestAdmin(admin.ModelAdmin):
+    """Read and search requests; decisions are the teacher's (their list), so that they are applied and audited."""
+
+    list_display = ("student", "course", "first_day", "last_day", "state", "decided_by", "created_at")
+    list_filter = ("state", ("first_day", admin.DateFieldListFilter))
+    search_fields = ("student__school_number", "student__full_name", "course__code", "reason")
+    list_select_related = ("student", "course", "decided_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

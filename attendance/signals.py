@@ -1,10 +1,10 @@
-"""Files that go with rows: a reference photo's image goes when its row does (a deleted student's too)."""
+"""Files that go with rows: a reference photo, an upload or an excuse's document goes when its row does."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import AttendanceRecord, ReferencePhoto, ReferenceUpload
+from .models import AttendanceRecord, ExcuseRequest, ReferencePhoto, ReferenceUpload
 from .photos import images
 
 
@@ -19,4 +19,11 @@ def delete_photo_file(sender, instance, **kwargs):
 def delete_check_in_photo(sender, instance, **kwargs):
     if instance.photo:
         name = instance.photo
+        transaction.on_commit(lambda: images.delete(name))
+
+
+@receiver(post_delete, sender=ExcuseRequest)
+def delete_excuse_document(sender, instance, **kwargs):
+    if instance.attachment:
+        name = instance.attachment
         transaction.on_commit(lambda: images.delete(name))

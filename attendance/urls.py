@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, photos, student, teacher
+from .views import excuses, history, photos, student, teacher
 
 app_name = "attendance"
 
@@ -33,6 +33,11 @@ urlpatterns = [
     path("teach/courses/<int:course_id>/policy/", history.course_policy, name="course_policy"),
     path("teach/courses/<int:course_id>/export/", history.course_export, name="course_export"),
     path("me/", history.my_attendance, name="my_attendance"),
+    # Excuse requests.
+    path("me/excuses/", excuses.my_excuses, name="my_excuses"),
+    path("teach/excuses/", excuses.excuse_list, name="excuse_list"),
+    path("teach/excuses/<int:pk>/<str:action>/", excuses.excuse_decide, name="excuse_decide"),
+    path("excuses/<int:pk>/document/", excuses.excuse_attachment, name="excuse_attachment"),
     # Student.
     path("checkin/", student.student_home, name="student_home"),
     path("c/<uuid:sid>/<str:code>/", student.qr_link, name="qr_link"),

@@ -270,6 +270,11 @@ SWEEP_GROUP_RECORDS = env.int("SWEEP_GROUP_RECORDS", default=10000)
 # bulk_create, kept for comparison (docs/ARCHITECTURE.md says why not default).
 SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
 
+# Excuse requests: a student asks in advance, the teacher decides; an attachment (PDF, JPEG or PNG)
+# is kept in the private storage, as photos are.
+EXCUSE_ATTACHMENT_MAX_BYTES = env.int("EXCUSE_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+EXCUSE_MAX_DAYS = env.int("EXCUSE_MAX_DAYS", default=31)  # the longest range one request covers
+
 # Reports.
 # Photo check (issue 12): a selfie matched against the student's reference photo in the worker.
 PHOTO_TOLERANCE = env.float("PHOTO_TOLERANCE", default=0.6)  # face distance at or below which it is a match

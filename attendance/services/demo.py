@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.collation import name_key
 
-from ..models import Attendance, AttendanceRecord, Course, Enrollment, RecordChange, Source, Status
+from ..models import Attendance, AttendanceRecord, Course, Enrollment, ExcuseRequest, RecordChange, Source, Status
 
 User = get_user_model()
 
@@ -52,6 +52,7 @@ class DemoReport:
     users_created: int
     enrolments_created: int
     sessions_created: int = 0
+    excuses_created: int = 0
 
 
 def demo_students() -> list[tuple[str, str]]:
@@ -67,7 +68,13 @@ def demo_seed() -> DemoReport:
     created += _ensure_users(TEACHERS, "teacher", hashes)
     created += _ensure_users(students, "student", hashes)
     enrolments = _ensure_courses(students)
-    return DemoReport(users_created=created, enrolments_created=enrolments, sessions_created=_ensure_term())
+    sessions = _ensure_term()
+    return DemoReport(
+        users_created=created,
+        enrolments_created=enrolments,
+        sessions_created=sessions,
+        excuses_created=_ensure_excuses(),
+    )
 
 
 def _ensure_users(people, role, hashes) -> int:
@@ -197,3 +204,44 @@ def _term_records(session: Attendance, students, week: int, rng: random.Random, 
         )
         record.status, record.fail_reason = new, reason
         record.save(update_fields=["status", "fail_reason"])
+
+
+# Excuse requests of CS101's students: one waiting for Ada Lovelace (with a document), one she approved
+# for last week's class (its absence became "excused", in the change log), one she declined.
+DEMO_NOTE = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _ensure_excuses() -> int:
+    from django.core.files.base import ContentFile
+
+    from ..photos import images
+    from . import excuses
+
+    course = Course.objects.get(code="CS101")
+    numbers = ["S0003", "S0005", "S0007"]
+    if ExcuseRequest.objects.filter(course=course, student__school_number__in=numbers).exists():
+        return 0
+    people = {u.school_number: u for u in User.objects.filter(school_number__in=[*numbers, "T001"])}
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())
+    last_class = Attendance.objects.filter(course=course).order_by("-starts_at").first()
+    document = images.storage().save(f"excuses/demo-{uuid.uuid4().hex}.pdf", ContentFile(DEMO_NOTE))
+    ExcuseRequest.objects.create(
+        student=people["S0003"],
+        course=course,
+        first_day=monday,
+        last_day=monday,
+        reason="Dentist appointment",
+        attachment=document,
+        attachment_name="dentist.pdf",
+    )
+    day = timezone.localdate(last_class.starts_at)
+    approved = ExcuseRequest.objects.create(
+        student=people["S0005"], course=course, first_day=day, last_day=day, reason="Medical report"
+    )
+    excuses.decide(request_id=approved.pk, by=people["T001"], approve=True)
+    declined = ExcuseRequest.objects.create(
+        student=people["S0007"], course=course, first_day=monday, last_day=monday, reason="Concert tickets"
+    )
+    excuses.decide(request_id=declined.pk, by=people["T001"], approve=False, note="Not a reason to miss class")
+    return 3

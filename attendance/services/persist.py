@@ -17,6 +17,7 @@ from accounts.collation import name_key
 
 from ..live import LiveSession
 from ..models import Source, Status, rejection_reason
+from . import excuses
 from . import persist_sql as sql
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,12 @@ def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Per
     if settings.SWEEP_WRITER == "orm":
         from . import persist_orm
 
-        return persist_orm.write(finished)
-    return _write_sql(finished)
+        persisted = persist_orm.write(finished)
+    else:
+        persisted = _write_sql(finished)
+    # Absent students with an approved excuse request for the day become excused (audited).
+    excuses.apply_to_sessions([session for session, _ in finished])
+    return persisted
 
 
 def _write_sql(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:

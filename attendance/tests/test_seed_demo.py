@@ -36,3 +36,15 @@ def test_the_demo_has_a_past_term_that_shows_what_reports_are_for():
     assert rates["S0001"] == 100
     below = [number for number, rate in rates.items() if rate is not None and rate < report.threshold]
     assert "S0005" in below and 2 <= len(below) <= 12, below
+
+
+def test_the_demo_has_excuse_requests_in_each_state():
+    from attendance.models import ExcuseRequest
+    from attendance.photos import images
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    states = dict(ExcuseRequest.objects.values_list("student__school_number", "state"))
+    assert states == {"S0003": "pending", "S0005": "approved", "S0007": "declined"}, "idempotent: one of each"
+    waiting = ExcuseRequest.objects.get(state="pending")
+    assert images.read(waiting.attachment).startswith(b"%PDF-")
