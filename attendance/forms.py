@@ -208,12 +208,20 @@ class AddRecordForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default"]
+        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default", "warning_rule"]
         labels = {
             "rate_policy": _("Counting policy"),
             "planned_sessions": _("Planned sessions this term"),
             "excused_counts_as_present": _("Excused counts as present (otherwise left out)"),
+            "warning_rule": _("Warn students by e-mail"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warning_rule"].required = False  # left out: unchanged
+
+    def clean_warning_rule(self):
+        return self.cleaned_data.get("warning_rule") or self.instance.warning_rule
 
     def clean(self):
         data = super().clean()

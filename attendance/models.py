@@ -96,6 +96,11 @@ class Course(models.Model):
         TO_DATE = "to_date", _("Rate to date (sessions held so far)")
         TERM = "term", _("Rate over the term's planned sessions")
 
+    class WarningRule(models.TextChoices):
+        BELOW = "below", _("When a student falls under the threshold")
+        CANNOT_REACH = "cannot_reach", _("When a student can no longer reach the threshold")
+        OFF = "off", _("No warnings")
+
     code = models.CharField(verbose_name=_("code"), max_length=32, unique=True)
     title = models.CharField(verbose_name=_("title"), max_length=200)
     teachers = models.ManyToManyField(
@@ -119,6 +124,14 @@ class Course(models.Model):
         default=False,
         db_default=False,
         help_text=_("New sessions of this course ask for a selfie matched against the reference photo."),
+    )
+    # Low-attendance warnings by e-mail (attendance.services.warnings), once per crossing.
+    warning_rule = models.CharField(
+        verbose_name=_("low-attendance warnings"),
+        max_length=16,
+        choices=WarningRule.choices,
+        default=WarningRule.BELOW,
+        db_default=WarningRule.BELOW,
     )
 
     objects = CourseQuerySet.as_manager()
@@ -511,4 +524,43 @@ class ExcuseRequest(models.Model):
             "first": self.first_day,
             "last": self.last_day,
             "state": self.get_state_display(),
+        }
+
+
+class AttendanceWarning(models.Model):
+    """A low-attendance warning sent to a student (and in their teachers' digest): one per crossing.
+
+    It stays "open" while the student stays on the wrong side of the rule; when they are back above the
+    threshold it is closed (``cleared_at``), so that a later fall warns again.
+    """
+
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="warnings")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(verbose_name=_("rule"), max_length=16, choices=Course.WarningRule.choices)
+    rate = models.FloatField(verbose_name=_("rate"), null=True, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), auto_now_add=True)
+    emailed = models.BooleanField(verbose_name=_("e-mailed"), default=False)
+    cleared_at = models.DateTimeField(verbose_name=_("back above at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance warning")
+        verbose_name_plural = _("attendance warnings")
+        ordering = ["-sent_at"]
+        constraints = [
+            # At most once per crossing, whatever the number of workers sending.
+            models.UniqueConstraint(
+                fields=["course", "student", "kind"],
+                condition=Q(cleared_at__isnull=True),
+                name="warning_once_per_crossing",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "-sent_at"], name="warning_course_idx")]
+
+    def __str__(self):
+        return gettext("%(student)s warned in %(course)s at %(at)s") % {
+            "student": self.student_id,
+            "course": self.course_id,
+            "at": f"{self.sent_at:%Y-%m-%d %H:%M}",
         }

@@ -41,6 +41,7 @@ class SweepResult:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    courses: set[int] = field(default_factory=set)  # of the sessions saved: their warnings are due
     run: SweepRun | None = None
 
     @property
@@ -54,6 +55,7 @@ class SweepResult:
         self.skipped += part.skipped
         self.errors.extend(part.errors)
         self.notes.extend(part.notes)
+        self.courses |= part.courses
 
 
 class DatabaseUnavailable(Exception):
@@ -179,6 +181,8 @@ def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> None:
         return
     result.processed += 1
     result.records += persisted.records
+    if item.session.course_id:
+        result.courses.add(item.session.course_id)
     if persisted.renamed:
         logger.warning("Session %s: names differ from the accounts: %s", item.sid, "; ".join(persisted.renamed))
         result.notes.extend(f"{item.sid}: {note}" for note in persisted.renamed)

@@ -1,19 +1,34 @@
 """django-q2 tasks: each takes ids and calls one service."""
 
 from django.conf import settings
+from django_q.tasks import async_task
 
 from . import sweep
 from .photos import external, references, retention, verify
+from .services import warnings
 
 
 def sweep_due(trigger: str = "schedule") -> str:
     """Scheduled every SWEEP_INTERVAL (and asked for from the operations page): persist every due session."""
-    return sweep.run(trigger=trigger).summary
+    return _after_sweep(sweep.run(trigger=trigger))
 
 
 def sweep_session(session_id: str) -> str:
     """Enqueued by "Finish now": persist one session straight away."""
-    return sweep.run(session_id=session_id, trigger="finish").summary
+    return _after_sweep(sweep.run(session_id=session_id, trigger="finish"))
+
+
+def _after_sweep(result) -> str:
+    """The courses whose sessions were saved may have students to warn: a task of its own, so a slow
+    mail server never holds up the sweep."""
+    if result.courses:
+        async_task("attendance.tasks.send_warnings", sorted(result.courses))
+    return result.summary
+
+
+def send_warnings(course_ids=None) -> str:
+    """Enqueued after each sweep that saved sessions of courses: low-attendance warnings, once per crossing."""
+    return f"{warnings.send_warnings(course_ids)} students warned"
 
 
 def verify_photo(session_id: str, school_number: str, photo_name: str) -> str:

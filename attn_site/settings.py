@@ -229,6 +229,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Mail: console in development; EMAIL_URL (e.g. smtp+tls://user:pw@host:587) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attn@localhost")
+# The site's address as people reach it: the links in e-mails (warnings) start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ATTN operators", addr) for addr in env.list("ALERT_EMAIL", default=["ops@localhost"])]
 

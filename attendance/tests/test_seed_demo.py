@@ -48,3 +48,15 @@ def test_the_demo_has_excuse_requests_in_each_state():
     assert states == {"S0003": "pending", "S0005": "approved", "S0007": "declined"}, "idempotent: one of each"
     waiting = ExcuseRequest.objects.get(state="pending")
     assert images.read(waiting.attachment).startswith(b"%PDF-")
+
+
+def test_the_demo_lists_low_attendance_warnings_once():
+    from attendance.models import AttendanceWarning
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    warned = set(
+        AttendanceWarning.objects.filter(course__code="CS101").values_list("student__school_number", flat=True)
+    )
+    assert "S0005" in warned and "S0001" not in warned
+    assert AttendanceWarning.objects.filter(cleared_at__isnull=True).count() == AttendanceWarning.objects.count()

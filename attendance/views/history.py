@@ -26,7 +26,7 @@ from ..access import (
 from ..forms import AddRecordForm, ChangeStatusForm, PolicyForm, ReasonForm
 from ..models import Attendance, AttendanceRecord, RecordChange
 from ..photos import verify
-from ..services import corrections
+from ..services import corrections, warnings
 from ..templatetags.attendance_cells import status_word
 
 
@@ -215,10 +215,20 @@ def course_report(request, course_id):
     return _report_page(request, course, PolicyForm(instance=course))
 
 
+SENT_WARNINGS_SHOWN = 100
+
+
 def _report_page(request, course, policy_form, *, status=200):
     report = reports.course_report(course)
     chart = reports.rate_chart_svg(report.sessions, report.session_rates, report.threshold)
-    ctx = {"course": course, "report": report, "chart": chart, "policy_form": policy_form}
+    ctx = {
+        "course": course,
+        "report": report,
+        "chart": chart,
+        "policy_form": policy_form,
+        "due_warnings": warnings.preview(course, report),
+        "sent_warnings": course.warnings.select_related("student")[:SENT_WARNINGS_SHOWN],
+    }
     return render(request, "attendance/course_report.html", ctx, status=status)
 
 
