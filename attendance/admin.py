@@ -21,12 +21,15 @@ from .models import (
     Course,
     Enrollment,
     ExcuseRequest,
+    NoClassDay,
     RecordChange,
     ReferencePhoto,
     ReferenceUpload,
     SweepRun,
+    TimetableSlot,
 )
 from .photos import images, verify
+from .services import timetable
 from .services.roster_import import RenamesToConfirm, RosterError, import_roster
 
 User = get_user_model()
@@ -264,6 +267,35 @@ class ExcuseRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TimetableSlot)
+class TimetableSlotAdmin(admin.ModelAdmin):
+    list_display = ("course", "weekday", "starts", "duration_minutes", "room", "first_day", "last_day", "teacher")
+    list_filter = ("weekday",)
+    search_fields = ("course__code", "room")
+    list_select_related = ("course", "teacher")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        timetable.sync_planned(obj.course)
+
+    def delete_model(self, request, obj):
+        timetable.remove_slot(slot=obj)
+
+
+@admin.register(NoClassDay)
+class NoClassDayAdmin(admin.ModelAdmin):
+    """Holidays (no course) for the whole school, and cancelled classes of one course."""
+
+    list_display = ("day", "reason", "course")
+    list_filter = (("course", admin.EmptyFieldListFilter),)
+    date_hierarchy = "day"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for course in [obj.course] if obj.course else Course.objects.filter(slots__isnull=False).distinct():
+            timetable.sync_planned(course)
 
 
 @admin.register(SweepRun)

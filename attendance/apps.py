@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 SWEEP_SCHEDULE_NAME = "attn-sweep"
 PHOTO_RETENTION_SCHEDULE_NAME = "attn-photo-retention"
+TIMETABLE_SCHEDULE_NAME = "attn-timetable"
 
 
 def ensure_sweep_schedule(**kwargs) -> None:
-    """Create or update the periodic sweep and photo retention, so they exist right after `migrate`."""
+    """Create or update the periodic sweep, the timetable and photo retention, so they exist right after `migrate`."""
     from django.conf import settings
     from django_q.models import Schedule
 
@@ -18,6 +19,15 @@ def ensure_sweep_schedule(**kwargs) -> None:
             "func": "attendance.tasks.sweep_due",
             "schedule_type": Schedule.MINUTES,
             "minutes": minutes,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name=TIMETABLE_SCHEDULE_NAME,
+        defaults={
+            "func": "attendance.tasks.open_timetable_sessions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
             "repeats": -1,
         },
     )

@@ -171,7 +171,7 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
                 yield head + marks + [tally.rate_for(course)]
             current, marks, tally, head = student_id, [""] * len(sessions), Tally(), [number, name]
         marks[column[attendance_id]] = status
-        tally.add(status, course.excused_counts_as_present)
+        tally.add(status, course.excused_counts_as_present, course.remote_weight)
     if current is not None:
         yield head + marks + [tally.rate_for(course)]
 

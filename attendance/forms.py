@@ -2,12 +2,12 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import teacher_courses
-from .models import Attendance, Course, Status
+from .models import Attendance, Course, Status, TimetableSlot
 from .photos import images
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -56,6 +56,11 @@ class StartSessionForm(PositionFields):
         required=False,
         label=_("Photo check"),
         help_text=_("A selfie matched against the student's reference photo, in the background."),
+    )
+    admit_remote = forms.BooleanField(
+        required=False,
+        label=_("Admit remote students"),
+        help_text=_("A link for the video call, shown only to you: it checks in as present (remote)."),
     )
     late_threshold_minutes = forms.IntegerField(
         min_value=0,
@@ -208,20 +213,33 @@ class AddRecordForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default", "warning_rule"]
+        fields = [
+            "rate_policy",
+            "planned_sessions",
+            "excused_counts_as_present",
+            "photo_check_default",
+            "remote_weight",
+            "warning_rule",
+        ]
         labels = {
             "rate_policy": _("Counting policy"),
             "planned_sessions": _("Planned sessions this term"),
             "excused_counts_as_present": _("Excused counts as present (otherwise left out)"),
             "warning_rule": _("Warn students by e-mail"),
+            "remote_weight": _("A remote attendance counts as (% of a present one)"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warning_rule"].required = False  # left out: unchanged
+        self.fields["remote_weight"].required = False
 
     def clean_warning_rule(self):
         return self.cleaned_data.get("warning_rule") or self.instance.warning_rule
+
+    def clean_remote_weight(self):
+        weight = self.cleaned_data.get("remote_weight")
+        return self.instance.remote_weight if weight is None else weight
 
     def clean(self):
         data = super().clean()
@@ -256,3 +274,64 @@ class ExcuseRequestForm(forms.Form):
         if data.get("first_day") and not data.get("last_day"):
             data["last_day"] = data["first_day"]
         return data
+
+
+class SlotForm(forms.ModelForm):
+    """A weekly slot of a course's timetable (the session's checks as on the start form)."""
+
+    class Meta:
+        model = TimetableSlot
+        fields = [
+            "weekday",
+            "starts",
+            "duration_minutes",
+            "room",
+            "first_day",
+            "last_day",
+            "require_code",
+            "network_mode",
+            "one_device_per_student",
+            "photo_check",
+            "admits_remote",
+        ]
+        widgets = {
+            "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "first_day": forms.DateInput(attrs={"type": "date"}),
+            "last_day": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A session that opens by itself has no teacher's address to compare with.
+        self.fields["network_mode"].choices = [
+            (value, label) for value, label in Attendance.NetworkMode.choices if value != Attendance.NetworkMode.SAME
+        ]
+        self.fields["duration_minutes"].validators.append(MinValueValidator(5))
+        self.fields["duration_minutes"].validators.append(MaxValueValidator(600))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+            self.add_error("last_day", _("The last day comes before the first."))
+        return data
+
+
+class TimetableImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file (weekday, start, duration, room)"))
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Until"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 256 * 1024:
+            raise forms.ValidationError(_("A timetable file is at most 256 KB."))
+        data = upload.read()
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("cp1254")
+
+
+class NoClassDayForm(forms.Form):
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Day"))
+    reason = forms.CharField(max_length=120, label=_("Reason"))

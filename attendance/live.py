@@ -138,6 +138,7 @@ class LiveSession:
     location_radius_m: int | None = None
     one_device_per_student: bool = True
     photo_check: bool = False
+    remote: bool = False  # a hybrid session: remote students check in through the teacher's remote link
     state: str = OPEN
 
     @classmethod
@@ -421,7 +422,7 @@ def count_records(sid: str) -> int:
     return client().hlen(session_keys(sid).records)
 
 
-VERIFIED = ("present", "late", "excused")
+VERIFIED = ("present", "late", "excused", "remote")
 
 
 def count_verified(sid: str) -> int:

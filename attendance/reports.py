@@ -26,16 +26,20 @@ User = get_user_model()
 
 @dataclass
 class Tally:
-    attended: int = 0
+    attended: float = 0
     counted: int = 0
     excused: int = 0
+    remote: int = 0
 
-    def add(self, status: str, excused_counts_as_present: bool) -> None:
+    def add(self, status: str, excused_counts_as_present: bool, remote_weight: int = 100) -> None:
         if status == Status.EXCUSED:
             self.excused += 1
             if not excused_counts_as_present:
                 return
             self.attended += 1
+        elif status == Status.REMOTE:  # the course's policy weighs a remote attendance
+            self.remote += 1
+            self.attended += remote_weight / 100
         elif status in ATTENDED:
             self.attended += 1
         self.counted += 1
@@ -73,6 +77,10 @@ class CourseReport:
     @property
     def remaining(self) -> int | None:
         return max(0, self.planned - len(self.sessions)) if self.planned else None
+
+    @property
+    def has_remote(self) -> bool:
+        return any(line.tally.remote for line in self.lines)
 
 
 def policy_denominator(course: Course, tally: Tally) -> int | None:
@@ -129,8 +137,8 @@ def course_report(course: Course) -> CourseReport:
             strangers.add(student_id)
             line = lines[student_id] = StudentLine(student_id, "", "", [None] * len(sessions))
         line.marks[column[attendance_id]] = status
-        line.tally.add(status, course.excused_counts_as_present)
-        session_tallies[column[attendance_id]].add(status, course.excused_counts_as_present)
+        line.tally.add(status, course.excused_counts_as_present, course.remote_weight)
+        session_tallies[column[attendance_id]].add(status, course.excused_counts_as_present, course.remote_weight)
     if strangers:
         for pk, number, name in User.objects.filter(pk__in=strangers).values_list("id", "school_number", "full_name"):
             lines[pk].school_number, lines[pk].full_name = number, name
@@ -215,7 +223,7 @@ def student_overview(student) -> list[MyCourse]:
     for course in courses:
         tally = Tally()
         for record in by_course[course.pk]:
-            tally.add(record.status, course.excused_counts_as_present)
+            tally.add(record.status, course.excused_counts_as_present, course.remote_weight)
         rate = tally.rate_for(course)
         overview.append(
             MyCourse(

@@ -5,7 +5,7 @@ from django_q.tasks import async_task
 
 from . import sweep
 from .photos import external, references, retention, verify
-from .services import warnings
+from .services import timetable, warnings
 
 
 def sweep_due(trigger: str = "schedule") -> str:
@@ -24,6 +24,11 @@ def _after_sweep(result) -> str:
     if result.courses:
         async_task("attendance.tasks.send_warnings", sorted(result.courses))
     return result.summary
+
+
+def open_timetable_sessions() -> str:
+    """Scheduled every minute: open the sessions of the timetable slots that are due (once per slot and day)."""
+    return f"{timetable.open_due_sessions()} sessions opened"
 
 
 def send_warnings(course_ids=None) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import excuses, history, photos, student, teacher
+from .views import excuses, history, photos, student, teacher, timetable
 
 app_name = "attendance"
 
@@ -32,6 +32,14 @@ urlpatterns = [
     path("teach/courses/<int:course_id>/", history.course_report, name="course_report"),
     path("teach/courses/<int:course_id>/policy/", history.course_policy, name="course_policy"),
     path("teach/courses/<int:course_id>/export/", history.course_export, name="course_export"),
+    path("teach/courses/<int:course_id>/timetable/", timetable.course_timetable, name="timetable"),
+    path("teach/courses/<int:course_id>/timetable/slots/", timetable.slot_add, name="slot_add"),
+    path("teach/courses/<int:course_id>/timetable/import/", timetable.slots_import, name="slots_import"),
+    path(
+        "teach/courses/<int:course_id>/timetable/slots/<int:slot_id>/remove/", timetable.slot_remove, name="slot_remove"
+    ),
+    path("teach/courses/<int:course_id>/timetable/days/", timetable.day_add, name="day_add"),
+    path("teach/courses/<int:course_id>/timetable/days/<int:day_id>/remove/", timetable.day_remove, name="day_remove"),
     path("me/", history.my_attendance, name="my_attendance"),
     # Excuse requests.
     path("me/excuses/", excuses.my_excuses, name="my_excuses"),
@@ -44,6 +52,7 @@ urlpatterns = [
     path("checkin/<uuid:sid>/tap/", student.tap, name="tap"),
     path("checkin/<uuid:sid>/go/<str:token>/", student.confirm, name="confirm"),
     path("checkin/<uuid:sid>/result/", student.result, name="result"),
+    path("remote/<uuid:sid>/<str:token>/", student.remote, name="remote"),
     # Photos: never a public URL; each request checks who may see the photo.
     path("photos/checkin/<uuid:sid>/<path:number>/", photos.check_in_photo, name="check_in_photo"),
     path("photos/reference/<int:pk>/", photos.reference_photo, name="reference_photo"),

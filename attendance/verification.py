@@ -21,6 +21,11 @@ def new_secret() -> str:
     return secrets.token_hex(16)
 
 
+def remote_token(secret: str) -> str:
+    """The hybrid session's remote link token: fixed for the session, known only to its teacher's page."""
+    return hmac.new(secret.encode(), b"remote attendance", hashlib.sha256).hexdigest()[:24]
+
+
 def current_step(now: float) -> int:
     return int(now // settings.CODE_STEP_SECONDS)
 

@@ -276,6 +276,8 @@ SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
 # is kept in the private storage, as photos are.
 EXCUSE_ATTACHMENT_MAX_BYTES = env.int("EXCUSE_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 EXCUSE_MAX_DAYS = env.int("EXCUSE_MAX_DAYS", default=31)  # the longest range one request covers
+# Timetables: a slot's session opens this long before it starts (ready to project, "Starts at …").
+TIMETABLE_LEAD_MINUTES = env.int("TIMETABLE_LEAD_MINUTES", default=15)
 
 # Reports.
 # Photo check (issue 12): a selfie matched against the student's reference photo in the worker.

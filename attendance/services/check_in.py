@@ -305,6 +305,23 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
     return record_check_in(session=session, visitor=visitor, source=link.source, now=now, elsewhere=elsewhere)
 
 
+def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
+    """Check in through a hybrid session's remote link: "present (remote)", without the network and
+    location checks (the student is elsewhere); the enrolment, device and photo checks apply as in the room."""
+    now = clock.now() if now is None else now
+    if not remote_link_valid(session=session, token=token):
+        return Outcome(Kind.NOT_FOUND, error=_("This remote link is not valid."))
+    found = _joinable(visitor.student, now, remember=True, device=visitor.device, started_only=False)
+    if session.id not in {s.id for s in found.sessions}:
+        return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
+    elsewhere = _elsewhere(found.device_used_in, session)
+    return record_check_in(session=session, visitor=visitor, source=Source.REMOTE, now=now, elsewhere=elsewhere)
+
+
+def remote_link_valid(*, session: live.LiveSession, token: str) -> bool:
+    return session.remote and secrets.compare_digest(str(token), verification.remote_token(session.secret))
+
+
 # --- the typed code -----------------------------------------------------------
 
 
@@ -474,6 +491,8 @@ def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visit
 
 def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> dict:
     """The record a check-in writes: its status by the time, or rejected by the network and location checks."""
+    if source == Source.REMOTE:  # elsewhere by design: no network nor location to check
+        return new_record(visitor.student, status=Status.REMOTE, source=source, now=now)
     problems = {
         "network": verification.network_problem(session, visitor.ip),
         "location": verification.location_problem(session, visitor.position),

@@ -65,11 +65,20 @@ def course_set_policy(
     excused_counts_as_present: bool,
     photo_check_default: bool = False,
     warning_rule: str | None = None,
+    remote_weight: int | None = None,
 ) -> None:
     course.rate_policy = rate_policy
     course.planned_sessions = planned_sessions
     course.excused_counts_as_present = excused_counts_as_present
     course.photo_check_default = photo_check_default
     course.warning_rule = warning_rule or course.warning_rule
-    fields = ["rate_policy", "planned_sessions", "excused_counts_as_present", "photo_check_default", "warning_rule"]
+    course.remote_weight = course.remote_weight if remote_weight is None else remote_weight
+    fields = [
+        "rate_policy",
+        "planned_sessions",
+        "excused_counts_as_present",
+        "photo_check_default",
+        "warning_rule",
+        "remote_weight",
+    ]
     course.save(update_fields=fields)

@@ -136,6 +136,7 @@ def session_start(
     location_radius_m: int | None = None,
     one_device_per_student: bool = True,
     photo_check: bool = False,
+    remote: bool = False,
 ) -> StartResult:
     """Open a live session in Redis, unless the teacher already has one open."""
     session = live.LiveSession(
@@ -159,6 +160,7 @@ def session_start(
         location_radius_m=location_radius_m if location else None,
         one_device_per_student=one_device_per_student,
         photo_check=photo_check,
+        remote=remote,
     )
     enrolled = dict(User.objects.enrolled_in(course.pk).values_list("school_number", "full_name")) if course else {}
     other = live.create_session(session, enrolled)

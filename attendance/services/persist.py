@@ -143,6 +143,7 @@ def session_row(session: LiveSession) -> dict:
         "location_radius_m": session.location_radius_m,
         "one_device_per_student": session.one_device_per_student,
         "photo_check": session.photo_check,
+        "admits_remote": session.remote,
         "teacher_number": session.teacher_number,
     }
 

@@ -42,6 +42,7 @@ SESSION_COLUMNS = (
     "location_radius_m",
     "one_device_per_student",
     "photo_check",
+    "admits_remote",
     "persisted_at",
     "teacher_id",
 )
@@ -84,11 +85,11 @@ INSERT INTO {Attendance._meta.db_table} ({_columns(SESSION_COLUMNS)})
 SELECT
     s.id, false, '', s.course_id, s.lesson_name, to_timestamp(s.starts_at), to_timestamp(s.ends_at),
     s.late_threshold_minutes, s.require_code, s.network_mode, s.location_radius_m, s.one_device_per_student,
-    coalesce(s.photo_check, false), %(now)s, t.id
+    coalesce(s.photo_check, false), coalesce(s.admits_remote, false), %(now)s, t.id
 FROM json_to_recordset(%(sessions)s::json) AS s (
     id uuid, course_id bigint, lesson_name text, starts_at float8, ends_at float8, late_threshold_minutes int,
     require_code bool, network_mode text, location_radius_m int, one_device_per_student bool, photo_check bool,
-    teacher_number text
+    admits_remote bool, teacher_number text
 )
 LEFT JOIN LATERAL (
     SELECT id FROM {User._meta.db_table} WHERE school_number = s.teacher_number LIMIT 1

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop, pgettext
 
 from .. import reasons
 from ..models import Status
@@ -29,9 +29,9 @@ def _cells_for_language() -> dict[str, SafeString]:
     language = get_language() or ""
     if language not in _cells:
         # 30,000 cells: each byte counts (a badge in a span with a title was twice the page).
-        _cells[language] = {
-            s.value: format_html('<td class="m {}">{}</td>', s.value, str(s.label)[0].upper()) for s in Status
-        }
+        letters = {s.value: str(s.label)[0].upper() for s in Status}
+        letters[Status.REMOTE] = pgettext("report cell of a remote attendance", "O")  # "P" is present's
+        _cells[language] = {s: format_html('<td class="m {}">{}</td>', s, letter) for s, letter in letters.items()}
     return _cells[language]
 
 

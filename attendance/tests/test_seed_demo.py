@@ -60,3 +60,25 @@ def test_the_demo_lists_low_attendance_warnings_once():
     )
     assert "S0005" in warned and "S0001" not in warned
     assert AttendanceWarning.objects.filter(cleared_at__isnull=True).count() == AttendanceWarning.objects.count()
+
+
+def test_the_demo_has_hybrid_sessions_with_remote_students():
+    from attendance.models import Attendance, AttendanceRecord
+
+    call_command("seed_demo")
+    hybrid = Attendance.objects.filter(admits_remote=True)
+    assert set(hybrid.values_list("course__code", flat=True)) == {"CS201"} and hybrid.count() == 3
+    remote = AttendanceRecord.objects.filter(status="remote")
+    assert remote.exists() and set(remote.values_list("attendance__admits_remote", flat=True)) == {True}
+
+
+def test_the_demo_has_a_timetable_with_days_without_class():
+    from attendance.models import Course, NoClassDay, TimetableSlot
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    (slot,) = TimetableSlot.objects.all()
+    assert (slot.course.code, slot.weekday, slot.starts.hour) == ("PH120", 3, 15)
+    assert NoClassDay.objects.filter(course__isnull=True).count() == 1
+    assert NoClassDay.objects.filter(course__code="PH120").count() == 1
+    assert Course.objects.get(code="PH120").planned_sessions == 14  # 16 Thursdays, two without class

@@ -107,6 +107,25 @@ def confirm(request, sid, token, device):
 
 
 @student_required
+@require_http_methods(["GET", "POST"])
+@device_cookie
+def remote(request, sid, token, device):
+    """A hybrid session's remote link (pasted by the teacher into the video call): confirm, then check in."""
+    session = get_live_session(sid)
+    if not check_in.remote_link_valid(session=session, token=token):
+        raise Http404(_("This remote link is not valid."))
+    posted = request.method == "POST"
+    form = ConfirmForm(
+        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
+    )
+    if posted and form.is_valid():
+        visitor = _visitor(request, device, form)
+        return _respond(request, check_in.check_in_remote(visitor=visitor, session=session, token=token))
+    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, "remote": True}
+    return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
+
+
+@student_required
 @require_GET
 def result(request, sid):
     sid = str(sid)

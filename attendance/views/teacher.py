@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from attn_site.proxies import client_ip
 
-from .. import live
+from .. import live, verification
 from ..access import (
     get_live_or_saved_session_for_teacher,
     get_live_session_for_teacher,
@@ -49,6 +49,7 @@ def teacher_home(request):
             location_radius_m=data["location_radius_m"],
             one_device_per_student=data["one_device_per_student"],
             photo_check=form.wants_photo_check(),
+            remote=data["admit_remote"],
         )
         if result.session:
             return redirect("attendance:live", sid=result.session.id)
@@ -184,6 +185,9 @@ def _render_roster(request, session, *, status=200, **extra):
 
 def _render_live(request, session, *, add_form=None, status=200):
     ctx = {**_roster_context(request, session), "add_form": add_form or AddStudentForm()}
+    if session.remote:  # for the video call: shown on the teacher's page only, never on the projector
+        token = verification.remote_token(session.secret)
+        ctx["remote_link"] = request.build_absolute_uri(reverse("attendance:remote", args=[session.id, token]))
     return render(request, "attendance/live.html", ctx, status=status)
 
 

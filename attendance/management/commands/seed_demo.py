@@ -27,7 +27,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: {report.users_created} users created, {report.enrolments_created} enrolments created, "
             f"{report.sessions_created} past sessions created, {report.excuses_created} excuse requests created, "
-            f"{report.warnings_sent} low-attendance warnings recorded."
+            f"{report.warnings_sent} low-attendance warnings recorded, "
+            f"{report.slots_created} timetable slots created."
         )
         self.stdout.write("Demo logins (school number / password):")
         self.stdout.write(f"  admin        admin / {DEMO_PASSWORDS['admin']}")

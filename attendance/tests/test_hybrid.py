@@ -1,0 +1,141 @@
+"""Hybrid sessions: a remote link shown only to the teacher; "present (remote)" without the network and
+location checks, with the enrolment, device and photo checks; saved as such and weighed by the course."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance import live, sweep, verification
+from attendance.models import Attendance, Course, Status
+from attendance.reports import course_report
+from attendance.services import live_sessions
+from conftest import login
+from tests.factories import AttendanceFactory, CourseFactory, EnrollmentFactory, RecordFactory, UserFactory
+
+from .sweep_helpers import record_of
+
+
+def start_hybrid(teacher, course, **options) -> live.LiveSession:
+    now = timezone.now()
+    defaults = {
+        "lesson_name": "Hybrid lecture",
+        "starts_at": now - timedelta(minutes=5),
+        "ends_at": now + timedelta(minutes=60),
+        "late_threshold_minutes": 0,
+        "require_code": True,
+        "network_mode": "same",  # the room's network: a remote student is never on it
+        "teacher_ip": "10.0.0.1",
+        "location": (41.0, 29.0),
+        "location_radius_m": 50,
+        "remote": True,
+    }
+    return live_sessions.session_start(teacher=teacher, course=course, **defaults | options).session
+
+
+def remote_url(session) -> str:
+    return reverse("attendance:remote", args=[session.id, verification.remote_token(session.secret)])
+
+
+@pytest.mark.django_db
+def test_the_teacher_starts_a_hybrid_session_and_only_their_page_shows_the_remote_link(teacher_client, course):
+    response = teacher_client.post(
+        reverse("attendance:teacher_home"),
+        {
+            "course": course.pk,
+            "duration_minutes": 60,
+            "network_mode": "off",
+            "location_radius_m": 100,
+            "require_code": "on",
+            "admit_remote": "on",
+        },
+    )
+    assert response.status_code == 302
+    session = live.get_session(response.url.rstrip("/").split("/")[-1])
+    assert session.remote
+    live_page = teacher_client.get(response.url).text
+    assert remote_url(session) in live_page and "hybrid (remote students admitted)" in live_page
+    projector = teacher_client.get(reverse("attendance:projector", args=[session.id])).text
+    assert verification.remote_token(session.secret) not in projector
+
+
+@pytest.mark.django_db
+def test_a_remote_student_is_present_remote_without_the_room_checks(client, teacher, student, course):
+    session = start_hybrid(teacher, course)
+    login(client, student)
+    page = client.get(remote_url(session))
+    assert page.status_code == 200 and "present (remote)" in page.text
+    response = client.post(remote_url(session), REMOTE_ADDR="198.51.100.7")  # no position, another network
+    assert response.status_code == 302 and response.url == reverse("attendance:result", args=[session.id])
+    record = live.get_record(session.id, student.school_number)
+    assert (record["status"], record["source"], record["flags"]) == ("remote", "remote", [])
+    assert "present (remote)" in client.get(response.url).text
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_an_ordinary_session_or_an_outsider_get_a_404(client, teacher, student, course):
+    session = start_hybrid(teacher, course)
+    login(client, student)
+    wrong = reverse("attendance:remote", args=[session.id, "0" * 24])
+    assert client.get(wrong).status_code == 404 and client.post(wrong).status_code == 404
+    outsider = UserFactory(school_number="S6006")
+    login(client, outsider)
+    assert client.post(remote_url(session)).status_code == 404
+    assert live.get_record(session.id, outsider.school_number) is None
+    other = CourseFactory(code="EE101", teachers=[UserFactory(school_number="T7007", role="teacher")])
+    EnrollmentFactory(course=other, student=student)
+    ordinary = start_hybrid(other.teachers.get(), other, remote=False)
+    login(client, student)
+    assert client.get(remote_url(ordinary)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_photo_check_still_applies_remotely(client, teacher, student, course):
+    session = start_hybrid(teacher, course, photo_check=True)
+    login(client, student)
+    response = client.post(remote_url(session))
+    assert response.status_code == 400 and "Take a selfie" in response.text
+    assert live.get_record(session.id, student.school_number) is None
+
+
+@pytest.mark.django_db
+def test_one_device_per_student_still_applies_remotely(client, teacher, student, course):
+    friend = EnrollmentFactory(course=course, student=UserFactory(school_number="S8008")).student
+    session = start_hybrid(teacher, course)
+    login(client, student)
+    client.post(remote_url(session))
+    login(client, friend)  # the same browser: the same device cookie
+    client.post(remote_url(session))
+    assert "shared_device" in live.get_record(session.id, friend.school_number)["flags"]
+
+
+@pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_saves_the_hybrid_session_and_its_remote_records(client, teacher, student, course):
+    session = start_hybrid(teacher, course)
+    login(client, student)
+    client.post(remote_url(session))
+    live_sessions.session_finish(session=session)
+    sweep.run()
+    assert Attendance.objects.get(pk=session.id).admits_remote is True
+    saved = record_of(session.id, student.school_number)
+    assert (saved.status, saved.source) == (Status.REMOTE, "remote")
+
+
+@pytest.mark.django_db
+def test_the_course_weighs_remote_attendance_and_the_report_shows_it(teacher_client, teacher, student, course):
+    for status in (Status.PRESENT, Status.REMOTE):
+        RecordFactory(attendance=AttendanceFactory(course=course, teacher=teacher), student=student, status=status)
+    assert next(line.rate for line in course_report(course).lines) == 100.0
+    Course.objects.filter(pk=course.pk).update(remote_weight=50)
+    course.refresh_from_db()
+    assert next(line.rate for line in course_report(course).lines) == 75.0
+    page = teacher_client.get(reverse("attendance:course_report", args=[course.pk])).text
+    assert '<td class="m remote">O</td>' in page and "counts as 50 % of a present" in page
+    teacher_client.post(
+        reverse("attendance:course_policy", args=[course.pk]),
+        {"rate_policy": "to_date", "excused_counts_as_present": "on", "remote_weight": "0"},
+    )
+    course.refresh_from_db()
+    assert course.remote_weight == 0
