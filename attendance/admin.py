@@ -294,8 +294,10 @@ class NoClassDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for course in [obj.course] if obj.course else Course.objects.filter(slots__isnull=False).distinct():
-            timetable.sync_planned(course)
+        timetable.resync(obj.course)
+
+    def delete_model(self, request, obj):
+        timetable.remove_no_class_day(entry=obj)
 
 
 @admin.register(SweepRun)

@@ -83,8 +83,7 @@ def add_no_class_day(*, course: Course | None, day: date, reason: str) -> NoClas
             entry = NoClassDay.objects.create(course=course, day=day, reason=reason)
     except IntegrityError:
         raise TimetableRefused(_("That day is already without class.")) from None
-    for affected in [course] if course else Course.objects.filter(slots__isnull=False).distinct():
-        sync_planned(affected)
+    resync(course)
     return entry
 
 
@@ -92,6 +91,11 @@ def add_no_class_day(*, course: Course | None, day: date, reason: str) -> NoClas
 def remove_no_class_day(*, entry: NoClassDay) -> None:
     course = entry.course
     entry.delete()
+    resync(course)
+
+
+def resync(course: Course | None) -> None:
+    """After a day without class changed: its course's planned sessions, or every timetabled course's."""
     for affected in [course] if course else Course.objects.filter(slots__isnull=False).distinct():
         sync_planned(affected)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -120,3 +121,31 @@ def check_in(session, student, now, **options):
 
 def record_of(session, number):
     return live.get_record(session.id, number)
+
+
+def all_at_once(count, work):
+    """Run work(i) in `count` threads released together; return the results in order.
+
+    Each thread closes its own database connection when done (a thread's connection is its own).
+    """
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # collected, so that a failing thread fails the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results

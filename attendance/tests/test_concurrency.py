@@ -1,6 +1,5 @@
 """Races on real Redis: double taps, shared phones, wrong codes and double starts, all at once."""
 
-import threading
 from collections import Counter
 
 from attendance import live
@@ -8,28 +7,7 @@ from attendance.models import Status
 from attendance.services import live_sessions
 from tests.factories import TeacherFactory, UserFactory
 
-from .live_helpers import TEACHER_IP, at, check_in_as, start, wrong_codes
-
-
-def all_at_once(count, work):
-    """Run work(i) in `count` threads released together; return the results in order."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # collected, so that a failing thread fails the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
+from .live_helpers import TEACHER_IP, all_at_once, at, check_in_as, start, wrong_codes
 
 
 def check_in(session, student, device, now):

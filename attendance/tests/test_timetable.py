@@ -1,12 +1,10 @@
 """Timetables: weekly slots open their sessions by themselves, once per slot and day even with two
 workers, skip holidays and cancelled days, and give the course its planned sessions."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from attendance.models import NoClassDay, SlotOpening, TimetableSlot
 from attendance.services import live_sessions, timetable
 from conftest import login
 
+from .live_helpers import all_at_once
 from .sweep_helpers import start_live
 
 
@@ -101,21 +100,7 @@ def test_a_teacher_with_a_session_open_keeps_it(teacher, course):
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_open_one_session(teacher, course):
     slot_at(course, teacher, now_local() + timedelta(minutes=5))
-    start = threading.Barrier(2)
-    opened = []
-
-    def worker():
-        try:
-            start.wait()
-            opened.append(timetable.open_due_sessions())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened = all_at_once(2, lambda i: timetable.open_due_sessions())
     assert sorted(opened) == [0, 1]
     assert SlotOpening.objects.count() == 1
     sid = live.teacher_open_session_id(teacher.school_number)

@@ -1,12 +1,10 @@
 """Low-attendance warnings: once per crossing (also with two workers at once), in the student's
 language, a digest to the teacher, enqueued after each sweep, previewed and listed on the report."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from attendance.services import warnings
 from attendance.sweep import SweepResult
 from tests.factories import AttendanceFactory, EnrollmentFactory, RecordFactory, UserFactory
 
+from .live_helpers import all_at_once
 from .test_finish import queued_tasks
 
 
@@ -123,21 +122,7 @@ def test_two_workers_at_once_send_one_warning(teacher, student, course):
         RecordFactory(
             attendance=AttendanceFactory(course=course, teacher=teacher), student=student, status=Status.ABSENT
         )
-    start = threading.Barrier(2)
-    sent = []
-
-    def worker():
-        try:
-            start.wait()
-            sent.append(warnings.send_warnings([course.pk]))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = all_at_once(2, lambda i: warnings.send_warnings([course.pk]))
     assert sorted(sent) == [0, 1]
     assert AttendanceWarning.objects.count() == 1
     assert len(to("student@example.edu")) == 1

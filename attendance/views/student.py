@@ -92,17 +92,26 @@ def tap(request, sid):
 @device_cookie
 def confirm(request, sid, token, device):
     session = get_live_session(sid)
-    posted = request.method == "POST"
-    form = ConfirmForm(
-        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
-    )
-    if posted and form.is_valid():
+    form = _confirm_form(request, session)
+    if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
         return _respond(request, check_in.check_in_by_link(visitor=visitor, session=session, token=token))
     outcome = check_in.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
     if outcome.kind is not Kind.CONFIRM:
         return _respond(request, outcome)
-    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS}
+    return _confirm_page(request, session, form)
+
+
+def _confirm_form(request, session) -> ConfirmForm:
+    """The confirmation's form: the position, and the selfie of a photo-check session (bound on a POST)."""
+    posted = request.method == "POST"
+    return ConfirmForm(
+        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
+    )
+
+
+def _confirm_page(request, session, form, **extra):
+    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, **extra}
     return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
 
 
@@ -114,15 +123,11 @@ def remote(request, sid, token, device):
     session = get_live_session(sid)
     if not check_in.remote_link_valid(session=session, token=token):
         raise Http404(_("This remote link is not valid."))
-    posted = request.method == "POST"
-    form = ConfirmForm(
-        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
-    )
-    if posted and form.is_valid():
+    form = _confirm_form(request, session)
+    if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
         return _respond(request, check_in.check_in_remote(visitor=visitor, session=session, token=token))
-    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, "remote": True}
-    return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
+    return _confirm_page(request, session, form, remote=True)
 
 
 @student_required
