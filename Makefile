@@ -30,7 +30,14 @@ $(TEST_PHOTOS)/.fetched:
 		&& mv package/demo/*.jpg . && rm -rf package vladmandic-face-api-1.7.15.tgz
 	touch $@
 
-test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched lint
+# A real OpenID Connect provider for the single sign-on tests: the certified `oidc-provider` from npm.
+OIDC_PROVIDER := .data/oidc
+$(OIDC_PROVIDER)/.installed:
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	npm install --silent --no-save --prefix $(OIDC_PROVIDER) oidc-provider@8.8.1
+	touch $@
+
+test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched $(OIDC_PROVIDER)/.installed lint
 	$(STACK) --data .data/test --fresh exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -58,7 +65,7 @@ $(VENV)/.e2e: $(VENV)/.installed requirements-e2e.txt
 	npm install --silent --no-save --prefix .data/axe axe-core@4.14.1
 	touch $@
 
-e2e: $(VENV)/.e2e $(TEST_PHOTOS)/.fetched
+e2e: $(VENV)/.e2e $(TEST_PHOTOS)/.fetched $(OIDC_PROVIDER)/.installed
 	$(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 # The long fuzz run (make test runs 150 examples of the same test).
@@ -66,7 +73,7 @@ fuzz: $(VENV)/.installed
 	$(STACK) --data .data/fuzz --fresh exec -- env FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # The e2e run that also retakes the README's screenshots (docs/screenshots/).
-screenshots: $(VENV)/.e2e
+screenshots: $(VENV)/.e2e $(OIDC_PROVIDER)/.installed
 	ATTN_SCREENSHOTS=1 $(STACK) --data .data/e2e --fresh exec -- $(PY) -m pytest e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 bench-checkin: $(VENV)/.installed

@@ -53,6 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     is_staff = models.BooleanField(verbose_name=_("is staff"), default=False, editable=False)
     date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)
+    # The provider's subject ("sub") of the first single sign-on login: later ones must bring the same.
+    sso_subject = models.CharField(
+        verbose_name=_("single sign-on subject"), max_length=255, blank=True, default="", db_default=""
+    )
     # The language the user chose with the switch in the header; empty: the browser's.
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default="", verbose_name=_("language")

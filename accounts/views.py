@@ -1,15 +1,18 @@
+import logging
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
 from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,9 +21,12 @@ from django_ratelimit.core import get_usage
 
 from attn_site.proxies import client_ip
 
+from . import sso
 from .forms import LoginForm
+from .sso import SignInRefused
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 def _client(group, request) -> str:
@@ -42,7 +48,17 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "sso": sso.enabled(),
+            "sso_name": settings.OIDC_PROVIDER_NAME,
+            "passwords": sso.password_login_allowed(),
+        }
+
     def post(self, request, *args, **kwargs):
+        if not sso.password_login_allowed():
+            raise PermissionDenied(_("Passwords are turned off here: sign in with your university account."))
         if _spraying(request, count=False):
             return render(request, "accounts/throttled.html", status=429)
         return super().post(request, *args, **kwargs)
@@ -74,9 +90,11 @@ class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
     def post(self, request, *args, **kwargs):
+        id_token = request.session.get(SSO_ID_TOKEN)
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You are logged out."))  # kept in a cookie: the login session is gone
-        return response
+        end = _provider_logout_url(request, id_token) if id_token else ""
+        return redirect(end) if end else response
 
 
 def home(request):
@@ -106,6 +124,8 @@ def accept_invitation(request, uidb64, token):
         user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)))
     except (ValueError, OverflowError, User.DoesNotExist):
         user = None
+    if not sso.password_login_allowed():
+        raise Http404(_("Passwords are turned off here: sign in with your university account."))
     if user is None or not user.is_active or not default_token_generator.check_token(user, token):
         return render(request, "accounts/invitation.html", {"error": INVITATION_USED}, status=400)
     form = SetPasswordForm(user, request.POST or None)
@@ -129,3 +149,62 @@ def switch_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return response
+
+
+# --- single sign-on (accounts/sso.py) ---
+
+SSO_NEXT = "sso_next"
+SSO_ID_TOKEN = "sso_id_token"
+
+
+@require_GET
+def sso_login(request):
+    """Off to the university's login page; the page to come back to (a QR check-in link) rides along."""
+    if not sso.enabled():
+        raise Http404(_("Single sign-on is not set up here."))
+    next_url = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())
+    request.session[SSO_NEXT] = next_url if safe else ""
+    callback = request.build_absolute_uri(reverse("accounts:sso_callback"))
+    return sso.client().authorize_redirect(request, callback)
+
+
+@require_GET
+def sso_callback(request):
+    """The provider sends the person back: check everything, then log in the account of their school number."""
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError  # the ID token's checks (signature, iss, aud, exp, nonce)
+
+    if not sso.enabled():
+        raise Http404(_("Single sign-on is not set up here."))
+    try:
+        token = sso.client().authorize_access_token(request, leeway=settings.OIDC_LEEWAY)
+        claims = token.get("userinfo") or {}
+        if not claims.get("sub"):
+            raise SignInRefused(_("The university did not say who you are."))
+        user = sso.user_for(sso.identity(claims))
+    except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
+        logger.warning("Single sign-on refused: %r", exc)
+        return render(
+            request, "accounts/sso_refused.html", {"error": _("The sign-in could not be verified.")}, status=400
+        )
+    except SignInRefused as exc:
+        status = 403
+        return render(request, "accounts/sso_refused.html", {"error": str(exc), "unknown": exc.unknown}, status=status)
+    next_url = request.session.pop(SSO_NEXT, "")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SSO_ID_TOKEN] = token.get("id_token", "")
+    return redirect(next_url or "home")
+
+
+def _provider_logout_url(request, id_token: str) -> str:
+    """The provider's end-session endpoint, when it advertises one, coming back to the login page."""
+    try:
+        endpoint = sso.client().load_server_metadata().get("end_session_endpoint", "")
+    except Exception:
+        logger.warning("Single sign-on: the provider's configuration could not be read for the logout")
+        return ""
+    if not endpoint:
+        return ""
+    back = request.build_absolute_uri(reverse("accounts:login"))
+    return f"{endpoint}?{urlencode({'id_token_hint': id_token, 'post_logout_redirect_uri': back})}"

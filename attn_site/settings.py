@@ -1,7 +1,7 @@
 """Settings for ATTN, all read from the environment (see .env.example)."""
 
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
 
@@ -163,6 +163,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# University single sign-on (OpenID Connect, accounts/sso.py): off unless OIDC_ISSUER is set.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid profile")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your university")  # "Sign in with …"
+OIDC_NUMBER_CLAIM = env.str("OIDC_NUMBER_CLAIM", default="school_number")  # the claim holding the school number
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="roles")  # a string or a list of them
+OIDC_TEACHER_VALUES = env.list("OIDC_TEACHER_VALUES", default=["teacher"])  # role claim values that mean teacher
+OIDC_STAFF_VALUES = env.list("OIDC_STAFF_VALUES", default=[])  # empty: SSO never makes an administrator
+OIDC_CREATE_ROLES = env.list("OIDC_CREATE_ROLES", default=[])  # roles whose unknown users are created (student…)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=60)  # seconds of clock difference allowed on the ID token's times
+if OIDC_ISSUER:
+    # "Log out" posts here and is sent on to the provider's end-session page: the form may go there.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+# false: no password login at all (a campus that requires SSO); needs OIDC_ISSUER.
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

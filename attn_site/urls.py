@@ -1,10 +1,23 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import sso
 from accounts.views import home
 from adminpanel.views import healthz, healthz_sweep
 
+_admin_login = admin.site.login
+
+
+def admin_login(request, extra_context=None):
+    """The admin's own password form, unless passwords are off: then the login page (single sign-on)."""
+    if not sso.password_login_allowed():
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+    return _admin_login(request, extra_context)
+
+
+admin.site.login = admin_login
 admin.site.site_header = _("ATTN administration")
 admin.site.site_title = _("ATTN admin")
 

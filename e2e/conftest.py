@@ -96,10 +96,37 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[str]:
-    """Serve the app exactly as `make run` does, on a free port, and stop it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "CODE_STEP_SECONDS": str(CODE_STEP_SECONDS)}
+def oidc_issuer(app_port) -> Iterator[str]:
+    """The university's identity provider: a real OpenID Connect provider (npm's oidc-provider)."""
+    from tests.oidc import ACCOUNTS, provider
+
+    with provider(f"http://127.0.0.1:{app_port}", accounts=ACCOUNTS) as issuer:
+        yield issuer
+
+
+@pytest.fixture(scope="session")
+def app_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def app_server(app_port, oidc_issuer) -> Iterator[str]:
+    """Serve the app exactly as `make run` does, on a free port, and stop it afterwards.
+
+    Single sign-on is set up (the provider above) beside the passwords, as a campus would run it.
+    """
+    from tests.oidc import SECRET
+
+    port = app_port
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "CODE_STEP_SECONDS": str(CODE_STEP_SECONDS),
+        "OIDC_ISSUER": oidc_issuer,
+        "OIDC_CLIENT_ID": "attn",
+        "OIDC_CLIENT_SECRET": SECRET,
+        "OIDC_PROVIDER_NAME": "Demo University",
+    }
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, str(ROOT / "scripts" / "devstack.py"), "--data", ".data/e2e", "run"]
     with SERVER_LOG.open("w") as log:
