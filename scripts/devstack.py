@@ -140,13 +140,8 @@ def _manage(*args: str, env: dict) -> None:
     subprocess.run([_python(), str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
 
 
-def serve(env: dict) -> int:
-    """Migrate, seed, then run gunicorn and the django-q2 cluster until stopped."""
-    port = env.get("PORT", "8000")
-    _manage("migrate", "--noinput", env=env)
-    _manage("collectstatic", "--noinput", "-v", "0", env=env)
-    _manage("seed_demo", env=env)
-    gunicorn = [
+def _gunicorn(env: dict, port: int) -> list[str]:
+    return [
         _python(),
         "-m",
         "gunicorn",
@@ -161,14 +156,31 @@ def serve(env: dict) -> int:
         "--logger-class",
         "attn_site.gunicorn_logging.RedactingLogger",
     ]
+
+
+def serve(env: dict) -> int:
+    """Migrate, seed, then run gunicorn and the django-q2 cluster until stopped.
+
+    WEB_NODES web nodes (gunicorn masters on PORT, PORT+1, …) and WORKER_NODES django-q2 clusters
+    (default one each) share the one PostgreSQL and Redis, as several machines would.
+    """
+    port = int(env.get("PORT", "8000"))
+    nodes, workers = int(env.get("WEB_NODES", "1")), int(env.get("WORKER_NODES", "1"))
+    _manage("migrate", "--noinput", env=env)
+    _manage("collectstatic", "--noinput", "-v", "0", env=env)
+    _manage("seed_demo", env=env)
     # Each in a process group of its own: Ctrl-C reaches only this script, which
     # stops them in order (their whole trees, the cluster's workers included)
     # while Redis and PostgreSQL still answer, then stops the servers.
     procs = [
-        subprocess.Popen(gunicorn, env=env, cwd=ROOT, start_new_session=True),
-        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT, start_new_session=True),
+        subprocess.Popen(_gunicorn(env, port + node), env=env, cwd=ROOT, start_new_session=True)
+        for node in range(nodes)
+    ] + [
+        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT, start_new_session=True)
+        for _worker in range(workers)
     ]
-    print(f"\nATTN is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n", flush=True)
+    urls = ", ".join(f"http://127.0.0.1:{port + node}/" for node in range(nodes))
+    print(f"\nATTN is running at {urls}  (Ctrl-C stops everything)\n", flush=True)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
