@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos clean
+.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ messages: $(VENV)/.installed
 compose-check:
 	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
 	docker-compose -f docker-compose.yml config -q
+	docker-compose -f docker-compose.yml -f docker-compose.multi.yml config -q
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -90,6 +91,9 @@ bench-sweep: $(VENV)/.installed
 
 bench-photos: $(VENV)/.installed $(TEST_PHOTOS)/.fetched
 	$(STACK) --data .data/bench-photos --fresh exec -- $(PY) bench/photos.py $(BENCH_ARGS)
+
+bench-redis: $(VENV)/.installed
+	$(STACK) --data .data/bench-redis --fresh exec -- $(PY) bench/redis_memory.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data
