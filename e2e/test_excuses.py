@@ -48,7 +48,7 @@ def test_an_excuse_asked_in_advance_is_approved_and_counts(new_context, tmp_path
     teacher.goto("/teach/")
     teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
     teacher.get_by_role("button", name="Start session").click()
-    expect(teacher.locator(f"#row-{STUDENT}")).to_be_visible()
+    expect(teacher.locator(f"#row-{STUDENT}")).to_contain_text("excused in advance")
     teacher.once("dialog", lambda dialog: dialog.accept())
     teacher.get_by_role("button", name="Finish now").click()
     teacher.wait_for_url(re.compile(r"/teach/sessions/[0-9a-f-]+/$"), timeout=SWEEP_TIMEOUT_MS)

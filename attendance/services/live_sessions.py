@@ -12,6 +12,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_q.tasks import async_task
@@ -19,7 +20,7 @@ from django_q.tasks import async_task
 from accounts.collation import name_key
 
 from .. import clock, live, verification
-from ..models import Attendance, Course, ReferencePhoto, Source, Status
+from ..models import Attendance, Course, ExcuseRequest, ReferencePhoto, Source, Status
 from ..photos import verify
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class RosterRow:
     photo: bool = False  # a selfie was stored with the check-in
     photo_result: str = ""  # "checking", then verify.MATCH or why not
     photo_distance: float | None = None
+    excused_ahead: str = ""  # the reason of an approved excuse request for this day (not checked in)
 
     @property
     def suspicious(self) -> bool:
@@ -208,8 +210,11 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
         for number, record in records.items()
     ]
     rows.sort(key=lambda r: (r.checked_in_at is None, r.checked_in_at or 0, name_key(r.full_name)))
+    ahead = _excused_ahead(session) if session.course_id else {}
     missing = [
-        RosterRow(school_number=n, full_name=name, status=None, wrong_codes=wrong.get(n, 0))
+        RosterRow(
+            school_number=n, full_name=name, status=None, wrong_codes=wrong.get(n, 0), excused_ahead=ahead.get(n, "")
+        )
         for n, name in enrolled.items()
         if n not in records
     ]
@@ -221,12 +226,23 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
     ]
     missing.sort(key=lambda r: (-r.locked_out, name_key(r.full_name)))
     counts = Counter(r.status for r in rows)
-    counts["missing"] = sum(r.enrolled for r in missing)
+    counts["missing"] = sum(r.enrolled and not r.excused_ahead for r in missing)
+    counts["excused_ahead"] = sum(bool(r.excused_ahead) for r in missing)
     counts["locked_out"] = sum(r.locked_out for r in rows + missing)
     everyone = rows + missing
     if query := query.strip().casefold():
         everyone = [r for r in everyone if query in r.full_name.casefold() or query in r.school_number.casefold()]
     return LiveRoster(session=session, rows=everyone, counts=counts)
+
+
+def _excused_ahead(session: live.LiveSession) -> dict[str, str]:
+    """The students of the session's course with an approved excuse request for its day → the reason
+    (the sweep will save them excused if they do not come)."""
+    day = timezone.localdate(session.starts_dt)
+    approved = ExcuseRequest.objects.filter(
+        course_id=session.course_id, state=ExcuseRequest.State.APPROVED, first_day__lte=day, last_day__gte=day
+    )
+    return dict(approved.values_list("student__school_number", "reason"))
 
 
 def projector(*, session: live.LiveSession, absolute_url, now: float | None = None) -> dict:

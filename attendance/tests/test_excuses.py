@@ -286,3 +286,13 @@ def test_the_admin_lists_requests_read_only(client, staff, student, course):
     page = client.get(reverse("admin:attendance_excuserequest_changelist"))
     assert page.status_code == 200 and student.full_name in page.text
     assert client.get(reverse("admin:attendance_excuserequest_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_live_roster_shows_who_is_excused_in_advance(teacher_client, teacher, student, course):
+    approved_request(student, course, teacher, reason="Hospital appointment")
+    session = start_live(teacher, course)
+    roster = teacher_client.get(reverse("attendance:live_roster", args=[session.id])).text
+    row = roster.split(f'id="row-{student.school_number}"')[1].split("</tr>")[0]
+    assert "excused in advance" in row and "Hospital appointment" in row
+    assert "1 excused in advance" in roster and "0 not checked in" in roster
