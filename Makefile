@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis clean
+.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis bench-replica clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,9 @@ bench-photos: $(VENV)/.installed $(TEST_PHOTOS)/.fetched
 
 bench-redis: $(VENV)/.installed
 	$(STACK) --data .data/bench-redis --fresh exec -- $(PY) bench/redis_memory.py $(BENCH_ARGS)
+
+bench-replica: $(VENV)/.installed
+	$(STACK) --data .data/bench-replica --fresh exec -- $(PY) bench/replica_ack.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

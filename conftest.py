@@ -26,6 +26,17 @@ def own_redis_keys(settings):
 
 
 @pytest.fixture(autouse=True)
+def english_unless_asked():
+    """Each test starts in the default language: a request answered in Turkish leaves Turkish active in
+    the thread (LocaleMiddleware activates, nothing deactivates), which would leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     """Serve static files without the manifest that only `collectstatic` writes."""
     settings.STORAGES = {

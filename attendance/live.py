@@ -331,7 +331,23 @@ def check_in(session: LiveSession, record: dict, device: str, now: float) -> tup
     outcome, stored = _script(scripts.CHECK_IN_LUA)(
         keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args
     )
-    return outcome.decode(), json.loads(stored) if stored else None
+    return _acknowledged(outcome.decode()), json.loads(stored) if stored else None
+
+
+UNREPLICATED = "unreplicated"
+
+
+def _acknowledged(outcome: str) -> str:
+    """A written check-in ("ok", or "exists" on a retry) counts only once CHECKIN_REPLICA_ACKS replicas hold
+    it (Redis's WAIT): a primary that dies then loses nothing the student was told. Else UNREPLICATED."""
+    acks = settings.CHECKIN_REPLICA_ACKS
+    if not acks or outcome not in ("ok", "exists"):
+        return outcome
+    try:
+        held = client().execute_command("WAIT", acks, settings.CHECKIN_REPLICA_WAIT_MS)
+    except redis.RedisError:
+        return UNREPLICATED
+    return outcome if held >= acks else UNREPLICATED
 
 
 def check_in_by_code(
@@ -353,7 +369,7 @@ def check_in_by_code(
     keys += [session_keys(sid).devices for sid in open_ids]
     chosen, outcome, stored = _script(scripts.CHECK_IN_BY_CODE_LUA)(keys=keys, args=args)
     session = candidates[chosen - 1][0] if chosen else None
-    return session, outcome.decode(), json.loads(stored) if stored else None
+    return session, _acknowledged(outcome.decode()), json.loads(stored) if stored else None
 
 
 _open_snapshots: dict[tuple[str, str], tuple[float, list[LiveSession]]] = {}

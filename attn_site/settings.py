@@ -135,6 +135,26 @@ CACHES = {
     },
 }
 
+# Redis through Sentinel (a primary, replicas, failover without a restart): every alias above — the
+# cache and login sessions, the live state, the task broker (Q_CLUSTER uses "default") — asks the
+# sentinels for the current primary of REDIS_SENTINEL_SERVICE.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])  # host:port of each sentinel
+REDIS_SENTINEL_SERVICE = env.str("REDIS_SENTINEL_SERVICE", default="attn")
+REDIS_SENTINEL_DB = env.int("REDIS_SENTINEL_DB", default=0)
+if REDIS_SENTINELS:
+    for _alias, _cache in CACHES.items():
+        _name = "?client_name=attn-live" if _alias == "live" else ""  # its own pool, as above
+        _cache["LOCATION"] = f"redis://{REDIS_SENTINEL_SERVICE}/{REDIS_SENTINEL_DB}{_name}"
+        _cache["OPTIONS"].update(
+            CLIENT_CLASS="django_redis.client.SentinelClient",
+            CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+            SENTINELS=[(host, int(port)) for host, port in (s.rsplit(":", 1) for s in REDIS_SENTINELS)],
+        )
+# A check-in is acknowledged to the student only once this many replicas hold it (Redis's WAIT, up to
+# CHECKIN_REPLICA_WAIT_MS); otherwise they are asked to try again. 0 (one Redis): once the primary has it.
+CHECKIN_REPLICA_ACKS = env.int("CHECKIN_REPLICA_ACKS", default=1 if REDIS_SENTINELS else 0)
+CHECKIN_REPLICA_WAIT_MS = env.int("CHECKIN_REPLICA_WAIT_MS", default=500)
+
 SESSION_ENGINE = "attn_site.sessions"
 SESSION_CACHE_ALIAS = "default"
 SESSION_COOKIE_HTTPONLY = True

@@ -31,6 +31,7 @@ LINK_ELSEWHERE = _(
     "This check-in link was opened in another browser. Scan the QR code in the room, or type the code on the screen."
 )
 LINK_TAKEN = _("Another student already checked in with this link. Scan the QR code or type the code yourself.")
+NOT_CONFIRMED = _("Your check-in could not be confirmed yet: please try again in a moment.")
 PHOTO_NEEDED = _("This session checks a photo of you: take a selfie to check in.")
 
 
@@ -481,7 +482,7 @@ def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visit
     name = images.save(f"{retention.CHECKINS}/{session.id}", record["school_number"], visitor.photo)
     record.update(status=Status.PENDING, on_match=record["status"], photo=name, photo_result="checking")
     outcome, stored = live.check_in(session, record, visitor.device, now)
-    if outcome == "ok" and stored["status"] == Status.PENDING:
+    if outcome in ("ok", live.UNREPLICATED) and stored and stored["status"] == Status.PENDING:
         number = record["school_number"]
         async_task("attendance.tasks.verify_photo", session.id, number, name, task_name=f"photo-{session.id}-{number}")
     elif not (stored and stored.get("photo") == name):
@@ -506,6 +507,8 @@ def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now:
 
 
 def _stored(session: live.LiveSession, outcome: str, stored: dict | None) -> Outcome:
+    if outcome == live.UNREPLICATED:
+        return Outcome(Kind.REFUSED, session=session, error=NOT_CONFIRMED)
     if outcome == "locked":
         return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)
     if outcome in ("closed", "missing"):

