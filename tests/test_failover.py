@@ -5,6 +5,7 @@ told about is in PostgreSQL after the sweep; the others were told to try again (
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -147,3 +148,40 @@ def test_without_a_replica_to_hold_it_a_check_in_is_never_acknowledged(settings,
         assert outcome.kind is Kind.REFUSED and "try again" in outcome.error
     settings.CHECKIN_REPLICA_ACKS = 0
     assert check_in_as(session, student, source="tap").kind is Kind.CHECKED_IN  # it was written all along
+
+
+def test_redis_sentinels_send_every_redis_user_through_sentinel(servers):
+    """With REDIS_SENTINELS set (as in production), the cache and login sessions, the live state and the
+    task broker all reach the current primary through the sentinels."""
+    import json
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.core.cache import caches
+from django_q.brokers import get_broker
+from attendance import live
+caches["default"].set("failover-probe", "cache", 60)
+live.client().set("failover-probe-live", "live")
+broker = get_broker()
+broker.enqueue("failover-probe-task")
+print(json.dumps({alias: settings.CACHES[alias]["OPTIONS"]["CLIENT_CLASS"] for alias in settings.CACHES}))
+"""
+    sentinels = ",".join(f"127.0.0.1:{servers.ports[s]}" for s in ("s1", "s2", "s3"))
+    env = {**os.environ, "REDIS_SENTINELS": sentinels, "REDIS_SENTINEL_SERVICE": SERVICE}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    clients = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(clients.values()) == {"django_redis.client.SentinelClient"}
+    primary = redis.Redis(port=servers.primary_port())
+    keys = {key.decode() for key in primary.keys("*")}
+    assert "failover-probe-live" in keys
+    assert any(key.endswith("failover-probe") for key in keys)  # the cache's key, with its prefix
+    assert any(key.startswith("django_q:") for key in keys), keys  # the task broker's queue
