@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format messages compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis bench-replica clean
+.PHONY: run test lint format messages pgbouncer compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis bench-replica clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ $(OIDC_PROVIDER)/.installed:
 	npm install --silent --no-save --prefix $(OIDC_PROVIDER) oidc-provider@8.8.1
 	touch $@
 
-test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched $(OIDC_PROVIDER)/.installed lint
+# PgBouncer for the pooled-PostgreSQL test (Debian's package).
+pgbouncer:
+	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || (apt-get update -qq && apt-get install -y -qq pgbouncer)
+
+test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched $(OIDC_PROVIDER)/.installed pgbouncer lint
 	$(STACK) --data .data/test --fresh exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -101,6 +101,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# Through a transaction-pooling PgBouncer (DB_TRANSACTION_POOLING=true): a transaction may land on any
+# server connection, so no server-side prepared statements (psycopg prepares a query run five times)
+# and no cursors outlive a transaction (Django's iterator() keeps one open in autocommit).
+DB_TRANSACTION_POOLING = env.bool("DB_TRANSACTION_POOLING", default=False)
+if DB_TRANSACTION_POOLING:
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Live attendance state may live on its own Redis (noeviction + AOF); same server by default.
