@@ -16,7 +16,7 @@ from attendance import live, sweep
 from attendance.models import AttendanceRecord
 from attendance.services import live_sessions
 from attendance.services.check_in import Kind
-from attendance.tests.live_helpers import at, check_in_as
+from attendance.tests.live_helpers import check_in_as, start
 from tests.factories import EnrollmentFactory, UserFactory
 from tests.redis_servers import SERVICE, Servers, wait_for
 
@@ -66,18 +66,7 @@ def test_no_acknowledged_check_in_is_lost_when_the_primary_dies(through_sentinel
     students = [
         EnrollmentFactory(course=course, student=UserFactory(school_number=f"F{n:04d}")).student for n in range(60)
     ]
-    now = time.time()
-    session = live_sessions.session_start(
-        teacher=teacher,
-        course=course,
-        lesson_name="Failover",
-        starts_at=at(now - 60),
-        ends_at=at(now + 3600),
-        late_threshold_minutes=10,
-        require_code=False,
-        network_mode="off",
-        teacher_ip="10.0.0.1",
-    ).session
+    session = start(teacher, course, require_code=False, lesson_name="Failover")
     acknowledged, retried, lock = set(), [0], threading.Lock()
 
     def student_checks_in(student, delay=0.0):
@@ -131,18 +120,7 @@ def test_without_a_replica_to_hold_it_a_check_in_is_never_acknowledged(settings,
     """One Redis, no replica, but one required: the student is asked to try again, never told "checked in"
     (the record is written; a retry once a replica holds it says "checked in")."""
     settings.CHECKIN_REPLICA_ACKS, settings.CHECKIN_REPLICA_WAIT_MS = 1, 50
-    now = time.time()
-    session = live_sessions.session_start(
-        teacher=teacher,
-        course=course,
-        lesson_name="No replica",
-        starts_at=at(now - 60),
-        ends_at=at(now + 3600),
-        late_threshold_minutes=10,
-        require_code=False,
-        network_mode="off",
-        teacher_ip="10.0.0.1",
-    ).session
+    session = start(teacher, course, require_code=False, lesson_name="No replica")
     for _attempt in range(2):
         outcome = check_in_as(session, student, source="tap")
         assert outcome.kind is Kind.REFUSED and "try again" in outcome.error
