@@ -283,6 +283,10 @@ class TimetableSlotAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         timetable.remove_slot(slot=obj)
 
+    def delete_queryset(self, request, queryset):
+        for slot in queryset.select_related("course"):
+            timetable.remove_slot(slot=slot)
+
 
 @admin.register(NoClassDay)
 class NoClassDayAdmin(admin.ModelAdmin):
@@ -298,6 +302,10 @@ class NoClassDayAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         timetable.remove_no_class_day(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.select_related("course"):
+            timetable.remove_no_class_day(entry=entry)
 
 
 @admin.register(SweepRun)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,16 +15,12 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
+from tests.redis_servers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / ".data" / "oidc"
 SCRIPT = ROOT / "scripts" / "oidc_provider.mjs"
 SECRET = "attn-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clients(*redirect_bases: str) -> list[dict]:

@@ -200,3 +200,23 @@ def test_only_the_courses_teachers_see_its_timetable(client, other_teacher, stud
     assert client.get(reverse("attendance:timetable", args=[course.pk])).status_code == 404
     login(client, student)
     assert client.get(reverse("attendance:timetable", args=[course.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_deleting_slots_in_the_admin_keeps_the_planned_sessions_true(client, staff, teacher, course):
+    from accounts.models import User
+
+    User.objects.filter(pk=staff.pk).update(is_superuser=True)
+    mondays = {"weekday": 0, "starts": time(9), "first_day": date(2026, 9, 14), "last_day": date(2026, 12, 7)}
+    slot = timetable.add_slot(course=course, teacher=teacher, duration_minutes=90, **mondays)
+    timetable.add_slot(course=course, teacher=teacher, duration_minutes=90, **mondays | {"weekday": 2})
+    course.refresh_from_db()
+    assert course.planned_sessions == 13 + 12  # Mondays and Wednesdays
+    login(client, staff)
+    response = client.post(
+        reverse("admin:attendance_timetableslot_changelist"),
+        {"action": "delete_selected", "_selected_action": [slot.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and TimetableSlot.objects.count() == 1
+    course.refresh_from_db()
+    assert course.planned_sessions == 12  # the Wednesdays only

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import student_required, teacher_required
 from ..forms import ExcuseRequestForm
 from ..models import ExcuseRequest
-from ..photos import images
 from ..services import excuses
+from .photos import private_file
 
 DECIDED_SHOWN = 50
 
@@ -80,16 +80,10 @@ def excuse_attachment(request, pk: int):
     excuse = ExcuseRequest.objects.select_related("course").filter(pk=pk).first()
     if excuse is None or not excuse.attachment or not excuses.may_see_attachment(request.user, excuse):
         raise Http404(_("No such document."))
-    try:
-        handle = images.storage().open(excuse.attachment, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("No such document.")) from None
     kind = excuse.attachment.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
-        content_type=excuses.ATTACHMENT_TYPES.get(kind, "application/octet-stream"),
-        as_attachment=True,
+    return private_file(
+        excuse.attachment,
+        excuses.ATTACHMENT_TYPES.get(kind, "application/octet-stream"),
+        missing=_("No such document."),
         filename=excuse.attachment_name or f"document.{kind}",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -17,15 +17,22 @@ from ..models import AttendanceRecord, ReferencePhoto
 from ..photos import external, images
 
 
-def _photo_response(name: str) -> FileResponse:
+def private_file(name: str, content_type: str, *, missing: str, filename: str = "") -> FileResponse:
+    """A file of the private storage (a photo, an excuse's document) for one who may see it: never cached
+    on the way; shown inline, or downloaded as ``filename``."""
     try:
         handle = images.storage().open(name, "rb")
     except (FileNotFoundError, OSError):
-        raise Http404(_("No such photo.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
+        raise Http404(missing) from None
+    response = FileResponse(handle, content_type=content_type, as_attachment=bool(filename), filename=filename)
     response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = "inline"
+    if not filename:
+        response["Content-Disposition"] = "inline"
     return response
+
+
+def _photo_response(name: str) -> FileResponse:
+    return private_file(name, "image/jpeg", missing=_("No such photo."))
 
 
 def _check_in_photo_name(user, sid: str, number: str) -> str:
