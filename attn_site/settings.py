@@ -157,6 +157,9 @@ if REDIS_SENTINELS:
             CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
             SENTINELS=[(host, int(port)) for host, port in (s.rsplit(":", 1) for s in REDIS_SENTINELS)],
         )
+# The live state on a Redis Cluster (host:port of some of its nodes; redis-py's cluster client finds the
+# rest and follows its failovers). The cache, login sessions and task broker stay on REDIS_URL (or Sentinel).
+LIVE_REDIS_CLUSTER_NODES = env.list("LIVE_REDIS_CLUSTER_NODES", default=[])
 # A check-in is acknowledged to the student only once this many replicas hold it (Redis's WAIT, up to
 # CHECKIN_REPLICA_WAIT_MS); otherwise they are asked to try again. 0 (one Redis): once the primary has it.
 CHECKIN_REPLICA_ACKS = env.int("CHECKIN_REPLICA_ACKS", default=1 if REDIS_SENTINELS else 0)

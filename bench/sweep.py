@@ -109,7 +109,7 @@ def fill_redis(sessions: int, per_session: int, now: float) -> None:
                 pipe.hset(keys.records, mapping=records)
                 pipe.expireat(keys.meta, expire_at)
                 pipe.expireat(keys.records, expire_at)
-                pipe.zadd(live.due_key(), {sid: ends})
+                pipe.zadd(live.session_keys(sid).due, {sid: ends})
             pipe.execute()
 
 

@@ -117,7 +117,7 @@ def update() -> None:
     messages = extract()
     for language in LANGUAGES:
         path = po_path(language)
-        catalog = polib.pofile(str(path)) if path.exists() else _new_catalog(language)
+        catalog = polib.pofile(str(path), wrapwidth=120) if path.exists() else _new_catalog(language)
         existing = {(entry.msgctxt, entry.msgid): entry for entry in catalog}
         for key, message in messages.items():
             entry = existing.get(key)

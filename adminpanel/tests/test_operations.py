@@ -15,10 +15,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("single_sweep_threa
 OPS = reverse("adminpanel:operations")
 
 
-def live_session(sid="11111111-1111-1111-1111-111111111111", ends_in=3600):
+def live_session(ends_in=3600):
     now = time.time()
     session = live.LiveSession(
-        id=sid,
+        id=live.new_session_id("T9"),
         lesson_name="Ops demo",
         teacher_number="T9",
         teacher_name="Tina",
@@ -31,7 +31,8 @@ def live_session(sid="11111111-1111-1111-1111-111111111111", ends_in=3600):
     return session
 
 
-def test_the_operations_page_shows_services_sweep_and_live_sessions(client, staff):
+@pytest.mark.cluster_too
+def test_the_operations_page_shows_services_sweep_and_live_sessions(client, staff, live_redis):
     login(client, staff)
     live_session()
     SweepRun.objects.create(started_at="2026-01-01T00:00Z", sessions_processed=3, records_saved=90)
@@ -41,23 +42,32 @@ def test_the_operations_page_shows_services_sweep_and_live_sessions(client, staf
     assert "PostgreSQL" in content and "Redis" in content and "Ops demo" in content
     assert "Processed 3 sessions, saved 90 records, 0 failed" in content
     assert response.context["redis_config"].info["policy"] == "noeviction"
+    if live_redis == "cluster":  # every primary read
+        assert response.context["redis_config"].info["servers"] == 3 and "3 primaries" in content
     assert not response.context["cluster"].ok  # no qcluster runs during tests
     assert "not running" in content
 
 
-def test_the_operations_page_shows_redis_memory_against_maxmemory(client, staff, redis_conn):
+@pytest.mark.cluster_too
+def test_the_operations_page_shows_redis_memory_against_maxmemory(client, staff, redis_conn, live_redis):
     login(client, staff)
-    saved = redis_conn.config_get("maxmemory")["maxmemory"]
-    redis_conn.config_set("maxmemory", 512 * 2**20)
+    servers = redis_conn.get_primaries() if live_redis == "cluster" else [None]
+    targets = [{"target_nodes": node} if node else {} for node in servers]
+    saved = [redis_conn.config_get("maxmemory", **target)["maxmemory"] for target in targets]
+    for target in targets:
+        redis_conn.config_set("maxmemory", 512 * 2**20, **target)
     try:
         response = client.get(OPS)
     finally:
-        redis_conn.config_set("maxmemory", saved)
+        for target, value in zip(targets, saved):
+            redis_conn.config_set("maxmemory", value, **target)
     info = response.context["redis_config"].info
-    assert info["max_mb"] == 512.0 and 0 < info["used_percent"] < 100
-    assert f"of 512.0 MB ({info['used_percent']} %)" in response.content.decode()
+    total = 512.0 * len(servers)  # a cluster's primaries add up; the share shown is the fullest one's
+    assert info["max_mb"] == total and 0 < info["used_percent"] < 100
+    assert f"of {total} MB ({info['used_percent']} %)" in response.content.decode()
 
 
+@pytest.mark.cluster_too
 def test_it_lists_dead_letters_and_requeues_them(client, staff, redis_conn):
     login(client, staff)
     session = live_session(ends_in=-60)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -142,7 +141,7 @@ def session_start(
 ) -> StartResult:
     """Open a live session in Redis, unless the teacher already has one open."""
     session = live.LiveSession(
-        id=str(uuid.uuid4()),
+        id=live.new_session_id(teacher.school_number),
         lesson_name=lesson_name,
         teacher_number=teacher.school_number,
         teacher_name=teacher.full_name,

@@ -40,11 +40,12 @@ def due_session(
 ) -> live.LiveSession:
     """Store a session in Redis that ended a while ago, with its records, as the live path leaves it."""
     now = time.time()
-    sid = str(uuid.uuid4())
+    teacher_number = teacher_number or f"T-{uuid.uuid4().hex[:8]}"
+    sid = live.new_session_id(teacher_number)
     session = live.LiveSession(
         id=sid,
         lesson_name=f"Lesson {sid[:8]}",
-        teacher_number=teacher_number or f"T-{sid[:8]}",
+        teacher_number=teacher_number,
         teacher_name=teacher_name,
         starts_at=now - ended_minutes_ago * 60 - 3600,
         ends_at=now - ended_minutes_ago * 60,
@@ -74,7 +75,7 @@ def restore_session(sid: str, meta: dict, records: dict) -> None:
         pipe.hset(live.session_keys(sid).meta, mapping=meta)
         if records:
             pipe.hset(live.session_keys(sid).records, mapping=records)
-        pipe.zadd(live.due_key(), {sid: float(meta[b"ends"])})
+        pipe.zadd(live.session_keys(sid).due, {sid: float(meta[b"ends"])})
         pipe.execute()
 
 
@@ -90,7 +91,7 @@ def corrupt_record(sid: str, number: str) -> None:
 def is_live(sid: str) -> bool:
     """Whether the session is still in Redis: its meta, and its place in the due index."""
     conn = live.client()
-    return bool(conn.exists(live.session_keys(sid).meta)) and conn.zscore(live.due_key(), sid) is not None
+    return bool(conn.exists(live.session_keys(sid).meta)) and conn.zscore(live.session_keys(sid).due, sid) is not None
 
 
 def failures(sid: str) -> int:

@@ -478,7 +478,7 @@ def test_the_result_page_is_only_for_the_students_own_record(client, student_cli
 
 
 def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
-    student_client, session, clock, settings, classmates, monkeypatch
+    student_client, session, clock, settings, classmates, monkeypatch, live_redis
 ):
     import redis.connection
     from django.db import connection
@@ -504,9 +504,18 @@ def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
     assert response.status_code == 302 and record_of(session)["status"] == Status.PRESENT
     assert len(queries) == 1  # the logged-in user; the roster snapshot in Redis answers the rest
     commands = [b"".join(c) if isinstance(c, list) else c for c in sent]
-    # The login session's GET, then one EVALSHA: the floor's cost and one round trip.
-    assert len(commands) == 2, commands
-    assert b"GET" in commands[0] and b"EVALSHA" in commands[1]
+    if live_redis == "single":
+        # The login session's GET, then one EVALSHA: the floor's cost and one round trip.
+        assert len(commands) == 2, commands
+        assert b"GET" in commands[0] and b"EVALSHA" in commands[1]
+    else:
+        # On a cluster: the GET, one pipeline of reads (one request to each primary holding a key it reads:
+        # the student's lock-out, the session's roster and every open session's devices), then the
+        # session's own EVALSHA.
+        reads = commands[1:-1]
+        assert b"GET" in commands[0] and b"EVALSHA" in commands[-1], commands
+        assert 1 <= len(reads) <= len(settings.LIVE_REDIS_CLUSTER_NODES), commands
+        assert all(b"HGET" in read or b"HEXISTS" in read for read in reads), commands
 
 
 def test_a_session_started_after_the_snapshot_is_found_by_the_full_path(

@@ -7,7 +7,7 @@ from attendance.models import Status
 from attendance.services import live_sessions
 from tests.factories import TeacherFactory, UserFactory
 
-from .live_helpers import TEACHER_IP, all_at_once, at, check_in_as, start, wrong_codes
+from .live_helpers import TEACHER_IP, all_at_once, at, check_in_as, due_ids, start, wrong_codes
 
 
 def check_in(session, student, device, now):
@@ -78,4 +78,4 @@ def test_simultaneous_starts_by_one_teacher_open_one_session(db, redis_conn, clo
     assert len(started) == 1
     assert all(r.other_open_id == started[0] for r in results if not r.session)
     assert live.teacher_open_session_id("T5005") == started[0]
-    assert [sid.decode() for sid in redis_conn.zrange(live.due_key(), 0, -1)] == started
+    assert due_ids() == started

@@ -23,7 +23,7 @@ def test_finishing_a_session_the_sweep_already_removed_recreates_nothing(
     live_sessions.session_finish(session=session, now=clock.now)
 
     assert not any(redis_conn.exists(key) for key in live.session_keys(session.id).all)
-    assert redis_conn.zscore(live.due_key(), session.id) is None
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) is None
     assert task_queue.queue_size() == 0  # nothing left to sweep
 
 
@@ -35,7 +35,7 @@ def test_moving_the_end_of_a_session_the_sweep_already_removed_recreates_nothing
         live_sessions.session_change_end(session=session, minutes=10, now=clock.now)
 
     assert not any(redis_conn.exists(key) for key in live.session_keys(session.id).all)
-    assert redis_conn.zscore(live.due_key(), session.id) is None
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) is None
 
 
 def test_moving_the_end_of_a_finished_session_changes_nothing(redis_conn, teacher, course, clock):
@@ -47,7 +47,7 @@ def test_moving_the_end_of_a_finished_session_changes_nothing(redis_conn, teache
         live_sessions.session_change_end(session=stale, minutes=30, now=clock.now)
 
     assert live.get_session(session.id).ends_at == clock.now
-    assert redis_conn.zscore(live.due_key(), session.id) == clock.now
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) == clock.now
     assert keys_without_ttl(redis_conn, session.id) == []
 
 

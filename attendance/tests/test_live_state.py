@@ -10,6 +10,7 @@ from attendance import live
 from attendance.services import live_sessions
 from conftest import login
 from tests.factories import UserFactory
+from tests.redis_servers import free_port
 
 from .live_helpers import check_in_as, code, start
 
@@ -65,13 +66,13 @@ def test_only_the_indexes_live_without_a_ttl_after_a_whole_lesson(
 
     mine = settings.LIVE_KEY_PREFIX.rsplit(":", 1)[0] + ":*"  # this test's live and cache keys
     without_ttl = {key.decode() for key in redis_conn.scan_iter(match=mine) if redis_conn.ttl(key) == -1}
-    assert without_ttl == {live.due_key()}
+    assert without_ttl == {live.session_keys(sid).due}
 
 
 def test_the_due_index_holds_the_session_scored_by_its_end(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, minutes=30)
-    assert redis_conn.type(live.due_key()) == b"zset"
-    assert redis_conn.zscore(live.due_key(), session.id) == session.ends_at
+    assert redis_conn.type(live.session_keys(session.id).due) == b"zset"
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) == session.ends_at
     assert len(live.open_sessions(clock.now)) == 1 and live.count_due(clock.now) == 0
     assert live.due_session_ids(session.ends_at) == [session.id]
     assert [s.id for s in live.open_sessions(clock.now)] == [session.id]
@@ -81,7 +82,7 @@ def test_finishing_makes_the_session_due_now(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, minutes=30)
     live_sessions.session_finish(session=session, now=clock.now)
 
-    assert redis_conn.zscore(live.due_key(), session.id) == clock.now
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) == clock.now
     assert live.due_session_ids(clock.now) == [session.id]
     assert live.open_sessions(clock.now) == []
     stored = live.get_session(session.id)
@@ -93,7 +94,7 @@ def test_finishing_makes_the_session_due_now(redis_conn, teacher, clock):
 def test_finishing_a_session_past_its_end_keeps_its_end(redis_conn, teacher, clock):
     session = start(teacher, now=clock.now, started=3600, minutes=30)
     live_sessions.session_finish(session=session, now=clock.now)
-    assert redis_conn.zscore(live.due_key(), session.id) == session.ends_at
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) == session.ends_at
 
 
 def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, course, student, clock):
@@ -102,7 +103,7 @@ def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, cou
     later = session.ends_at + 45 * 60
     live_sessions.session_change_end(session=session, minutes=45)
 
-    assert redis_conn.zscore(live.due_key(), session.id) == later
+    assert redis_conn.zscore(live.session_keys(session.id).due, session.id) == later
     assert live.get_session(session.id).ends_at == later
     layout = live.session_keys(session.id)
     for key in [*(k for k in layout.expiring if k != layout.links), live.teacher_key(teacher.school_number)]:
@@ -124,7 +125,9 @@ def dead(settings, live_only=False):
     caches = {**settings.CACHES, "live": {**settings.CACHES["live"], "LOCATION": DEAD_REDIS}}
     if not live_only:
         caches["default"] = {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}
-    return override_settings(LIVE_REDIS_URL=DEAD_REDIS, CACHES=caches)
+    # On a cluster: a cluster whose only known node is not there.
+    nodes = [f"127.0.0.1:{free_port()}"] if settings.LIVE_REDIS_CLUSTER_NODES else []
+    return override_settings(LIVE_REDIS_URL=DEAD_REDIS, CACHES=caches, LIVE_REDIS_CLUSTER_NODES=nodes)
 
 
 def test_a_teacher_page_says_try_again_when_redis_is_down(teacher_client, teacher, settings, clock):
@@ -180,7 +183,7 @@ def test_the_teacher_moves_the_end_and_the_due_index_and_ttls_follow(teacher_cli
     assert response.status_code == 302
     moved = live.get_session(started.id)
     assert abs(moved.ends_at - (started.ends_at + 15 * 60)) < 1
-    assert redis_conn.zscore(live.due_key(), started.id) == moved.ends_at
+    assert redis_conn.zscore(live.session_keys(started.id).due, started.id) == moved.ends_at
     assert (
         live.client().ttl(live.session_keys(started.id).meta)
         >= moved.ends_at - now.timestamp() + conf.LIVE_GRACE_DAYS * 86400 - 5

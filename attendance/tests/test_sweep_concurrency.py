@@ -81,6 +81,7 @@ def test_four_sweeper_processes_persist_every_session_exactly_once():
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "LIVE_REDIS_URL": settings.LIVE_REDIS_URL,
+        "LIVE_REDIS_CLUSTER_NODES": ",".join(settings.LIVE_REDIS_CLUSTER_NODES),
         "LIVE_KEY_PREFIX": settings.LIVE_KEY_PREFIX,
     }
     command = [sys.executable, str(ROOT / "manage.py"), "sweep"]

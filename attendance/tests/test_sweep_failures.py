@@ -171,7 +171,7 @@ def test_it_sets_one_corrupted_session_aside_and_persists_the_rest(settings, cor
         kept, original = json.loads(dead[bad.id]["meta"]["data"]), json.loads(kept_meta[b"data"])
         dropped = ("secret", "teacher_ip", "latitude", "longitude")
         assert kept == {k: v for k, v in original.items() if k not in dropped}
-    assert live.client().ttl(live.dead_key()) == -1
+    assert live.client().ttl(live.session_keys(bad.id).dead) == -1
     assert not is_live(bad.id) and not any(live.client().exists(key) for key in live.session_keys(bad.id).all)
     assert [m for m in mail.outbox if "dead letters" in m.subject and bad.id in m.body]
     assert not Attendance.objects.filter(pk=bad.id).exists()
