@@ -798,3 +798,51 @@ def requeue_dead_letter(sid: str) -> bool:
         pipe.hdel(keys.dead, sid)
         pipe.execute()
     return True
+
+
+# --- the layout before slot groups --------------------------------------------
+
+_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "claim")
+
+
+def previous_layout_count() -> int:
+    """Sessions (live or dead-lettered) still stored as the previous version stored them (0 on a cluster)."""
+    if is_cluster():
+        return 0
+    prefix = settings.LIVE_KEY_PREFIX
+    with client().pipeline(transaction=False) as pipe:
+        pipe.zcard(f"{prefix}:due")
+        pipe.hlen(f"{prefix}:dead")
+        return sum(pipe.execute())
+
+
+def adopt_previous_layout() -> int:
+    """Move the sessions the previous version stored (one ``attn:due``, keys tagged by the session id) into
+    their slot groups, with their TTLs, due times, teacher pointers and dead letters; return how many.
+
+    Run once no process of the previous version is left (it would go on writing the old keys):
+    ``manage.py adopt_live_layout``, which ``make run`` runs after migrating.  Only a single Redis can hold
+    the previous layout (it never ran on a cluster).  Running it again moves nothing.
+    """
+    if is_cluster():
+        return 0
+    prefix, conn = settings.LIVE_KEY_PREFIX, client()
+    old_due, old_dead = f"{prefix}:due", f"{prefix}:dead"
+    moved = 0
+    for raw_sid in conn.zrange(old_due, 0, -1):
+        sid = raw_sid.decode()
+        old = [f"{prefix}:{{{sid}}}:{part}" for part in _PARTS]
+        try:
+            teacher = json.loads(conn.hget(old[0], "data") or "{}").get("teacher_number", "")
+        except (ValueError, AttributeError):
+            teacher = ""  # unreadable: moved as it is, for the sweep to set aside
+        keys = [*old, *session_keys(sid).all, old_due, session_keys(sid).due]
+        keys += [f"{prefix}:teacher:{teacher}", teacher_key(teacher)]
+        moved += _script(scripts.ADOPT_LUA)(keys=keys, args=[sid])
+    for raw_sid, payload in conn.hgetall(old_dead).items():
+        with conn.pipeline(transaction=True) as pipe:
+            pipe.hset(session_keys(raw_sid.decode()).dead, raw_sid, payload)
+            pipe.hdel(old_dead, raw_sid)
+            pipe.execute()
+        moved += 1
+    return moved

@@ -167,6 +167,7 @@ def serve(env: dict) -> int:
     port = int(env.get("PORT", "8000"))
     nodes, workers = int(env.get("WEB_NODES", "1")), int(env.get("WORKER_NODES", "1"))
     _manage("migrate", "--noinput", env=env)
+    _manage("adopt_live_layout", env=env)  # sessions a previous version left in Redis (it is stopped)
     _manage("collectstatic", "--noinput", "-v", "0", env=env)
     _manage("seed_demo", env=env)
     # Each in a process group of its own: Ctrl-C reaches only this script, which

@@ -23,6 +23,7 @@ class LiveOverview:
     live_now: list[live.LiveSession]
     dead: dict[str, dict]
     oldest_due_minutes: float | None
+    previous_layout: int  # sessions a previous version stored, waiting for `manage.py adopt_live_layout`
 
 
 def live_overview() -> LiveOverview:
@@ -34,6 +35,7 @@ def live_overview() -> LiveOverview:
         live_now=live.open_sessions(now),
         dead=live.dead_letters(),
         oldest_due_minutes=round((now - oldest) / 60, 1) if oldest and oldest <= now else None,
+        previous_layout=live.previous_layout_count(),
     )
 
 
