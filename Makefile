@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/devstack.py
 
-.PHONY: run test lint format messages pgbouncer compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis bench-replica clean
+.PHONY: run test lint format messages pgbouncer compose-check e2e fuzz screenshots bench-checkin bench-login bench-pages bench-sweep bench-photos bench-redis bench-replica bench-cluster clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +101,9 @@ bench-redis: $(VENV)/.installed
 
 bench-replica: $(VENV)/.installed
 	$(STACK) --data .data/bench-replica --fresh exec -- $(PY) bench/replica_ack.py $(BENCH_ARGS)
+
+bench-cluster: $(VENV)/.installed
+	$(STACK) --data .data/bench-cluster --fresh exec -- $(PY) bench/cluster.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

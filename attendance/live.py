@@ -48,12 +48,15 @@ from . import clock, scripts
 
 # What a caller sees when Redis cannot take the request: unreachable, or out of
 # memory under noeviction (the pages answer 503 for these; nothing was written).
-# A cluster without a primary for a slot (mid-failover) answers CLUSTERDOWN.
+# On a cluster, mid-failover: CLUSTERDOWN from the nodes, a slot the client knows no primary for, the
+# client's own retries running out (ClusterError), TRYAGAIN while a slot moves.
 UNAVAILABLE = (
     redis.ConnectionError,
     redis.TimeoutError,
     redis.exceptions.OutOfMemoryError,
-    redis.exceptions.ClusterDownError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.SlotNotCoveredError,
+    redis.exceptions.TryAgainError,
 )
 
 

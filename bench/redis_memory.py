@@ -48,7 +48,7 @@ def main() -> None:
     for n in range(args.sessions):
         teacher = SimpleNamespace(school_number=f"T{n:05d}", full_name=f"Teacher {n}")
         session = live.LiveSession(
-            id=f"00000000-0000-4000-8000-{n:012d}",
+            id=live.new_session_id(teacher.school_number),
             lesson_name=f"Lesson {n} — a realistic title of some length",
             teacher_number=teacher.school_number,
             teacher_name=teacher.full_name,

