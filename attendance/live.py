@@ -112,6 +112,52 @@ def _location() -> str:
     return ",".join(settings.LIVE_REDIS_CLUSTER_NODES) or settings.CACHES[LIVE_ALIAS]["LOCATION"]
 
 
+def _reads(calls: list[tuple[str, str, tuple, dict]]) -> list:
+    """Run read commands — each ``(method, key, args, kwargs)`` — in one round trip per server.
+
+    One Redis: one pipeline.  A cluster: one plain pipeline per primary, by
+    the client's slot map (redis-py's cluster pipeline works out each
+    command's node anew, which cost more than the reads themselves:
+    ``make bench-cluster``); when the cluster answers that a slot moved or a
+    node is gone, redis-py's cluster pipeline, which follows and refreshes.
+    """
+    conn = client()
+    if is_cluster():
+        try:
+            return _reads_per_primary(conn, calls)
+        except (redis.ResponseError, redis.ConnectionError, redis.TimeoutError, redis.exceptions.SlotNotCoveredError):
+            pass
+    with conn.pipeline(transaction=False) as pipe:
+        for name, _key, args, kwargs in calls:
+            getattr(pipe, name)(*args, **kwargs)
+        return pipe.execute()
+
+
+def _reads_per_primary(conn: redis.cluster.RedisCluster, calls) -> list:
+    by_node: dict[str, tuple[ClusterNode, list]] = {}
+    for index, (name, key, args, kwargs) in enumerate(calls):
+        node = conn.get_node_from_key(key)
+        by_node.setdefault(node.name, (node, []))[1].append((index, name, args, kwargs))
+    results: list = [None] * len(calls)
+    for node, items in by_node.values():
+        with conn.get_redis_connection(node).pipeline(transaction=False) as pipe:
+            for _, name, args, kwargs in items:
+                getattr(pipe, name)(*args, **kwargs)
+            for item, value in zip(items, pipe.execute()):
+                results[item[0]] = value
+    return results
+
+
+def _read(name: str, key: str, *args, **kwargs) -> tuple[str, str, tuple, dict]:
+    """A read command on ``key`` for ``_reads``."""
+    return name, key, (key, *args), kwargs
+
+
+def _read_script(source: str, keys: list[str], *args) -> tuple[str, str, tuple, dict]:
+    """A read-only script for ``_reads``, its keys in one slot (EVAL: the server caches it by its digest)."""
+    return "eval", keys[0], (source, len(keys), *keys, *args), {}
+
+
 # --- the key layout -----------------------------------------------------------
 
 GROUPS = 16  # one hex digit of the session id; fixed, so a session's keys never move
@@ -347,19 +393,19 @@ class StudentView:
 
 def open_sessions_for(now: float, school_number: str, device: str = "") -> StudentView:
     """Return the open sessions as a student sees them, and their lock-out (two round trips)."""
-    conn = client()
     sids = [sid for group in _read_due(now, "+inf") for sid, _ in group]
     if not (sids or school_number):
         return StudentView(sessions=[], locked_until=0)
-    with conn.pipeline(transaction=False) as pipe:
-        pipe.hget(guess_key(f"student:{school_number}"), "until")
-        for sid in sids:
-            keys = session_keys(sid)
-            pipe.hgetall(keys.meta)
-            pipe.hexists(keys.enrolled, school_number)
-            pipe.hget(keys.devices, device or "-")
-            pipe.hget(keys.records, school_number or "-")
-        locked, *replies = pipe.execute()
+    calls = [_read("hget", guess_key(f"student:{school_number}"), "until")]
+    for sid in sids:
+        keys = session_keys(sid)
+        calls += [
+            _read("hgetall", keys.meta),
+            _read("hexists", keys.enrolled, school_number),
+            _read("hget", keys.devices, device or "-"),
+            _read("hget", keys.records, school_number or "-"),
+        ]
+    locked, *replies = _reads(calls)
     seen = []
     for raw, on, owner, mine in zip(replies[::4], replies[1::4], replies[2::4], replies[3::4]):
         if raw and b"data" in raw:
@@ -494,16 +540,19 @@ def _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids,
     as of a moment earlier, and the write itself (open?, already in?, the
     device rule) is the session's own atomic script.
     """
-    with client().pipeline(transaction=False) as pipe:
-        pipe.hget(guess_key(f"student:{school_number}"), "until")
-        for session, _ in candidates:
-            pipe.hexists(session_keys(session.id).enrolled, school_number)
-        for sid in open_ids:
-            pipe.hexists(session_keys(sid).devices, device or "-")
-        locked, *found = pipe.execute()
+    calls = [_read("hget", guess_key(f"student:{school_number}"), "until")]
+    calls += [_read("hexists", session_keys(session.id).enrolled, school_number) for session, _ in candidates]
+    # Which open sessions the phone checked in to, one script per slot group: as many reads as groups
+    # (at most 16) however many sessions are open.
+    by_group: dict[int, list[str]] = {}
+    for sid in open_ids:
+        by_group.setdefault(session_group(sid), []).append(session_keys(sid).devices)
+    if device:
+        calls += [_read_script(scripts.ANY_HAS_FIELD_LUA, sorted(keys), device) for keys in by_group.values()]
+    locked, *found = _reads(calls)
     if float(locked or 0) > now:
         return None, "guess_locked", None
-    on_roster, used_in = found[: len(candidates)], dict(zip(open_ids, found[len(candidates) :]))
+    on_roster, hits = found[: len(candidates)], found[len(candidates) :]
     chosen = next(
         ((session, record) for (session, record), on in zip(candidates, on_roster) if on or not session.course_id),
         None,
@@ -511,7 +560,9 @@ def _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids,
     if chosen is None:
         return None, "not_enrolled", None
     session, record = chosen
-    if device and session.one_device_per_student and any(used_in[sid] for sid in open_ids if sid != session.id):
+    mine = session_keys(session.id).devices
+    used_elsewhere = any(key.decode() != mine for hit in hits for key in hit)
+    if device and session.one_device_per_student and used_elsewhere:
         record = {
             **record,
             "flags": [*record["flags"], "device_elsewhere"],
@@ -654,10 +705,8 @@ def guess_locked_until(subject: str) -> float:
 def _read_due(low, high, limit: int | None = None) -> list[list[tuple[str, float]]]:
     """Each group's due index between two end times (one pipeline: one round trip, one per node on a cluster)."""
     args = {"start": 0, "num": limit} if limit else {}
-    with client().pipeline(transaction=False) as pipe:
-        for key in due_keys():
-            pipe.zrangebyscore(key, low, high, withscores=True, **args)
-        return [[(sid.decode(), score) for sid, score in group] for group in pipe.execute()]
+    groups = _reads([_read("zrangebyscore", key, low, high, withscores=True, **args) for key in due_keys()])
+    return [[(sid.decode(), score) for sid, score in group] for group in groups]
 
 
 def due_session_ids(now: float, limit: int | None = None) -> list[str]:
@@ -667,17 +716,13 @@ def due_session_ids(now: float, limit: int | None = None) -> list[str]:
 
 
 def count_due(now: float) -> int:
-    with client().pipeline(transaction=False) as pipe:
-        for key in due_keys():
-            pipe.zcount(key, "-inf", now)
-        return sum(pipe.execute())
+    return sum(_reads([_read("zcount", key, "-inf", now) for key in due_keys()]))
 
 
 def oldest_due_end() -> float | None:
-    with client().pipeline(transaction=False) as pipe:
-        for key in due_keys():
-            pipe.zrange(key, 0, 0, withscores=True)
-        firsts = [group[0][1] for group in pipe.execute() if group]
+    firsts = [
+        group[0][1] for group in _reads([_read("zrange", key, 0, 0, withscores=True) for key in due_keys()]) if group
+    ]
     return min(firsts) if firsts else None
 
 
@@ -775,10 +820,7 @@ def dead_letter(sid: str, error: str) -> None:
 
 
 def dead_letters() -> dict[str, dict]:
-    with client().pipeline(transaction=False) as pipe:
-        for key in dead_keys():
-            pipe.hgetall(key)
-        groups = pipe.execute()
+    groups = _reads([_read("hgetall", key) for key in dead_keys()])
     return {sid.decode(): json.loads(v) for group in groups for sid, v in group.items()}
 
 

@@ -207,3 +207,13 @@ end
 if redis.call('GET', KEYS[2 * n + 3]) == ARGV[1] then redis.call('RENAME', KEYS[2 * n + 3], KEYS[2 * n + 4]) end
 return 1
 """
+
+# Which of these hashes (one slot) hold the field: the per-group read behind the "phone used in another
+# open session" flag on a cluster (``live._check_in_by_code_per_slot``).
+ANY_HAS_FIELD_LUA = """
+local found = {}
+for _, key in ipairs(KEYS) do
+  if redis.call('HEXISTS', key, ARGV[1]) == 1 then table.insert(found, key) end
+end
+return found
+"""
