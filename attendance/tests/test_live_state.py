@@ -190,3 +190,69 @@ def test_the_teacher_moves_the_end_and_the_due_index_and_ttls_follow(teacher_cli
     )
     assert teacher_client.post(reverse("attendance:change_end", args=[started.id]), {"minutes": "x"}).status_code == 400
     assert teacher_client.get(reverse("attendance:change_end", args=[started.id])).status_code == 405
+
+
+def teacher_in_group(group: int, taken=()) -> str:
+    """A teacher's school number whose sessions fall in slot group ``group``."""
+    return next(
+        number
+        for number in (f"TG{n:04d}" for n in range(10_000))
+        if live.teacher_group(number) == group and number not in taken
+    )
+
+
+def test_a_session_shares_its_teachers_slot_group(teacher, clock):
+    session = start(teacher, now=clock.now)
+    group = live.teacher_group(teacher.school_number)
+    assert live.session_group(session.id) == group
+    keys = live.session_keys(session.id)
+    tag = "{" + live.GROUP_TAGS[group] + "}"
+    assert all(tag in key for key in (*keys.all, keys.due, keys.dead, live.teacher_key(teacher.school_number)))
+    # The groups' tags spread over the 16,384 slots: one in each sixteenth.
+    from redis.crc import key_slot
+
+    assert [key_slot(t.encode()) * live.GROUPS // 16384 for t in live.GROUP_TAGS] == list(range(live.GROUPS))
+
+
+@pytest.mark.parametrize("other_group", ["same", "another"])
+def test_a_typed_code_flags_a_phone_used_in_an_open_session_of_any_group(clock, other_group):
+    """The one-script check-in on one Redis and the per-slot one on a cluster decide alike."""
+    from types import SimpleNamespace
+
+    from attendance.services.check_in import ELSEWHERE, new_record
+
+    first = teacher_in_group(3)
+    second = teacher_in_group(3 if other_group == "same" else 11, taken={first})
+    sessions = []
+    for number in (first, second):
+        session = live.LiveSession(
+            id=live.new_session_id(number),
+            lesson_name="L",
+            teacher_number=number,
+            teacher_name="T",
+            starts_at=clock.now - 60,
+            ends_at=clock.now + 3600,
+            late_threshold_minutes=10,
+        )
+        assert live.create_session(session) is None
+        sessions.append(session)
+    here, there = sessions
+    open_ids = [here.id, there.id]
+
+    def type_code(session, number, device):
+        record = new_record(
+            SimpleNamespace(school_number=number, full_name="S"), status="present", source="code", now=clock.now
+        )
+        return live.check_in_by_code(
+            [(session, record)], number, device, clock.now, open_ids=open_ids, elsewhere=ELSEWHERE
+        )
+
+    chosen, outcome, stored = type_code(there, "S1", "phone-1")
+    assert (chosen, outcome, stored["flags"]) == (there, "ok", [])
+    chosen, outcome, stored = type_code(here, "S2", "phone-1")  # the same phone, another room
+    assert (chosen, outcome, stored["status"]) == (here, "ok", "present")
+    assert stored["flags"] == ["device_elsewhere"] and stored["reason"] == ELSEWHERE
+    chosen, outcome, stored = type_code(here, "S3", "phone-1")  # and again in this room: the device rule
+    assert (outcome, stored["status"]) == ("ok", "rejected") and "shared_device" in stored["flags"]
+    chosen, outcome, stored = type_code(there, "S4", "phone-4")  # a phone seen nowhere else: no flag
+    assert (outcome, stored["flags"]) == ("ok", [])
