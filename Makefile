@@ -58,6 +58,8 @@ compose-check:
 	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
 	docker-compose -f docker-compose.yml config -q
 	docker-compose -f docker-compose.yml -f docker-compose.multi.yml config -q
+	docker-compose -f docker-compose.yml -f docker-compose.cluster.yml config -q
+	docker-compose -f docker-compose.yml -f docker-compose.multi.yml -f docker-compose.cluster.yml config -q
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
