@@ -6,18 +6,15 @@ PostgreSQL after the sweep; the others were told to try again (none lost silentl
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 import redis
 
-from attendance import live, sweep
-from attendance.models import AttendanceRecord
-from attendance.services import live_sessions
-from attendance.services.check_in import Kind
-from attendance.tests.live_helpers import check_in_as, start
+from attendance import live
+from attendance.tests.live_helpers import start
 from tests.factories import EnrollmentFactory, UserFactory
+from tests.failover import Burst
 from tests.redis_servers import Cluster, wait_for
 
 
@@ -42,35 +39,14 @@ def test_no_acknowledged_check_in_is_lost_when_a_cluster_primary_dies(cluster, t
     ]
     session = start(teacher, course, require_code=False, lesson_name="Cluster failover")
     meta = live.session_keys(session.id).meta
-    acknowledged, retried, lock = set(), [0], threading.Lock()
-
-    def student_checks_in(student, delay=0.0):
-        """Like a phone: try, and when told to try again (or the page fails), try again."""
-        time.sleep(delay)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                outcome = check_in_as(session, student, source="tap", device=f"phone-{student.school_number}")
-            except Exception as exc:  # what the page answers 503 "try again" for
-                assert live.is_unavailable(exc), repr(exc)
-                outcome = None
-            if outcome is not None and outcome.kind is Kind.CHECKED_IN:
-                with lock:
-                    acknowledged.add(student.school_number)
-                return
-            with lock:
-                retried[0] += 1
-            time.sleep(0.3)
-
+    burst = Burst(session)
     first, rest = students[:20], students[20:]
     for student in first:
-        student_checks_in(student)
-    assert acknowledged == {s.school_number for s in first}  # the replica acknowledges in normal times
+        burst.student_checks_in(student)
+    assert burst.acknowledged == {s.school_number for s in first}  # the replica acknowledges in normal times
     old_primary = cluster.primary_of(meta)
     # The rest arrive over six seconds, one every 0.15 s: the session's primary dies one second in.
-    threads = [threading.Thread(target=student_checks_in, args=(s, i * 0.15)) for i, s in enumerate(rest)]
-    for thread in threads:
-        thread.start()
+    threads = burst.arriving(rest)
     time.sleep(1.0)
     cluster.kill(old_primary)  # SIGKILL, in the middle of the burst
     wait_for(lambda: cluster.primary_of(meta) != old_primary, 30, "the cluster to promote the replica")
@@ -80,14 +56,5 @@ def test_no_acknowledged_check_in_is_lost_when_a_cluster_primary_dies(cluster, t
     for thread in threads:
         thread.join(90)
 
-    assert acknowledged == {s.school_number for s in students}, "every student got through in the end"
-    assert retried[0] > 0, "the failover did ask some students to try again"
-    live_sessions.session_finish(session=session)
-    sweep.run()
-    saved = dict(
-        AttendanceRecord.objects.filter(attendance_id=session.id).values_list("student__school_number", "status")
-    )
-    missing = acknowledged - {number for number, status in saved.items() if status in ("present", "late")}
-    assert not missing, f"acknowledged check-ins lost in the failover: {sorted(missing)}"
-    assert live.get_session(session.id) is None  # swept from the promoted primary
+    burst.assert_every_acknowledged_check_in_is_saved(students)
     assert redis.Redis(port=cluster.primary_of(meta)).exists(meta) == 0

@@ -6,18 +6,15 @@ told about is in PostgreSQL after the sweep; the others were told to try again (
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
 import redis
 
-from attendance import live, sweep
-from attendance.models import AttendanceRecord
-from attendance.services import live_sessions
 from attendance.services.check_in import Kind
 from attendance.tests.live_helpers import check_in_as, start
 from tests.factories import EnrollmentFactory, UserFactory
+from tests.failover import Burst
 from tests.redis_servers import SERVICE, Servers, wait_for
 
 
@@ -67,33 +64,13 @@ def test_no_acknowledged_check_in_is_lost_when_the_primary_dies(through_sentinel
         EnrollmentFactory(course=course, student=UserFactory(school_number=f"F{n:04d}")).student for n in range(60)
     ]
     session = start(teacher, course, require_code=False, lesson_name="Failover")
-    acknowledged, retried, lock = set(), [0], threading.Lock()
-
-    def student_checks_in(student, delay=0.0):
-        """Like a phone: try, and when told to try again (or the page fails), try again."""
-        time.sleep(delay)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                outcome = check_in_as(session, student, source="tap", device=f"phone-{student.school_number}")
-            except redis.RedisError:
-                outcome = None  # the page would say "try again in a few seconds" (503)
-            if outcome is not None and outcome.kind is Kind.CHECKED_IN:
-                with lock:
-                    acknowledged.add(student.school_number)
-                return
-            with lock:
-                retried[0] += 1
-            time.sleep(0.3)
-
+    burst = Burst(session)
     first, rest = students[:20], students[20:]
     for student in first:
-        student_checks_in(student)
+        burst.student_checks_in(student)
     old_primary = servers.primary_port()
     # The rest arrive over six seconds, one every 0.15 s: the primary dies one second in.
-    threads = [threading.Thread(target=student_checks_in, args=(s, i * 0.15)) for i, s in enumerate(rest)]
-    for thread in threads:
-        thread.start()
+    threads = burst.arriving(rest)
     time.sleep(1.0)
     servers.kill("a" if old_primary == servers.ports["a"] else "b")  # SIGKILL, in the middle of the burst
     wait_for(lambda: servers.primary_port() != old_primary, 30, "Sentinel to promote the replica")
@@ -103,16 +80,7 @@ def test_no_acknowledged_check_in_is_lost_when_the_primary_dies(through_sentinel
     for thread in threads:
         thread.join(90)
 
-    assert acknowledged == {s.school_number for s in students}, "every student got through in the end"
-    live_sessions.session_finish(session=session)
-    sweep.run()
-    saved = dict(
-        AttendanceRecord.objects.filter(attendance_id=session.id).values_list("student__school_number", "status")
-    )
-    missing = acknowledged - {number for number, status in saved.items() if status in ("present", "late")}
-    assert not missing, f"acknowledged check-ins lost in the failover: {sorted(missing)}"
-    assert retried[0] > 0, "the failover did ask some students to try again"
-    assert live.get_session(session.id) is None  # swept from the new primary
+    burst.assert_every_acknowledged_check_in_is_saved(students)
 
 
 @pytest.mark.django_db
