@@ -139,12 +139,26 @@ class Cluster:
         info = redis.Redis(port=port).cluster("info")
         return info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == len(self.ports)
 
-    def primary_of(self, key: str, asked: int | None = None) -> int:
+    def primary_of(self, key: str) -> int:
         """The port of the primary that serves ``key``'s slot now, as a live node sees it."""
         from redis.crc import key_slot
 
-        slot = key_slot(key.encode())
-        node = redis.Redis(port=asked or next(p for p, proc in self.procs.items() if proc.poll() is None))
+        return self.primary_of_slot(key_slot(key.encode()))
+
+    def move_slot(self, slot: int, to_port: int) -> None:
+        """Move one slot, with its keys, to another primary, as ``redis-cli --cluster reshard`` does."""
+        source = redis.Redis(port=self.primary_of_slot(slot))
+        target = redis.Redis(port=to_port)
+        source_id, target_id = source.execute_command("CLUSTER MYID"), target.execute_command("CLUSTER MYID")
+        target.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+        source.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+        while keys := source.execute_command("CLUSTER GETKEYSINSLOT", slot, 100):
+            source.execute_command("MIGRATE", "127.0.0.1", to_port, "", 0, 5000, "KEYS", *keys)
+        for port in self.ports:
+            redis.Redis(port=port).execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+
+    def primary_of_slot(self, slot: int) -> int:
+        node = redis.Redis(port=next(p for p, proc in self.procs.items() if proc.poll() is None))
         for start, end, primary, *_ in node.execute_command("CLUSTER SLOTS"):
             if start <= slot <= end:
                 return int(primary[1])
