@@ -106,9 +106,10 @@ def test_it_refuses_a_session_still_open(teacher):
     assert is_live(session.id) and not Attendance.objects.exists()
 
 
-def test_it_refuses_an_unknown_session():
+@pytest.mark.parametrize("typed", [str(uuid.uuid4()), "no-such-session"])
+def test_it_refuses_an_unknown_session(typed):
     with pytest.raises(CommandError, match="was not swept"):
-        sweep("--session", str(uuid.uuid4()))
+        sweep("--session", typed)
 
 
 def test_a_dry_run_shows_a_corrupted_session_instead_of_crashing():
