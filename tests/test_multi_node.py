@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,14 +46,18 @@ def free_ports(count: int) -> int:
     raise RuntimeError("no free ports")
 
 
-@pytest.fixture(scope="module")
-def nodes(tmp_path_factory):
+@pytest.fixture(scope="module", params=["single", "cluster"])
+def nodes(request, tmp_path_factory):
     # `make test` runs inside the dev stack: the nodes share its PostgreSQL (its main database, not the
-    # tests' own) and its Redis, as machines share a campus's servers.
+    # tests' own) and its Redis, as machines share a campus's servers; with "cluster" the live state is on
+    # a Redis Cluster of three primaries that the stack starts itself (LIVE_REDIS_CLUSTER=3).
     assert os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"), "run through `make test`"
     base = free_ports(NODES)
+    data = tmp_path_factory.mktemp("stack")
+    cluster = {"LIVE_REDIS_CLUSTER": "3"} if request.param == "cluster" else {}
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "LIVE_REDIS_CLUSTER_NODES"},
+        **cluster,
         "PORT": str(base),
         "WEB_NODES": str(NODES),
         "WORKER_NODES": str(WORKERS),
@@ -62,7 +67,7 @@ def nodes(tmp_path_factory):
     log = tmp_path_factory.mktemp("nodes") / "stack.log"
     with log.open("w") as out:
         stack = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "devstack.py"), "run"],
+            [sys.executable, str(ROOT / "scripts" / "devstack.py"), "--data", str(data), "run"],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -83,12 +88,20 @@ def nodes(tmp_path_factory):
                     raise RuntimeError(f"the nodes did not start:\n{log.read_text()[-3000:]}")
                 time.sleep(0.5)
         yield urls
+        if cluster:  # the class's check-ins ran their scripts on the cluster's primaries
+            ports = (data / "cluster" / "ports").read_text().split()
+            stats = [redis.Redis(port=int(port)).info("commandstats") for port in ports]
+            assert sum(stat.get("cmdstat_evalsha", {}).get("calls", 0) for stat in stats) >= len(STUDENTS)
     finally:
         os.killpg(stack.pid, signal.SIGINT)
         try:
             stack.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(stack.pid, signal.SIGKILL)
+    # Ctrl-C stopped everything it started, the cluster's servers included (they name themselves by port).
+    ports = (data / "cluster" / "ports").read_text().split() if cluster else []
+    left = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+    assert not [line for line in left if any(f"127.0.0.1:{port} " in line for port in ports)], left
 
 
 def logged_in(url: str, number: str, password: str) -> requests.Session:
