@@ -123,7 +123,7 @@ def start_redis(data: Path):
     return proc, url
 
 
-def _cluster_port() -> int:
+def cluster_port() -> int:
     """A free loopback port whose cluster bus port (port + 10000) is valid and free too."""
     import socket
 
@@ -153,7 +153,7 @@ def start_live_cluster(data: Path, size: int):
     ports_file = folder / "ports"
     ports = [int(p) for p in ports_file.read_text().split()] if ports_file.exists() else []
     if len(ports) != size:
-        ports = [_cluster_port() for _ in range(size)]
+        ports = [cluster_port() for _ in range(size)]
         ports_file.write_text(" ".join(map(str, ports)))
     nodes = ",".join(f"127.0.0.1:{port}" for port in ports)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import redis
 
+from scripts.devstack import cluster_port
+
 SERVICE = "attn-failover"
 
 
@@ -83,19 +85,6 @@ class Servers:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-
-
-def cluster_port() -> int:
-    """A free port whose cluster bus port (port + 10000) is valid and free too."""
-    while True:
-        port = free_port()
-        if port + 10000 <= 65535:
-            try:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port + 10000))
-                return port
-            except OSError:
-                pass
 
 
 class Cluster:
