@@ -531,7 +531,8 @@ def check_in_by_code(
     keys += [session_keys(sid).devices for sid in open_ids]
     chosen, outcome, stored = _script(scripts.CHECK_IN_BY_CODE_LUA)(keys=keys, args=args)
     session = candidates[chosen - 1][0] if chosen else None
-    return session, _acknowledged(outcome.decode(), keys[0]), json.loads(stored) if stored else None
+    written = session_keys(session.id).meta if session else keys[0]
+    return session, _acknowledged(outcome.decode(), written), json.loads(stored) if stored else None
 
 
 def _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids, elsewhere):
@@ -545,11 +546,11 @@ def _check_in_by_code_per_slot(candidates, school_number, device, now, open_ids,
     calls += [_read("hexists", session_keys(session.id).enrolled, school_number) for session, _ in candidates]
     # Which open sessions the phone checked in to, one script per slot group: as many reads as groups
     # (at most 16) however many sessions are open.
-    by_group: dict[int, list[str]] = {}
-    for sid in open_ids:
-        by_group.setdefault(session_group(sid), []).append(session_keys(sid).devices)
     if device:
-        calls += [_read_script(scripts.ANY_HAS_FIELD_LUA, sorted(keys), device) for keys in by_group.values()]
+        by_group: dict[int, list[str]] = {}
+        for sid in open_ids:
+            by_group.setdefault(session_group(sid), []).append(session_keys(sid).devices)
+        calls += [_read_script(scripts.ANY_HAS_FIELD_LUA, keys, device) for keys in by_group.values()]
     locked, *found = _reads(calls)
     if float(locked or 0) > now:
         return None, "guess_locked", None
