@@ -2,9 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReferencePhoto
-from .photos import images, references
-from .services import roster_import
+from ..models import ReferencePhoto
+from ..photos import images, references
+from ..services import roster_import
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
