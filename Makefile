@@ -47,6 +47,7 @@ test: $(VENV)/.installed $(TEST_PHOTOS)/.fetched $(OIDC_PROVIDER)/.installed pgb
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # New or changed texts in the code and templates: add them to locale/*/LC_MESSAGES/django.po to translate.
 # (make run / make test compile the catalogs; `scripts/messages.py check` lists what is untranslated.)

@@ -2,7 +2,6 @@ import logging
 
 from django.conf import settings
 from django.shortcuts import render
-from django_redis.exceptions import ConnectionInterrupted
 
 from attendance.live import is_unavailable
 
@@ -67,8 +66,9 @@ class RedisUnavailableMiddleware:
 
     @staticmethod
     def is_redis_down(exc: BaseException) -> bool:
-        # django-redis wraps the cache's errors (out of memory included) in ConnectionInterrupted.
-        return isinstance(exc, ConnectionInterrupted) or is_unavailable(exc)
+        # The cache's errors are redis-py's too: django-redis wraps them in ConnectionInterrupted
+        # but its cache re-raises the error inside, out of memory included.
+        return is_unavailable(exc)
 
     def unavailable(self, request, exc):
         logger.error("Redis unavailable: %s", exc)
