@@ -52,7 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(verbose_name=_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     is_staff = models.BooleanField(verbose_name=_("is staff"), default=False, editable=False)
-    date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)
+    # The system clock, not attendance.clock: accounts sits below attendance, and a default from there would
+    # make accounts' migrations import attendance. The sweep passes its own (app clock) time when it adds users.
+    date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)  # noqa: TID251
     # The provider's subject ("sub") of the first single sign-on login: later ones must bring the same.
     sso_subject = models.CharField(
         verbose_name=_("single sign-on subject"), max_length=255, blank=True, default="", db_default=""

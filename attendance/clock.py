@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from django.utils import timezone
 
 _source: Callable[[], float] = time.time
 
@@ -20,6 +22,11 @@ def now() -> float:
 
 def now_datetime() -> datetime:
     return datetime.fromtimestamp(_source(), tz=UTC)
+
+
+def localdate() -> date:
+    """Return today's date in the current time zone."""
+    return timezone.localdate(now_datetime())
 
 
 def use(source: Callable[[], float] | None) -> None:

@@ -8,11 +8,10 @@ from collections.abc import Iterable, Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import pgettext
 
-from . import xlsx
+from . import clock, xlsx
 from .models import Attendance, AttendanceRecord, Course
 from .reports import Tally
 
@@ -193,4 +192,4 @@ def session_filename(attendance: Attendance, ext: str) -> str:
 
 
 def course_filename(course: Course, ext: str) -> str:
-    return f"attn-{slugify(course.code)}-{timezone.localdate():%Y-%m-%d}.{ext}"
+    return f"attn-{slugify(course.code)}-{clock.localdate():%Y-%m-%d}.{ext}"

@@ -3,9 +3,10 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .access import teacher_courses
 from .models import Attendance, Course, Status, TimetableSlot
 from .photos import images
@@ -83,11 +84,11 @@ class StartSessionForm(PositionFields):
             self.add_error("duration_minutes", _("Give a duration, or the time the session ends."))
         if data.get("start_later") and not data.get("starts_at"):
             self.add_error("starts_at", _("Choose when the session starts."))
-        elif data.get("start_later") and data["starts_at"] > timezone.now() + MAX_AHEAD:
+        elif data.get("start_later") and data["starts_at"] > clock.now_datetime() + MAX_AHEAD:
             self.add_error("starts_at", _("Start a session at most a year ahead."))
         elif data.get("start_later") and data.get("duration_minutes"):
             starts, ends = self.session_times()
-            if ends <= timezone.now():
+            if ends <= clock.now_datetime():
                 self.add_error("starts_at", _("A session starting then would already be over; choose a later time."))
         if data.get("ends_at") and not self.errors.get("starts_at"):
             starts, ends = self.session_times()
@@ -103,7 +104,7 @@ class StartSessionForm(PositionFields):
 
     def session_times(self):
         data = self.cleaned_data
-        starts = data["starts_at"] if data.get("start_later") else timezone.now()
+        starts = data["starts_at"] if data.get("start_later") else clock.now_datetime()
         if data.get("ends_at"):
             return starts, data["ends_at"]
         return starts, starts + timedelta(minutes=data["duration_minutes"])
@@ -111,7 +112,7 @@ class StartSessionForm(PositionFields):
     def lesson(self) -> str:
         course = self.cleaned_data.get("course")
         name = self.cleaned_data.get("lesson_name")
-        return name or f"{course.title} — {formats.date_format(timezone.localdate(), 'j M Y')}"
+        return name or f"{course.title} — {formats.date_format(clock.localdate(), 'j M Y')}"
 
     def wants_photo_check(self) -> bool:
         choice = self.cleaned_data.get("photo_check")

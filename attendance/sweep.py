@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, connections
-from django.utils import timezone
 
 from . import clock, live
 from .models import SweepRun, sweep_summary
@@ -243,7 +242,7 @@ def run(
     on_start: Callable[[int], None] | None = None,
 ) -> SweepResult:
     """Sweep every due session (or one session) and record the run."""
-    started = timezone.now()
+    started = clock.now_datetime()
     result = SweepResult()
     try:
         sids = _due_ids(session_id, clock.now())
@@ -320,7 +319,7 @@ def _save_run(result: SweepResult, started, trigger: str) -> None:
     try:
         result.run = SweepRun.objects.create(
             started_at=started,
-            finished_at=timezone.now(),
+            finished_at=clock.now_datetime(),
             trigger=trigger,
             sessions_processed=result.processed,
             records_saved=result.records,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
+from .. import clock
 from ..models import AttendanceRecord
 from . import images
 
@@ -19,7 +19,7 @@ def delete_old_photos(now=None) -> int:
     The record keeps its photo result and distance; only the picture goes.
     Returns how many photos were deleted.
     """
-    now = now or timezone.now()
+    now = now or clock.now_datetime()
     cutoff = now - timedelta(days=settings.PHOTO_RETENTION_DAYS)
     old = AttendanceRecord.objects.exclude(photo="").filter(attendance__starts_at__lt=cutoff)
     deleted = 0

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django_q.tasks import async_task
 
-from .. import live
+from .. import clock, live
 from ..models import AttendanceRecord, ReferencePhoto, Status
 from . import faces, images
 
@@ -193,7 +192,7 @@ def make_ready(reference: ReferencePhoto, *, by) -> None:
             pk=reference.pk
         ).update(state=ReferencePhoto.State.REPLACED)
         reference.state = ReferencePhoto.State.READY
-        reference.decided_by, reference.decided_at = by, timezone.now() if by else None
+        reference.decided_by, reference.decided_at = by, clock.now_datetime() if by else None
         reference.save(update_fields=["state", "encoding", "decided_by", "decided_at"])
 
 

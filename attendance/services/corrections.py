@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from .. import clock
 from ..models import Attendance, AttendanceRecord, Course, RecordChange, Source, rejection_reason
 
 REMOVED = "removed"
@@ -43,7 +43,7 @@ def record_add(*, attendance: Attendance, by, student, status: str, reason: str)
 def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
     """Soft-delete a record: gone from pages and reports, kept in the database."""
     record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
-    record.soft_delete(by=by, reason=reason, at=timezone.now())
+    record.soft_delete(by=by, reason=reason, at=clock.now_datetime())
     RecordChange.objects.create(
         record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
     )
@@ -53,7 +53,7 @@ def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
 def session_remove(*, attendance: Attendance, by, reason: str) -> None:
     """Soft-delete a whole session."""
     attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
-    attendance.soft_delete(by=by, reason=reason, at=timezone.now())
+    attendance.soft_delete(by=by, reason=reason, at=clock.now_datetime())
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.collation import name_key
 
+from .. import clock
 from ..models import Attendance, AttendanceRecord, Course, Enrollment, ExcuseRequest, RecordChange, Source, Status
 
 User = get_user_model()
@@ -150,7 +151,7 @@ def _status(kind: str, week: int, rng: random.Random) -> str:
 
 def _ensure_term() -> int:
     """WEEKS past sessions per course, each with a record per enrolled student; only the missing ones."""
-    today = timezone.localdate()
+    today = clock.localdate()
     created = 0
     for code, title, teacher_number in COURSES:
         course = Course.objects.get(code=code)
@@ -235,7 +236,7 @@ def _ensure_excuses() -> int:
     if ExcuseRequest.objects.filter(course=course, student__school_number__in=numbers).exists():
         return 0
     people = {u.school_number: u for u in User.objects.filter(school_number__in=[*numbers, "T001"])}
-    today = timezone.localdate()
+    today = clock.localdate()
     monday = today + timedelta(days=7 - today.weekday())
     last_class = Attendance.objects.filter(course=course).order_by("-starts_at").first()
     document = images.storage().save(f"excuses/demo-{uuid.uuid4().hex}.pdf", ContentFile(DEMO_NOTE))
@@ -281,7 +282,7 @@ def _ensure_timetable() -> int:
         return 0
     weekday, hour = SLOTS[TIMETABLE_COURSE]
     first = Attendance.objects.filter(course=course).order_by("starts_at").first()
-    first_day = timezone.localdate(first.starts_at) if first else timezone.localdate()
+    first_day = timezone.localdate(first.starts_at) if first else clock.localdate()
     teacher = course.teachers.order_by("school_number").first()
     timetable.add_slot(
         course=course,
@@ -293,7 +294,7 @@ def _ensure_timetable() -> int:
         first_day=first_day,
         last_day=first_day + timedelta(weeks=TERM_WEEKS - 1),
     )
-    today = timezone.localdate()
+    today = clock.localdate()
     next_class = today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
     if not NoClassDay.objects.filter(course__isnull=True, day=next_class + timedelta(weeks=1)).exists():
         timetable.add_no_class_day(course=None, day=next_class + timedelta(weeks=1), reason="Faculty holiday")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from .. import clock
 from ..models import Attendance, AttendanceRecord, Course, ExcuseRequest, RecordChange, Status
 from ..photos import images
 
@@ -49,7 +50,7 @@ def attachment_type(data: bytes) -> str:
 
 
 def check_days(first_day: date, last_day: date, *, today: date | None = None) -> None:
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     if first_day < today:
         raise ExcuseRefused(_("Ask before the day: the first day cannot be in the past."))
     if last_day < first_day:
@@ -107,7 +108,7 @@ def decide(*, request_id: int, by, approve: bool, note: str = "") -> ExcuseReque
     if excuse.state != ExcuseRequest.State.PENDING:
         raise ExcuseRefused(_("This request was already decided."))
     excuse.state = ExcuseRequest.State.APPROVED if approve else ExcuseRequest.State.DECLINED
-    excuse.decided_by, excuse.decided_at, excuse.note = by, timezone.now(), note[:255]
+    excuse.decided_by, excuse.decided_at, excuse.note = by, clock.now_datetime(), note[:255]
     excuse.save(update_fields=["state", "decided_by", "decided_at", "note"])
     if approve:
         sessions = Attendance.objects.alive().filter(course_id=excuse.course_id).values_list("pk", flat=True)

@@ -10,11 +10,11 @@ import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.collation import name_key
 
+from .. import clock
 from ..live import LiveSession
 from ..models import Source, Status, rejection_reason
 from . import excuses
@@ -65,7 +65,7 @@ def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Per
 
 def _write_sql(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
     """The set-based SQL of ``persist_sql``: three statements whatever the number of sessions."""
-    now = timezone.now()
+    now = clock.now_datetime()
     connection.ensure_connection()
     conn = connection.connection
     sessions = json.dumps([session_row(session) for session, _ in finished])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.collation import name_key
 
@@ -27,7 +26,7 @@ User = get_user_model()
 
 def write(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
     """Write a group of finished sessions; the caller holds the transaction."""
-    now = timezone.now()
+    now = clock.now_datetime()
     people = new_people(finished)
     User.objects.bulk_create(
         [

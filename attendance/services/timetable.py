@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .. import clock
 from ..models import Attendance, Course, NoClassDay, SlotOpening, TimetableSlot
 from . import live_sessions
 
@@ -211,7 +212,7 @@ def due_slots(now: datetime) -> list[tuple[TimetableSlot, date]]:
 
 def open_due_sessions(now: datetime | None = None) -> int:
     """Open the session of every due slot once (skipping days without class); return how many opened."""
-    now = now or timezone.now()
+    now = now or clock.now_datetime()
     opened = 0
     for slot, day in due_slots(now):
         try:

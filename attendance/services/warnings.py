@@ -22,8 +22,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
+from .. import clock
 from ..models import AttendanceWarning, Course
 from ..reports import StudentLine, course_report
 
@@ -63,7 +64,7 @@ def send_for_course(course: Course) -> int:
     """Warn the students of one course who crossed its rule since the last run; return how many."""
     due = preview(course)
     if due.recovered:
-        AttendanceWarning.objects.filter(pk__in=[w.pk for w in due.recovered]).update(cleared_at=timezone.now())
+        AttendanceWarning.objects.filter(pk__in=[w.pk for w in due.recovered]).update(cleared_at=clock.now_datetime())
     warned = [line for line in due.to_warn if _warn(course, line, due.threshold)]
     if warned:
         _digest(course, warned, due.threshold)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -63,7 +62,7 @@ def make_server(host: str, port: int, secret: str) -> ThreadingHTTPServer:
                 self.headers.get(external.TIMESTAMP_HEADER, ""),
                 self.headers.get(external.SIGNATURE_HEADER, ""),
                 secret,
-                time.time(),
+                external.wire_time(),
             )
             if status:
                 return self._answer(status, refused)
