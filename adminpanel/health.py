@@ -56,9 +56,9 @@ def redis_config() -> Probe:
         return policy, aof, rdb, used, limit
 
     def read():
-        conn = live.client()
         # On a Redis Cluster every primary holds live state: each is read, and the worst one shown.
-        servers = [one(conn, target_nodes=node) for node in conn.get_primaries()] if live.is_cluster() else [one(conn)]
+        where = live.topology()
+        servers = where.each_server(one)
         policies = {policy for policy, *_ in servers}
         shares = [round(100 * used / limit, 1) for _, _, _, used, limit in servers if limit]
         info = {
@@ -69,7 +69,7 @@ def redis_config() -> Probe:
             "max_mb": round(sum(limit for *_, limit in servers) / 2**20, 1),
             "used_percent": max(shares) if len(shares) == len(servers) else None,
         }
-        return {**info, "servers": len(servers)} if live.is_cluster() else info
+        return info if where.spans_groups else {**info, "servers": len(servers)}
 
     probe = _timed(read)
     if probe.ok:

@@ -17,7 +17,7 @@ from enum import Enum
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
 from .. import clock, live, verification
@@ -136,11 +136,20 @@ def check_in_result(*, student, sid: str) -> CheckInView | None:
 # --- the enrolment rule, the same on every path -------------------------------
 
 
-def _may_join(student, session: live.LiveSession, on_snapshot: bool, enrolled: set[int] | None) -> bool:
-    """Ad-hoc sessions are open to every student; a course's only to its students."""
-    if not session.course_id or on_snapshot:
-        return True
-    return enrolled is not None and session.course_id in enrolled
+def admission(session: live.LiveSession, *, on_roster: bool | None = None, enrolled: set[int] | None = None) -> str:
+    """Whether a student may join a session: ad-hoc sessions are open to every student, a course's only to its
+    students — on the enrolled snapshot taken at the start (``on_roster``), or enrolled since (``enrolled``:
+    the student's course ids, from the database).  With neither known, ``live.ON_ROSTER``: the check-in
+    script admits the student if the snapshot holds them."""
+    if not session.course_id or on_roster:
+        return live.ADMITTED
+    if enrolled is not None:
+        return live.ADMITTED if session.course_id in enrolled else live.REFUSED
+    return live.REFUSED if on_roster is False else live.ON_ROSTER
+
+
+def _may_join(session: live.LiveSession, on_roster: bool, enrolled: set[int] | None) -> bool:
+    return admission(session, on_roster=on_roster, enrolled=enrolled) == live.ADMITTED
 
 
 def _enrolled_course_ids(student) -> set[int]:
@@ -167,18 +176,13 @@ def _joinable(student, now: float, *, remember: bool, device: str = "", started_
     enrolled = _enrolled_course_ids(student) if any(s.session.course_id and not s.enrolled for s in found) else None
     joinable = []
     for seen in found:
-        if _may_join(student, seen.session, seen.enrolled, enrolled):
+        if _may_join(seen.session, seen.enrolled, enrolled):
             joinable.append(seen.session)
             if remember and seen.session.course_id and not seen.enrolled:
                 live.add_enrolled(seen.session, student.school_number, student.full_name)
     used = {seen.session.id: seen.device_owner for seen in view.sessions if seen.device_owner}
     records = {seen.session.id: seen.record for seen in view.sessions if seen.record}
     return _Joinable(sessions=joinable, locked_until=view.locked_until, device_used_in=used, records=records)
-
-
-def _elsewhere(device_used_in: dict[str, str], session: live.LiveSession) -> bool:
-    """Whether the device checked in to another open session (a soft signal for the teacher)."""
-    return any(sid != session.id for sid in device_used_in)
 
 
 def _lock_message(until: float, now: float) -> str:
@@ -191,9 +195,9 @@ def _lock_message(until: float, now: float) -> str:
 
 
 def _may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool:
-    if _may_join(student, session, live.is_enrolled(session.id, student.school_number), None):
+    if _may_join(session, live.is_enrolled(session.id, student.school_number), None):
         return True
-    if not _may_join(student, session, False, _enrolled_course_ids(student)):
+    if not _may_join(session, False, _enrolled_course_ids(student)):
         return False
     if remember:
         live.add_enrolled(session, student.school_number, student.full_name)
@@ -302,8 +306,8 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
         return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
     if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
         return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
-    elsewhere = _elsewhere(found.device_used_in, session)
-    return record_check_in(session=session, visitor=visitor, source=link.source, now=now, elsewhere=elsewhere)
+    seen_in = list(found.device_used_in)
+    return record_check_in(session=session, visitor=visitor, source=link.source, now=now, device_seen_in=seen_in)
 
 
 def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
@@ -315,8 +319,8 @@ def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, 
     found = _joinable(visitor.student, now, remember=True, device=visitor.device, started_only=False)
     if session.id not in {s.id for s in found.sessions}:
         return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
-    elsewhere = _elsewhere(found.device_used_in, session)
-    return record_check_in(session=session, visitor=visitor, source=Source.REMOTE, now=now, elsewhere=elsewhere)
+    seen_in = list(found.device_used_in)
+    return record_check_in(session=session, visitor=visitor, source=Source.REMOTE, now=now, device_seen_in=seen_in)
 
 
 def remote_link_valid(*, session: live.LiveSession, token: str) -> bool:
@@ -347,8 +351,10 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
                 link = _link(session, Source.CODE, now, student=visitor.student)
                 return Outcome(Kind.CONFIRM, session=session, link=link)
             # The check-in script refuses a student locked out of this session.
-            elsewhere = _elsewhere(found.device_used_in, session)
-            return record_check_in(session=session, visitor=visitor, source=Source.CODE, now=now, elsewhere=elsewhere)
+            seen_in = list(found.device_used_in)
+            return record_check_in(
+                session=session, visitor=visitor, source=Source.CODE, now=now, device_seen_in=seen_in
+            )
     if not candidates:
         error = _("None of your courses has a session taking codes right now.")
         return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
@@ -411,15 +417,9 @@ def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome
     ]
     if not matching or any((s.location_radius_m and visitor.position is None) or s.photo_check for s in matching):
         return None
-    candidates = [(s, _new_check_in(s, visitor, Source.CODE, now)) for s in matching]
-    session, outcome, stored = live.check_in_by_code(
-        candidates,
-        visitor.student.school_number,
-        visitor.device,
-        now,
-        open_ids=[s.id for s in sessions],
-        elsewhere=ELSEWHERE,
-    )
+    candidates = [live.Candidate(s, _new_check_in(s, visitor, Source.CODE, now), admission(s)) for s in matching]
+    number, open_ids = visitor.student.school_number, [s.id for s in sessions]
+    session, outcome, stored = live.check_in_by_code(candidates, number, visitor.device, now, open_ids=open_ids)
     if session is None:
         return None
     return _stored(session, outcome, stored)
@@ -446,34 +446,32 @@ def _status_by_time(session: live.LiveSession, now: float) -> str:
     return Status.PRESENT if now <= late_after else Status.LATE
 
 
-# A record's reason is stored in English and shown in the reader's language (translate_reason).
-ELSEWHERE = gettext_noop("This phone checked in to another session that is open now.")
+# A record's reason is stored in English and shown in the reader's language (attendance.reasons).
+ELSEWHERE = live.ELSEWHERE_REASON
 
 
 def record_check_in(
-    *, session: live.LiveSession, visitor: Visitor, source: str, now: float, elsewhere: bool = False
+    *, session: live.LiveSession, visitor: Visitor, source: str, now: float, device_seen_in: list[str] = ()
 ) -> Outcome:
     """Run the network and location checks and store the student's record atomically.
 
-    The one write of every path, once the path's own rules (code, link,
-    enrolment) have passed.
+    The write of every path once the path's own rules (code, link, enrolment)
+    have passed: the check-in script flags a phone ``device_seen_in`` another
+    open session and applies the device rule.
     """
     if not session.has_started(now):
         return Outcome(Kind.REFUSED, session=session, error=_("This session has not started yet."))
     if not session.is_open(now):
         return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     record = _new_check_in(session, visitor, source, now)
-    if elsewhere and session.one_device_per_student:  # soft: flagged for the teacher, not refused
-        record["flags"].append("device_elsewhere")
-        record["reason"] = " ".join(filter(None, [record["reason"], ELSEWHERE]))
     if session.photo_check and record["status"] in ATTENDED:
         if not visitor.photo:
             return Outcome(Kind.REFUSED, session=session, error=PHOTO_NEEDED)
-        return _stored(session, *_check_in_with_photo(session, record, visitor, now))
-    return _stored(session, *live.check_in(session, record, visitor.device, now))
+        return _stored(session, *_check_in_with_photo(session, record, visitor, now, device_seen_in))
+    return _stored(session, *live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in))
 
 
-def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visitor, now: float):
+def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visitor, now: float, device_seen_in):
     """Store the selfie, write the record as pending and hand the photo to the worker.
 
     The record remembers what it becomes when the face matches (present or
@@ -481,7 +479,7 @@ def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visit
     """
     name = images.save(f"{retention.CHECKINS}/{session.id}", record["school_number"], visitor.photo)
     record.update(status=Status.PENDING, on_match=record["status"], photo=name, photo_result="checking")
-    outcome, stored = live.check_in(session, record, visitor.device, now)
+    outcome, stored = live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in)
     if outcome in ("ok", live.UNREPLICATED) and stored and stored["status"] == Status.PENDING:
         number = record["school_number"]
         async_task("attendance.tasks.verify_photo", session.id, number, name, task_name=f"photo-{session.id}-{number}")

@@ -243,9 +243,7 @@ def test_a_typed_code_flags_a_phone_used_in_an_open_session_of_any_group(clock, 
         record = new_record(
             SimpleNamespace(school_number=number, full_name="S"), status="present", source="code", now=clock.now
         )
-        return live.check_in_by_code(
-            [(session, record)], number, device, clock.now, open_ids=open_ids, elsewhere=ELSEWHERE
-        )
+        return live.check_in_by_code([live.Candidate(session, record)], number, device, clock.now, open_ids=open_ids)
 
     chosen, outcome, stored = type_code(there, "S1", "phone-1")
     assert (chosen, outcome, stored["flags"]) == (there, "ok", [])

@@ -1,0 +1,163 @@
+"""The live state in Redis: open sessions, their check-ins, and the sweep's queue.
+
+The only package that talks to Redis for the attendance app.  Its modules,
+by concern:
+
+- ``topology``: one Redis (or Sentinel) vs. a Redis Cluster, chosen once per
+  process; the two primitives the rest is written against (pipelined reads,
+  a script on one slot), the replica acknowledgement, the health page's reads.
+- ``keys``: the key layout (slot groups, TTLs) — the one place that names a key.
+- ``records``: what is stored (``LiveSession``, the record's flags and reasons).
+- ``lua/``: the scripts, each atomic on the server; ``check_in.lua`` is the
+  one check-in decision of every path.
+- ``sessions``: start, read, finish, move the end; the open sessions and the
+  process's snapshot of them.
+- ``student_view``: the open sessions as one student's check-in sees them.
+- ``checkins``: check-in writes and the records of a session.
+- ``guesses``: wrong codes, per session and across sessions.
+- ``sweep_queue``: due indexes, claims, close-and-read, dead letters.
+- ``previous_layout``: moving sessions stored by the version before slot groups.
+
+Callers import this package (``from attendance import live``) and get
+``LiveSession`` objects and record dicts; the Redis wire format stays inside.
+"""
+
+from .checkins import (
+    ADMITTED,
+    ON_ROSTER,
+    REFUSED,
+    UNREPLICATED,
+    Candidate,
+    check_in,
+    check_in_by_code,
+    count_records,
+    count_verified,
+    get_record,
+    get_record_raw,
+    get_records,
+    get_records_and_wrong_codes,
+    remove_record,
+    replace_record,
+    set_record,
+)
+from .guesses import count_guess, count_wrong_codes, guess_locked_until
+from .keys import (
+    GROUP_TAGS,
+    GROUPS,
+    due_keys,
+    expire_at,
+    guess_key,
+    new_session_id,
+    session_group,
+    session_keys,
+    teacher_group,
+    teacher_key,
+)
+from .previous_layout import adopt_previous_layout, previous_layout_count
+from .records import (
+    DEVICE_ELSEWHERE,
+    ELSEWHERE_REASON,
+    FINISHED,
+    OPEN,
+    SHARED_DEVICE,
+    SHARED_DEVICE_REASON,
+    VERIFIED,
+    LiveSession,
+)
+from .sessions import (
+    add_enrolled,
+    change_end,
+    create_session,
+    finish,
+    get_session,
+    is_enrolled,
+    open_sessions,
+    open_sessions_snapshot,
+    teacher_open_session_id,
+    use_link,
+)
+from .student_view import SeenSession, StudentView, open_sessions_for
+from .sweep_queue import (
+    claim,
+    close_and_read,
+    count_due,
+    count_failure,
+    dead_letter,
+    dead_letters,
+    delete_session,
+    due_session_ids,
+    oldest_due_end,
+    release,
+    requeue_dead_letter,
+)
+from .topology import UNAVAILABLE, client, is_unavailable, topology
+
+__all__ = [
+    "ADMITTED",
+    "ON_ROSTER",
+    "REFUSED",
+    "Candidate",
+    "DEVICE_ELSEWHERE",
+    "ELSEWHERE_REASON",
+    "FINISHED",
+    "GROUPS",
+    "GROUP_TAGS",
+    "OPEN",
+    "SHARED_DEVICE",
+    "SHARED_DEVICE_REASON",
+    "UNAVAILABLE",
+    "UNREPLICATED",
+    "VERIFIED",
+    "LiveSession",
+    "SeenSession",
+    "StudentView",
+    "add_enrolled",
+    "adopt_previous_layout",
+    "change_end",
+    "check_in",
+    "check_in_by_code",
+    "claim",
+    "client",
+    "close_and_read",
+    "count_due",
+    "count_failure",
+    "count_guess",
+    "count_records",
+    "count_verified",
+    "count_wrong_codes",
+    "create_session",
+    "dead_letter",
+    "dead_letters",
+    "delete_session",
+    "due_keys",
+    "due_session_ids",
+    "expire_at",
+    "finish",
+    "get_record",
+    "get_record_raw",
+    "get_records",
+    "get_records_and_wrong_codes",
+    "get_session",
+    "guess_key",
+    "guess_locked_until",
+    "is_enrolled",
+    "is_unavailable",
+    "new_session_id",
+    "oldest_due_end",
+    "open_sessions",
+    "open_sessions_for",
+    "open_sessions_snapshot",
+    "previous_layout_count",
+    "release",
+    "remove_record",
+    "replace_record",
+    "requeue_dead_letter",
+    "session_group",
+    "session_keys",
+    "set_record",
+    "teacher_group",
+    "teacher_key",
+    "teacher_open_session_id",
+    "topology",
+    "use_link",
+]

@@ -1,0 +1,190 @@
+"""Check-in writes and the records of a live session.
+
+Every check-in, whichever path it came by, is one run of ``lua/check_in.lua``:
+the one place that applies the wrong-code lock-out, the admission to the
+session, the phone-used-elsewhere flag and the device rule, and writes.
+The Python side only gathers the facts the script cannot read itself on
+this topology and passes them in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .keys import guess_key, session_group, session_keys
+from .records import DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON, VERIFIED, LiveSession
+from .topology import errors_of_the_client, groups_of, read, read_script, topology
+
+UNREPLICATED = "unreplicated"
+READ = "read"  # a fact the script reads itself (one Redis only: the keys may sit in any slot)
+
+# A student's admission to a candidate session (the check-in service's ``admission`` decides which):
+# admitted, refused, or admitted if on the session's enrolled snapshot (the script reads it).
+ADMITTED, REFUSED, ON_ROSTER = "yes", "no", "roster"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A session the check-in may go to, the record to write there and whether the student may join it."""
+
+    session: LiveSession
+    record: dict
+    admission: str = ADMITTED
+
+
+def check_in(
+    session: LiveSession, record: dict, device: str, now: float, *, device_seen_in: Iterable[str] = ()
+) -> tuple[str, dict | None]:
+    """Write a student's check-in to one session the caller admitted them to; return (outcome, stored record).
+
+    outcome is "ok", "exists" (the student already has a record), "locked"
+    (too many wrong codes), "closed", "missing", or ``UNREPLICATED``.
+    ``device_seen_in``: the open sessions this device checked in to (the
+    soft "phone used elsewhere" flag when one is not this session).
+    """
+    seen_in = [session_keys(sid).devices for sid in device_seen_in]
+    _, outcome, stored = _decide([Candidate(session, record)], record["school_number"], device, now, 0, seen_in)
+    return outcome, stored
+
+
+def check_in_by_code(
+    candidates: list[Candidate], school_number: str, device: str, now: float, *, open_ids
+) -> tuple[LiveSession | None, str, dict | None]:
+    """A typed code's check-in in one round trip where the topology allows (``lua/check_in.lua``).
+
+    ``candidates``: the open sessions whose code matched, each with the record
+    to write there and the student's admission.  Returns (the session written
+    to, outcome, stored record); outcome is one of ``check_in``'s, or
+    "guess_locked" / "not_enrolled" (nothing written: the caller takes the
+    full path).
+    """
+    offered = list(candidates)
+    if topology().spans_groups:
+        return _decide(offered, school_number, device, now, READ, READ, open_ids=open_ids)
+    # A cluster: the lock-out and the phone's other sessions are read first (one round trip per primary),
+    # then each slot group's candidates go to the script in turn.
+    locked, seen_in = _facts(school_number, device, open_ids)
+    outcome: tuple[LiveSession | None, str, dict | None] = (None, "not_enrolled", None)
+    for group in groups_of(offered, lambda c: session_group(c.session.id)):
+        outcome = _decide(group, school_number, device, now, locked, seen_in)
+        if outcome[1] != "not_enrolled":
+            break
+    return outcome
+
+
+def _facts(school_number: str, device: str, open_ids) -> tuple[float, list[str]]:
+    """The student's lock-out and the devices hashes that hold this device (at most 16 reads: one per group)."""
+    calls = [read("hget", guess_key(f"student:{school_number}"), "until")]
+    if device:
+        by_group = groups_of(open_ids, session_group)
+        calls += [
+            read_script("any_has_field", [session_keys(sid).devices for sid in sids], device) for sids in by_group
+        ]
+    locked, *found = topology().reads(calls)
+    return float(locked or 0), [key.decode() for hit in found for key in hit]
+
+
+def _decide(candidates: list[Candidate], number: str, device: str, now: float, locked, seen_in, *, open_ids=()):
+    """Run ``lua/check_in.lua``. ``locked``: the lock-out's end or READ; ``seen_in``: the devices hashes that
+    hold this device, or READ (then ``open_ids`` says whose to read)."""
+    keys, args = [], []
+    for candidate in candidates:
+        k = session_keys(candidate.session.id)
+        keys += [k.meta, k.records, k.devices, k.attempts, k.enrolled]
+        one_device = "1" if candidate.session.one_device_per_student else "0"
+        args += [json.dumps(candidate.record), candidate.session.expire_at, candidate.admission, one_device]
+    if locked == READ:
+        keys.append(guess_key(f"student:{number}"))
+    if seen_in == READ:
+        keys += [session_keys(sid).devices for sid in open_ids]
+    else:
+        seen_in = json.dumps(seen_in)
+    head = [number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), locked, seen_in]
+    head += [DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON]
+    chosen, outcome, stored = topology().script("check_in", keys=keys, args=head + args)
+    session = candidates[chosen - 1].session if chosen else None
+    written = session_keys(session.id).meta if session else keys[0]
+    return session, _acknowledged(outcome.decode(), written), json.loads(stored) if stored else None
+
+
+def _acknowledged(outcome: str, written: str) -> str:
+    """A written check-in ("ok", or "exists" on a retry) counts only once CHECKIN_REPLICA_ACKS replicas hold
+    it (Redis's WAIT): a primary that dies then loses nothing the student was told. Else UNREPLICATED.
+
+    ``written``: a key of the session written to (on a cluster, WAIT goes to the primary that holds it).
+    """
+    acks = settings.CHECKIN_REPLICA_ACKS
+    if not acks or outcome not in ("ok", "exists"):
+        return outcome
+    try:
+        held = topology().wait_for_replicas(written, acks, settings.CHECKIN_REPLICA_WAIT_MS)
+    except errors_of_the_client():
+        return UNREPLICATED
+    return outcome if held >= acks else UNREPLICATED
+
+
+# --- the records ------------------------------------------------------------------
+
+
+def set_record(session: LiveSession, record: dict) -> bool:
+    """Write a record on the teacher's behalf; False once the session is finished."""
+    keys = session_keys(session.id)
+    args = [record["school_number"], json.dumps(record), session.expire_at]
+    return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
+
+
+def remove_record(session: LiveSession, school_number: str) -> bool:
+    keys = session_keys(session.id)
+    args = [school_number, "", session.expire_at]
+    return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
+
+
+def get_records(sid: str) -> dict[str, dict]:
+    raw = topology().client().hgetall(session_keys(sid).records)
+    return {number.decode(): json.loads(value) for number, value in raw.items()}
+
+
+def get_records_and_wrong_codes(sid: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """The records and the wrong codes typed per student, in one round trip (the live roster's read)."""
+    keys = session_keys(sid)
+    records, attempts = topology().reads([read("hgetall", keys.records), read("hgetall", keys.attempts)])
+    return (
+        {number.decode(): json.loads(value) for number, value in records.items()},
+        {number.decode(): int(count) for number, count in attempts.items()},
+    )
+
+
+def get_record(sid: str, school_number: str) -> dict | None:
+    raw = topology().client().hget(session_keys(sid).records, school_number)
+    return json.loads(raw) if raw else None
+
+
+def count_records(sid: str) -> int:
+    return topology().client().hlen(session_keys(sid).records)
+
+
+def count_verified(sid: str) -> int:
+    """Records that count on the projector of a photo-check session: not pending, not rejected."""
+    values = topology().client().hvals(session_keys(sid).records)
+    return sum(json.loads(raw).get("status") in VERIFIED for raw in values)
+
+
+def get_record_raw(sid: str, school_number: str) -> bytes | None:
+    """A record as stored, for ``replace_record`` to compare against."""
+    return topology().client().hget(session_keys(sid).records, school_number)
+
+
+def replace_record(sid: str, school_number: str, old: bytes, record: dict) -> str:
+    """Write ``record`` only if the stored one is still ``old`` (the worker's photo result).
+
+    Returns "ok", "changed" (someone wrote it since: read again), "gone" (no
+    such record: the session was persisted, or the teacher removed it) or
+    "busy" (a sweeper is persisting the session right now).
+    """
+    keys = session_keys(sid)
+    args = [school_number, old, json.dumps(record)]
+    return topology().script("replace_record", keys=[keys.records, keys.claim], args=args).decode()

@@ -1,0 +1,98 @@
+"""What the live state holds: a session's meta (``LiveSession``) and a student's record in it.
+
+The record's flags that the check-in script sets, and their reasons, are
+defined here once; reasons are stored as their English msgid and shown in
+the reader's language (``attendance.reasons``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext_noop
+
+from .. import clock
+from .keys import expire_at
+
+OPEN = "open"
+FINISHED = "finished"
+
+# The statuses a projector counts in a photo-check session (not pending, not rejected).
+VERIFIED = ("present", "late", "excused", "remote")
+
+# The device rule (one phone, one student per session): the second student's check-in is rejected.
+SHARED_DEVICE = "shared_device"
+SHARED_DEVICE_REASON = gettext_noop("This phone was already used to check in another student.")
+# A soft signal for the teacher: the phone checked in to another session open now.
+DEVICE_ELSEWHERE = "device_elsewhere"
+ELSEWHERE_REASON = gettext_noop("This phone checked in to another session that is open now.")
+
+
+@dataclass
+class LiveSession:
+    """The self-contained meta of a live session."""
+
+    id: str
+    lesson_name: str
+    teacher_number: str
+    teacher_name: str
+    starts_at: float
+    ends_at: float
+    late_threshold_minutes: int
+    secret: str = ""
+    course_id: int | None = None
+    course_code: str = ""
+    course_title: str = ""
+    require_code: bool = True
+    network_mode: str = "off"
+    teacher_ip: str = ""
+    allowed_networks: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    location_radius_m: int | None = None
+    one_device_per_student: bool = True
+    photo_check: bool = False
+    remote: bool = False  # a hybrid session: remote students check in through the teacher's remote link
+    state: str = OPEN
+
+    @classmethod
+    def from_redis(cls, raw: dict) -> LiveSession:
+        data = json.loads(raw[b"data"])
+        data["state"] = raw.get(b"state", OPEN.encode()).decode()
+        data["ends_at"] = float(raw.get(b"ends", data["ends_at"]))
+        return cls(**data)
+
+    def to_data(self) -> str:
+        """The meta's ``data`` field (state and end are fields of their own: scripts change them)."""
+        data = asdict(self)
+        data.pop("state")
+        return json.dumps(data)
+
+    @property
+    def expire_at(self) -> int:
+        return expire_at(self.ends_at)
+
+    @property
+    def starts_dt(self) -> datetime:
+        return clock.to_datetime(self.starts_at)
+
+    @property
+    def ends_dt(self) -> datetime:
+        return clock.to_datetime(self.ends_at)
+
+    @property
+    def title(self) -> str:
+        return f"{self.course_code} · {self.lesson_name}" if self.course_code else self.lesson_name
+
+    def is_open(self, now: float) -> bool:
+        return self.state == OPEN and self.starts_at <= now < self.ends_at
+
+    def has_started(self, now: float) -> bool:
+        return self.starts_at <= now
+
+    @property
+    def started(self) -> bool:
+        """Whether check-ins have opened by now (for pages)."""
+        return self.has_started(clock.now())
