@@ -1,11 +1,12 @@
 """The unified sweep: finished sessions move from Redis to PostgreSQL.
 
 For each due session (found through the due index): claim it, close and read
-it (``live.close_and_read``), write users → session → records in one
-transaction (``services.persist.sessions_persist``), and only after the
-commit delete its Redis keys.  Sessions go in groups of SWEEP_GROUP_SESSIONS
-(at most SWEEP_GROUP_RECORDS records): three statements and one commit for
-the group, and the group's sessions one by one if the database refuses it
+it (``live.close_and_read``), write users → sessions → records (then the
+approved excuses) in one transaction (``services.persist.sessions_persist``),
+and only after the commit delete its Redis keys.  Sessions go in groups of
+SWEEP_GROUP_SESSIONS, written in batches cut once they reach
+SWEEP_GROUP_RECORDS records: three statements and one commit per batch, and
+the batch's sessions one by one if the database refuses it
 (``handle_group``).  A session that fails is
 logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES
 tries it moves to the dead letters.  A session whose photos are still being
@@ -75,9 +76,10 @@ class _Read:
 
 
 def handle_group(sids: list[str], result: SweepResult) -> None:
-    """Persist a group of sessions: one transaction and one commit for all of them.
+    """Persist a group of sessions: one transaction and one commit per batch.
 
-    The group is written in batches of at most SWEEP_GROUP_RECORDS records.
+    A batch is written as soon as its records reach SWEEP_GROUP_RECORDS (so
+    it may pass that by one session's records), and at the end of the group.
     A batch the database refuses is written again session by session, so one
     bad session never holds back another's rows.  Each session's Redis keys
     go only after the commit that holds its rows.
@@ -101,11 +103,6 @@ def handle_group(sids: list[str], result: SweepResult) -> None:
             _release_quietly(item.sid, item.token)
 
 
-def handle_one(sid: str, result: SweepResult) -> None:
-    """Persist one session if this sweeper wins its claim."""
-    handle_group([sid], result)
-
-
 def _read_one(sid: str, result: SweepResult) -> _Read | None:
     token = uuid.uuid4().hex
     if not live.claim(sid, token):
@@ -114,9 +111,8 @@ def _read_one(sid: str, result: SweepResult) -> _Read | None:
     try:
         session, records = live.close_and_read(sid)
         if session is None:
-            live.delete_session(sid)  # keys expired or removed by an earlier run
+            live.delete_session(sid)  # keys expired or removed by an earlier run; the claim goes with them
             result.skipped += 1
-            _release_quietly(sid, token)
             return None
     except Exception as exc:
         _release_quietly(sid, token)
@@ -145,6 +141,7 @@ def _waits_for_photos(session: live.LiveSession, records: list[dict], now: float
 
 
 def _persist_batch(batch: list[_Read], result: SweepResult) -> None:
+    deleted: set[str] = set()  # persisted and their keys deleted: the claim went with them
     try:
         try:
             outcomes = sessions_persist([(item.session, item.records) for item in batch])
@@ -155,11 +152,12 @@ def _persist_batch(batch: list[_Read], result: SweepResult) -> None:
             logger.info("A group of %d sessions failed (%r); writing them one by one", len(batch), exc)
             outcomes = [_persist_alone(item, result) for item in batch]
         for item, persisted in zip(batch, outcomes):
-            if persisted is not None:
-                _clean_up(item, persisted, result)
+            if persisted is not None and _clean_up(item, persisted, result):
+                deleted.add(item.sid)
     finally:
         for item in batch:
-            _release_quietly(item.sid, item.token)
+            if item.sid not in deleted:  # not persisted, or its keys still there: free it for the next run
+                _release_quietly(item.sid, item.token)
 
 
 def _persist_alone(item: _Read, result: SweepResult) -> Persisted | None:
@@ -170,14 +168,15 @@ def _persist_alone(item: _Read, result: SweepResult) -> Persisted | None:
         return None
 
 
-def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> None:
+def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> bool:
+    """Delete a persisted session's keys (its claim among them) and count it; False if the delete failed."""
     try:
         # After the commit only: a crash here leaves the keys, and the rerun's
         # conflict-ignoring inserts change nothing.
         live.delete_session(item.sid)
     except Exception as exc:
         _fail(item.sid, exc, result, stop_if_database_down=False)
-        return
+        return False
     result.processed += 1
     result.records += persisted.records
     if item.session.course_id:
@@ -185,6 +184,7 @@ def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> None:
     if persisted.renamed:
         logger.warning("Session %s: names differ from the accounts: %s", item.sid, "; ".join(persisted.renamed))
         result.notes.extend(f"{item.sid}: {note}" for note in persisted.renamed)
+    return True
 
 
 def _fail(sid: str, exc: Exception, result: SweepResult, *, stop_if_database_down: bool = True) -> None:

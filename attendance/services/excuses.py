@@ -172,10 +172,6 @@ def _apply(approved: list[ExcuseRequest], session_ids) -> int:
     return changed
 
 
-def pending_count(teacher) -> int:
-    return for_teacher(teacher).filter(state=ExcuseRequest.State.PENDING).count()
-
-
 def may_see_attachment(user, excuse: ExcuseRequest) -> bool:
     """The student, the course's teachers and staff."""
     return (

@@ -41,14 +41,15 @@ def session_persist(*, session: LiveSession, records: list[dict]) -> Persisted:
 
 @transaction.atomic
 def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
-    """Write finished sessions in one transaction: users, then the sessions, then their records.
+    """Write finished sessions in one transaction: users, sessions, records, then the approved excuses.
 
-    Three statements whatever the number of sessions, so a sweep pays one
-    round trip and one commit for a group of them.  Every insert ignores
-    conflicts, so persisting the same session twice changes nothing (and
-    counts no record as saved).  One bad session fails the whole group: the
-    sweep then writes the group's sessions one by one.  ``SWEEP_WRITER =
-    "orm"`` writes the same rows through ``bulk_create`` (``persist_orm``).
+    Three statements in one round trip whatever the number of sessions (the
+    SQL writer; the excuses add their own queries), so a sweep pays one commit
+    for a group of them.  Every insert ignores conflicts, so persisting the
+    same session twice changes nothing (and counts no record as saved).  One
+    bad session fails the whole group: the sweep then writes the group's
+    sessions one by one.  ``SWEEP_WRITER = "orm"`` writes the same rows
+    through ``bulk_create`` (``persist_orm``).
     """
     for _, records in finished:
         _check_statuses(records)

@@ -1,4 +1,4 @@
-"""The sweep's SQL: users, then the session, then its records, each one statement.
+"""The sweep's SQL: users, then the sessions, then their records, one statement each for a group of sessions.
 
 The rows travel as one JSON document per statement (``json_to_recordset``)
 rather than a model instance and a placeholder per value: ``json.dumps`` of

@@ -108,6 +108,27 @@ def test_a_session_the_database_refuses_leaves_nothing_behind():
     assert is_live(refused.id) and failures(refused.id) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_releases_only_the_claims_that_did_not_go_with_the_session(monkeypatch):
+    persisted = due_session(records=[live_record("S3201")])
+    expired = due_session()
+    live.client().delete(live.session_keys(expired.id).meta)  # gone by its TTL: only its due entry is left
+    corrupted = due_session(records=[live_record("S3202")])
+    corrupt_meta(corrupted.id)
+    released, real_release = [], live.release
+
+    def spying_release(sid, token):
+        released.append(sid)
+        real_release(sid, token)
+
+    monkeypatch.setattr(live, "release", spying_release)
+
+    sweep.run()
+
+    assert released == [corrupted.id]  # the other two claims were deleted with their sessions' keys
+    assert not any(live.client().exists(live.session_keys(s.id).claim) for s in (persisted, expired, corrupted))
+
+
 # --- PostgreSQL down ------------------------------------------------------------
 
 
