@@ -27,7 +27,7 @@ from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, connections
 
 from . import clock, live
-from .models import SweepRun, sweep_summary
+from .models import Status, SweepRun, sweep_summary
 from .services.persist import Persisted, session_persist, sessions_persist
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class _Read:
     sid: str
     token: str
     session: live.LiveSession
-    records: list[dict]
+    records: list[live.LiveRecord]
 
 
 def handle_group(sids: list[str], result: SweepResult) -> None:
@@ -125,7 +125,7 @@ def _read_one(sid: str, result: SweepResult) -> _Read | None:
     return _Read(sid, token, session, records)
 
 
-def _waits_for_photos(session: live.LiveSession, records: list[dict], now: float) -> bool:
+def _waits_for_photos(session: live.LiveSession, records: list[live.LiveRecord], now: float) -> bool:
     """A session with photos still being verified waits up to PHOTO_SWEEP_WAIT after its end.
 
     After that it is persisted as it stands (a pending photo becomes rejected,
@@ -134,7 +134,7 @@ def _waits_for_photos(session: live.LiveSession, records: list[dict], now: float
     """
     if now >= session.ends_at + settings.PHOTO_SWEEP_WAIT:
         return False
-    waiting = any(r.get("status") == "pending" and r.get("photo") for r in records)
+    waiting = any(r.status == Status.PENDING and r.photo for r in records)
     if waiting:
         logger.info("Session %s waits for its photos to be verified", session.id)
     return waiting

@@ -51,7 +51,7 @@ def measure(where: str, sessions: int, check_ins: int) -> dict:
     from django.conf import settings
 
     from attendance import live
-    from attendance.services.check_in import ELSEWHERE, new_record
+    from attendance.services.check_in import new_record
 
     settings.LIVE_KEY_PREFIX = f"bench-{where}"
     now = time.time()
@@ -80,7 +80,7 @@ def measure(where: str, sessions: int, check_ins: int) -> dict:
             SimpleNamespace(school_number=number, full_name="Student"), status="present", source="code", now=time.time()
         )
         chosen, outcome, _ = live.check_in_by_code(
-            [(session, record)], number, f"d{n}", time.time(), open_ids=open_ids, elsewhere=ELSEWHERE
+            [live.Candidate(session, record, live.ON_ROSTER)], number, f"d{n}", time.time(), open_ids=open_ids
         )
         assert chosen is session and outcome == "ok", outcome
 

@@ -140,8 +140,8 @@ for n in range({SESSIONS}):
     )
     assert live.create_session(session) is None
     for s in range({STUDENTS}):
-        live.set_record(session, {{"school_number": f"P{{n:04d}}{{s:03d}}", "full_name": f"Student {{s}}",
-            "status": "present", "checked_in_at": now - 3000, "source": "code", "reason": "", "flags": []}})
+        live.set_record(session, live.LiveRecord(school_number=f"P{{n:04d}}{{s:03d}}", full_name=f"Student {{s}}",
+            status="present", checked_in_at=now - 3000, source="code"))
     live.finish(session, now)
 print("filled")
 """

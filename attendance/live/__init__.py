@@ -62,6 +62,7 @@ from .records import (
     SHARED_DEVICE,
     SHARED_DEVICE_REASON,
     VERIFIED,
+    LiveRecord,
     LiveSession,
 )
 from .sessions import (
@@ -108,6 +109,7 @@ __all__ = [
     "UNAVAILABLE",
     "UNREPLICATED",
     "VERIFIED",
+    "LiveRecord",
     "LiveSession",
     "SeenSession",
     "StudentView",

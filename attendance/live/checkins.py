@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from .keys import guess_key, session_group, session_keys
-from .records import DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON, VERIFIED, LiveSession
+from .records import (
+    DEVICE_ELSEWHERE,
+    ELSEWHERE_REASON,
+    SHARED_DEVICE,
+    SHARED_DEVICE_REASON,
+    VERIFIED,
+    LiveRecord,
+    LiveSession,
+)
 from .topology import errors_of_the_client, groups_of, read, read_script, topology
 
 UNREPLICATED = "unreplicated"
@@ -32,13 +40,13 @@ class Candidate:
     """A session the check-in may go to, the record to write there and whether the student may join it."""
 
     session: LiveSession
-    record: dict
+    record: LiveRecord
     admission: str = ADMITTED
 
 
 def check_in(
-    session: LiveSession, record: dict, device: str, now: float, *, device_seen_in: Iterable[str] = ()
-) -> tuple[str, dict | None]:
+    session: LiveSession, record: LiveRecord, device: str, now: float, *, device_seen_in: Iterable[str] = ()
+) -> tuple[str, LiveRecord | None]:
     """Write a student's check-in to one session the caller admitted them to; return (outcome, stored record).
 
     outcome is "ok", "exists" (the student already has a record), "locked"
@@ -47,13 +55,13 @@ def check_in(
     soft "phone used elsewhere" flag when one is not this session).
     """
     seen_in = [session_keys(sid).devices for sid in device_seen_in]
-    _, outcome, stored = _decide([Candidate(session, record)], record["school_number"], device, now, 0, seen_in)
+    _, outcome, stored = _decide([Candidate(session, record)], record.school_number, device, now, 0, seen_in)
     return outcome, stored
 
 
 def check_in_by_code(
     candidates: list[Candidate], school_number: str, device: str, now: float, *, open_ids
-) -> tuple[LiveSession | None, str, dict | None]:
+) -> tuple[LiveSession | None, str, LiveRecord | None]:
     """A typed code's check-in in one round trip where the topology allows (``lua/check_in.lua``).
 
     ``candidates``: the open sessions whose code matched, each with the record
@@ -68,7 +76,7 @@ def check_in_by_code(
     # A cluster: the lock-out and the phone's other sessions are read first (one round trip per primary),
     # then each slot group's candidates go to the script in turn.
     locked, seen_in = _facts(school_number, device, open_ids)
-    outcome: tuple[LiveSession | None, str, dict | None] = (None, "not_enrolled", None)
+    outcome: tuple[LiveSession | None, str, LiveRecord | None] = (None, "not_enrolled", None)
     for group in groups_of(offered, lambda c: session_group(c.session.id)):
         outcome = _decide(group, school_number, device, now, locked, seen_in)
         if outcome[1] != "not_enrolled":
@@ -96,7 +104,7 @@ def _decide(candidates: list[Candidate], number: str, device: str, now: float, l
         k = session_keys(candidate.session.id)
         keys += [k.meta, k.records, k.devices, k.attempts, k.enrolled]
         one_device = "1" if candidate.session.one_device_per_student else "0"
-        args += [json.dumps(candidate.record), candidate.session.expire_at, candidate.admission, one_device]
+        args += [candidate.record.to_json(), candidate.session.expire_at, candidate.admission, one_device]
     if locked == READ:
         keys.append(guess_key(f"student:{number}"))
     if seen_in == READ:
@@ -108,7 +116,7 @@ def _decide(candidates: list[Candidate], number: str, device: str, now: float, l
     chosen, outcome, stored = topology().script("check_in", keys=keys, args=head + args)
     session = candidates[chosen - 1].session if chosen else None
     written = session_keys(session.id).meta if session else keys[0]
-    return session, _acknowledged(outcome.decode(), written), json.loads(stored) if stored else None
+    return session, _acknowledged(outcome.decode(), written), LiveRecord.from_json(stored) if stored else None
 
 
 def _acknowledged(outcome: str, written: str) -> str:
@@ -130,10 +138,10 @@ def _acknowledged(outcome: str, written: str) -> str:
 # --- the records ------------------------------------------------------------------
 
 
-def set_record(session: LiveSession, record: dict) -> bool:
+def set_record(session: LiveSession, record: LiveRecord) -> bool:
     """Write a record on the teacher's behalf; False once the session is finished."""
     keys = session_keys(session.id)
-    args = [record["school_number"], json.dumps(record), session.expire_at]
+    args = [record.school_number, record.to_json(), session.expire_at]
     return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
 
 
@@ -143,24 +151,24 @@ def remove_record(session: LiveSession, school_number: str) -> bool:
     return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
 
 
-def get_records(sid: str) -> dict[str, dict]:
+def get_records(sid: str) -> dict[str, LiveRecord]:
     raw = topology().client().hgetall(session_keys(sid).records)
-    return {number.decode(): json.loads(value) for number, value in raw.items()}
+    return {number.decode(): LiveRecord.from_json(value) for number, value in raw.items()}
 
 
-def get_records_and_wrong_codes(sid: str) -> tuple[dict[str, dict], dict[str, int]]:
+def get_records_and_wrong_codes(sid: str) -> tuple[dict[str, LiveRecord], dict[str, int]]:
     """The records and the wrong codes typed per student, in one round trip (the live roster's read)."""
     keys = session_keys(sid)
     records, attempts = topology().reads([read("hgetall", keys.records), read("hgetall", keys.attempts)])
     return (
-        {number.decode(): json.loads(value) for number, value in records.items()},
+        {number.decode(): LiveRecord.from_json(value) for number, value in records.items()},
         {number.decode(): int(count) for number, count in attempts.items()},
     )
 
 
-def get_record(sid: str, school_number: str) -> dict | None:
+def get_record(sid: str, school_number: str) -> LiveRecord | None:
     raw = topology().client().hget(session_keys(sid).records, school_number)
-    return json.loads(raw) if raw else None
+    return LiveRecord.from_json(raw) if raw else None
 
 
 def count_records(sid: str) -> int:
@@ -170,7 +178,7 @@ def count_records(sid: str) -> int:
 def count_verified(sid: str) -> int:
     """Records that count on the projector of a photo-check session: not pending, not rejected."""
     values = topology().client().hvals(session_keys(sid).records)
-    return sum(json.loads(raw).get("status") in VERIFIED for raw in values)
+    return sum(LiveRecord.from_json(raw).status in VERIFIED for raw in values)
 
 
 def get_record_raw(sid: str, school_number: str) -> bytes | None:
@@ -178,7 +186,7 @@ def get_record_raw(sid: str, school_number: str) -> bytes | None:
     return topology().client().hget(session_keys(sid).records, school_number)
 
 
-def replace_record(sid: str, school_number: str, old: bytes, record: dict) -> str:
+def replace_record(sid: str, school_number: str, old: bytes, record: LiveRecord) -> str:
     """Write ``record`` only if the stored one is still ``old`` (the worker's photo result).
 
     Returns "ok", "changed" (someone wrote it since: read again), "gone" (no
@@ -186,5 +194,5 @@ def replace_record(sid: str, school_number: str, old: bytes, record: dict) -> st
     "busy" (a sweeper is persisting the session right now).
     """
     keys = session_keys(sid)
-    args = [school_number, old, json.dumps(record)]
+    args = [school_number, old, record.to_json()]
     return topology().script("replace_record", keys=[keys.records, keys.claim], args=args).decode()

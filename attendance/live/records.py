@@ -1,4 +1,4 @@
-"""What the live state holds: a session's meta (``LiveSession``) and a student's record in it.
+"""What the live state holds: a session's meta (``LiveSession``) and a student's record in it (``LiveRecord``).
 
 The record's flags that the check-in script sets, and their reasons, are
 defined here once; reasons are stored as their English msgid and shown in
@@ -8,7 +8,7 @@ the reader's language (``attendance.reasons``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 
 from django.utils.translation import gettext_noop
@@ -96,3 +96,51 @@ class LiveSession:
     def started(self) -> bool:
         """Whether check-ins have opened by now (for pages)."""
         return self.has_started(clock.now())
+
+
+@dataclass(slots=True)
+class LiveRecord:
+    """A student's record in a live session, self-contained: the sweep needs nothing else to create the student.
+
+    The only definition of the record's fields; ``to_json``/``from_json`` are
+    its one wire format (the check-in script reads ``status``, ``flags``,
+    ``reason`` and ``by_teacher`` of it too).
+    """
+
+    school_number: str
+    full_name: str
+    status: str
+    checked_in_at: float | None = None
+    source: str = ""
+    reason: str = ""  # the system's reasons as English msgids (shown translated), a teacher's as typed
+    flags: list[str] = field(default_factory=list)
+    by_teacher: bool = False  # set by the teacher: a check-in never replaces it
+    on_match: str = ""  # a photo check's pending record: the status it becomes when the face matches
+    photo: str = ""  # the selfie's name in the private storage
+    photo_result: str = ""  # "checking", then the verdict
+    photo_distance: float | None = None
+    photo_request: str = ""  # the external verifier's request id
+
+    def to_json(self) -> str:
+        """The stored form: the always-present fields, and the others only when set (a smaller hash)."""
+        data = {name: getattr(self, name) for name in _ALWAYS}
+        data.update((name, value) for name, default in _OPTIONAL if (value := getattr(self, name)) != default)
+        return json.dumps(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LiveRecord:
+        """A record from its decoded JSON (fields this version does not know are dropped)."""
+        return cls(**{name: value for name, value in data.items() if name in _FIELDS})
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> LiveRecord:
+        return cls.from_dict(json.loads(raw))
+
+    @property
+    def checked_in_dt(self) -> datetime | None:
+        return clock.to_datetime(self.checked_in_at)
+
+
+_FIELDS = frozenset(f.name for f in fields(LiveRecord))
+_ALWAYS = ("school_number", "full_name", "status", "checked_in_at", "source", "reason", "flags")
+_OPTIONAL = tuple((f.name, f.default) for f in fields(LiveRecord) if f.name not in _ALWAYS)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from .keys import guess_key, session_keys
-from .records import OPEN, LiveSession
+from .records import OPEN, LiveRecord, LiveSession
 from .sessions import keep_snapshot, open_session_ids
 from .topology import read, topology
 
@@ -18,7 +17,7 @@ class SeenSession:
     session: LiveSession
     enrolled: bool  # in the snapshot of enrolled students taken at the start
     device_owner: str | None  # who checked in with this device in it, if anyone
-    record: dict | None = None  # the student's own record there, if any
+    record: LiveRecord | None = None  # the student's own record there, if any
 
 
 @dataclass
@@ -45,7 +44,7 @@ def open_sessions_for(now: float, school_number: str, device: str = "") -> Stude
         if raw and b"data" in raw:
             session = LiveSession.from_redis(raw)
             if session.state == OPEN:
-                record = json.loads(mine) if mine else None
+                record = LiveRecord.from_json(mine) if mine else None
                 seen.append(SeenSession(session, bool(on), owner.decode() if owner else None, record))
     keep_snapshot([s.session for s in seen])  # a fresh read: the typed codes' snapshot need not wait
     return StudentView(sessions=seen, locked_until=float(locked or 0))

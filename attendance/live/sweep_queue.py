@@ -8,7 +8,7 @@ from django.conf import settings
 
 from .. import clock
 from .keys import dead_keys, due_keys, expire_at, session_keys
-from .records import LiveSession
+from .records import LiveRecord, LiveSession
 from .topology import read, topology
 
 
@@ -55,7 +55,7 @@ def _close_and_read_raw(sid: str) -> tuple[dict[bytes, bytes], dict[bytes, bytes
     return _pairs(meta), _pairs(records)
 
 
-def close_and_read(sid: str) -> tuple[LiveSession | None, list[dict]]:
+def close_and_read(sid: str) -> tuple[LiveSession | None, list[LiveRecord]]:
     """Close a session to corrections and return it with its records (None: its keys are gone).
 
     Raises ValueError when what is stored cannot be read, so that the sweep
@@ -71,7 +71,7 @@ def close_and_read(sid: str) -> tuple[LiveSession | None, list[dict]]:
     return session, _decode_records(raw_records)
 
 
-def _decode_records(raw: dict[bytes, bytes]) -> list[dict]:
+def _decode_records(raw: dict[bytes, bytes]) -> list[LiveRecord]:
     # One json.loads for the whole hash (each value is one JSON object), not one per record.
     records = json.loads(b"[" + b",".join(raw.values()) + b"]")
     if len(records) != len(raw):
@@ -79,7 +79,10 @@ def _decode_records(raw: dict[bytes, bytes]) -> list[dict]:
     for number, record in zip(raw, records):
         if not isinstance(record, dict) or record.get("school_number") != number.decode():
             raise ValueError(f"record key {number!r} does not match its payload")
-    return records
+    try:
+        return [LiveRecord.from_dict(record) for record in records]
+    except TypeError as exc:  # a required field missing
+        raise ValueError(f"unreadable record: {exc}") from exc
 
 
 def delete_session(sid: str) -> None:

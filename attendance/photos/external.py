@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -90,10 +90,10 @@ def request_verification(sid: str, school_number: str, photo_name: str, photo: b
     """The worker's side in external mode: note a request id on the record, then post the photo."""
     request_id = uuid.uuid4().hex
     raw = live.get_record_raw(sid, school_number)
-    record = json.loads(raw) if raw else None
-    if record is None or record.get("status") != Status.PENDING or record.get("photo") != photo_name:
+    record = live.LiveRecord.from_json(raw) if raw else None
+    if record is None or record.status != Status.PENDING or record.photo != photo_name:
         return "stale: the record changed before the photo was sent"
-    if live.replace_record(sid, school_number, raw, {**record, "photo_request": request_id}) != "ok":
+    if live.replace_record(sid, school_number, raw, replace(record, photo_request=request_id)) != "ok":
         return "stale: the record changed before the photo was sent"
     body = json.dumps(
         {
@@ -140,13 +140,13 @@ def receive_callback(body: bytes, timestamp: str, signature: str, now: float | N
     if VerificationCallback.objects.filter(callback_id=request_id).exists():
         return CallbackAnswer(409, "This verification was already received.")
     raw = live.get_record_raw(sid, number) if len(sid) <= 64 and len(number) <= 64 else None
-    record = json.loads(raw) if raw else None
-    if record is None or record.get("status") != Status.PENDING or record.get("photo_request") != request_id:
+    record = live.LiveRecord.from_json(raw) if raw else None
+    if record is None or record.status != Status.PENDING or record.photo_request != request_id:
         return CallbackAnswer(404, "No pending check-in waits for this verification.")
     try:
         with transaction.atomic():
             VerificationCallback.objects.create(callback_id=request_id)
     except IntegrityError:
         return CallbackAnswer(409, "This verification was already received.")
-    outcome = verify.apply(sid, number, record["photo"], verify.Verdict(result, distance))
+    outcome = verify.apply(sid, number, record.photo, verify.Verdict(result, distance))
     return CallbackAnswer(200, outcome)

@@ -9,10 +9,9 @@ which keeps the status the sweep gave it.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -120,16 +119,13 @@ def _propose_reference(student, photo: bytes) -> Verdict:
     return Verdict(NO_REFERENCE)
 
 
-def updated_record(record: dict, verdict: Verdict) -> dict:
+def updated_record(record: live.LiveRecord, verdict: Verdict) -> live.LiveRecord:
     """The live record once its photo was judged: present/late on a match, else rejected with why."""
-    record = {**record, "photo_result": verdict.result, "photo_distance": verdict.distance}
+    judged = replace(record, photo_result=verdict.result, photo_distance=verdict.distance)
     if verdict.result == MATCH:
-        record["status"] = record.get("on_match") or Status.PRESENT
-    else:
-        record["status"] = Status.REJECTED
-        record["reason"] = REASONS[verdict.result]
-        record["flags"] = [*record.get("flags", []), f"photo_{verdict.result}"]
-    return record
+        return replace(judged, status=record.on_match or Status.PRESENT)
+    flags = [*record.flags, f"photo_{verdict.result}"]
+    return replace(judged, status=Status.REJECTED, reason=REASONS[verdict.result], flags=flags)
 
 
 def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> str:
@@ -138,8 +134,8 @@ def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> st
         raw = live.get_record_raw(sid, school_number)
         if raw is None:
             return _apply_persisted(sid, school_number, photo_name, verdict)
-        record = json.loads(raw)
-        if record.get("status") != Status.PENDING or record.get("photo") != photo_name:
+        record = live.LiveRecord.from_json(raw)
+        if record.status != Status.PENDING or record.photo != photo_name:
             return "stale: the record changed before the photo was judged"
         outcome = live.replace_record(sid, school_number, raw, updated_record(record, verdict))
         if outcome == "ok":

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import Enum
 
 from django.conf import settings
@@ -47,14 +48,28 @@ class Visitor:
     photo: bytes | None = None  # the selfie of a photo-check session, already cleaned (photos.images.clean)
 
 
+@dataclass(frozen=True)
+class ShownRecord:
+    """A student's record as their own pages show it, live or saved."""
+
+    status: str
+    reason: str = ""
+    checked_in_at: datetime | None = None
+    photo: str = ""
+
+    @classmethod
+    def of(cls, record: live.LiveRecord) -> ShownRecord:
+        return cls(status=record.status, reason=record.reason, checked_in_at=record.checked_in_dt, photo=record.photo)
+
+
 @dataclass
 class StudentSessions:
     mine: list[live.LiveSession] = field(default_factory=list)
     adhoc: list[live.LiveSession] = field(default_factory=list)
     upcoming: list[live.LiveSession] = field(default_factory=list)  # the student's course sessions not started yet
-    records: dict[str, dict] = field(default_factory=dict)  # session id → the student's record there
+    records: dict[str, ShownRecord] = field(default_factory=dict)  # session id → the student's record there
 
-    def listed(self, sessions: list[live.LiveSession]) -> list[tuple[live.LiveSession, dict | None]]:
+    def listed(self, sessions: list[live.LiveSession]) -> list[tuple[live.LiveSession, ShownRecord | None]]:
         """Each session with the student's record in it (status and time), or None."""
         return [(session, self.records.get(session.id)) for session in sessions]
 
@@ -71,7 +86,7 @@ class Kind(Enum):
 class Outcome:
     kind: Kind
     session: live.LiveSession | None = None
-    record: dict | None = None
+    record: live.LiveRecord | None = None
     error: str = ""
     link: str = ""
     sessions: StudentSessions | None = None  # with a wrong code: the page lists them again
@@ -82,7 +97,7 @@ class Outcome:
 @dataclass
 class CheckInView:
     title: str
-    record: dict
+    record: ShownRecord
     pending: bool
 
 
@@ -105,10 +120,7 @@ def open_sessions_for_student(*, student, query: str = "", now: float | None = N
             for s in found
             if not s.course_id and query and (query in s.lesson_name.lower() or query in s.teacher_name.lower())
         ],
-        records={
-            sid: {**record, "checked_in_at": clock.to_datetime(record.get("checked_in_at"))}
-            for sid, record in joinable.records.items()
-        },
+        records={sid: ShownRecord.of(record) for sid, record in joinable.records.items()},
     )
 
 
@@ -117,7 +129,7 @@ def check_in_result(*, student, sid: str) -> CheckInView | None:
     record = live.get_record(sid, student.school_number)
     if record is not None:
         session = live.get_session(sid)
-        record = {**record, "checked_in_at": clock.to_datetime(record.get("checked_in_at"))}
+        shown = ShownRecord.of(record)
         title = session.title if session else ""
     else:
         stored = (
@@ -128,9 +140,9 @@ def check_in_result(*, student, sid: str) -> CheckInView | None:
         )
         if stored is None:
             return None
-        record = {"status": stored.status, "reason": stored.fail_reason, "checked_in_at": stored.checked_in_at}
+        shown = ShownRecord(status=stored.status, reason=stored.fail_reason, checked_in_at=stored.checked_in_at)
         title = stored.attendance.lesson_name
-    return CheckInView(title=title, record=record, pending=record["status"] == Status.PENDING)
+    return CheckInView(title=title, record=shown, pending=shown.status == Status.PENDING)
 
 
 # --- the enrolment rule, the same on every path -------------------------------
@@ -161,7 +173,7 @@ class _Joinable:
     sessions: list[live.LiveSession]
     locked_until: float
     device_used_in: dict[str, str]  # session id → who checked in with this device there
-    records: dict[str, dict] = field(default_factory=dict)  # session id → the student's own record
+    records: dict[str, live.LiveRecord] = field(default_factory=dict)  # session id → the student's own record
 
 
 def _joinable(student, now: float, *, remember: bool, device: str = "", started_only: bool = True) -> _Joinable:
@@ -428,17 +440,17 @@ def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome
 # --- the write ----------------------------------------------------------------
 
 
-def new_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> dict:
+def new_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> live.LiveRecord:
     """A self-contained live record: the sweep needs nothing else to create the student."""
-    return {
-        "school_number": student.school_number,
-        "full_name": student.full_name,
-        "status": status,
-        "checked_in_at": now,
-        "source": source,
-        "reason": reason,
-        "flags": list(flags),
-    }
+    return live.LiveRecord(
+        school_number=student.school_number,
+        full_name=student.full_name,
+        status=status,
+        checked_in_at=now,
+        source=source,
+        reason=reason,
+        flags=list(flags),
+    )
 
 
 def _status_by_time(session: live.LiveSession, now: float) -> str:
@@ -464,31 +476,31 @@ def record_check_in(
     if not session.is_open(now):
         return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     record = _new_check_in(session, visitor, source, now)
-    if session.photo_check and record["status"] in ATTENDED:
+    if session.photo_check and record.status in ATTENDED:
         if not visitor.photo:
             return Outcome(Kind.REFUSED, session=session, error=PHOTO_NEEDED)
         return _stored(session, *_check_in_with_photo(session, record, visitor, now, device_seen_in))
     return _stored(session, *live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in))
 
 
-def _check_in_with_photo(session: live.LiveSession, record: dict, visitor: Visitor, now: float, device_seen_in):
+def _check_in_with_photo(session: live.LiveSession, record: live.LiveRecord, visitor: Visitor, now, device_seen_in):
     """Store the selfie, write the record as pending and hand the photo to the worker.
 
     The record remembers what it becomes when the face matches (present or
     late, by the time of the check-in, not of the verification).
     """
-    name = images.save(f"{retention.CHECKINS}/{session.id}", record["school_number"], visitor.photo)
-    record.update(status=Status.PENDING, on_match=record["status"], photo=name, photo_result="checking")
+    name = images.save(f"{retention.CHECKINS}/{session.id}", record.school_number, visitor.photo)
+    record = replace(record, status=Status.PENDING, on_match=record.status, photo=name, photo_result="checking")
     outcome, stored = live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in)
-    if outcome in ("ok", live.UNREPLICATED) and stored and stored["status"] == Status.PENDING:
-        number = record["school_number"]
+    if outcome in ("ok", live.UNREPLICATED) and stored and stored.status == Status.PENDING:
+        number = record.school_number
         async_task("attendance.tasks.verify_photo", session.id, number, name, task_name=f"photo-{session.id}-{number}")
-    elif not (stored and stored.get("photo") == name):
+    elif not (stored and stored.photo == name):
         images.delete(name)  # not written (already checked in, closed): nothing refers to it
     return outcome, stored
 
 
-def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> dict:
+def _new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> live.LiveRecord:
     """The record a check-in writes: its status by the time, or rejected by the network and location checks."""
     if source == Source.REMOTE:  # elsewhere by design: no network nor location to check
         return new_record(visitor.student, status=Status.REMOTE, source=source, now=now)

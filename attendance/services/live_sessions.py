@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import segno
@@ -194,17 +194,17 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
     rows = [
         RosterRow(
             school_number=number,
-            full_name=record.get("full_name", ""),
-            status=record["status"],
-            checked_in_at=clock.to_datetime(record.get("checked_in_at") or None),
-            reason=record.get("reason") or "",
-            source=record.get("source") or "",
-            flags=tuple(record.get("flags") or ()),
+            full_name=record.full_name,
+            status=record.status,
+            checked_in_at=clock.to_datetime(record.checked_in_at or None),
+            reason=record.reason or "",
+            source=record.source or "",
+            flags=tuple(record.flags or ()),
             enrolled=number in enrolled or not session.course_id,
             wrong_codes=wrong.get(number, 0),
-            photo=bool(record.get("photo")),
-            photo_result=record.get("photo_result") or "",
-            photo_distance=record.get("photo_distance"),
+            photo=bool(record.photo),
+            photo_result=record.photo_result or "",
+            photo_distance=record.photo_distance,
         )
         for number, record in records.items()
     ]
@@ -271,18 +271,11 @@ def projector(*, session: live.LiveSession, absolute_url, now: float | None = No
 def _set_status(
     session: live.LiveSession, *, school_number: str, full_name: str, status: str, reason: str, record=None
 ) -> bool:
-    record = (
-        record
-        or live.get_record(session.id, school_number)
-        or {
-            "school_number": school_number,
-            "full_name": full_name,
-            "checked_in_at": None,
-            "flags": [],
-        }
-    )
-    record.update(status=status, source=record.get("source") or Source.TEACHER, reason=reason, by_teacher=True)
-    return live.set_record(session, record)
+    record = record or live.get_record(session.id, school_number)
+    if record is None:
+        record = live.LiveRecord(school_number=school_number, full_name=full_name, status=status)
+    marked = replace(record, status=status, source=record.source or Source.TEACHER, reason=reason, by_teacher=True)
+    return live.set_record(session, marked)
 
 
 def _account_name(school_number: str) -> str | None:
@@ -292,7 +285,7 @@ def _account_name(school_number: str) -> str | None:
 def roster_mark(*, session: live.LiveSession, school_number: str, action: str, reason: str = "") -> RosterChange:
     """Accept, reject or excuse a student (checked in or not) while the session is live."""
     record = live.get_record(session.id, school_number)
-    name = record["full_name"] if record else _account_name(school_number)
+    name = record.full_name if record else _account_name(school_number)
     if name is None:
         return RosterChange(error=_("No such student in this session."), not_found=True)
     status = ROSTER_ACTIONS[action]
@@ -314,16 +307,16 @@ def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -
     verify.make_ready(offered, by=by)
     for older in ReferencePhoto.objects.filter(student_id=offered.student_id, state=ReferencePhoto.State.PROPOSED):
         older.delete()  # other offers are moot now (their files go with them)
-    status = record.get("on_match") or Status.PRESENT
+    status = record.on_match or Status.PRESENT
     ok = _set_status(
         session,
         school_number=school_number,
-        full_name=record["full_name"],
+        full_name=record.full_name,
         status=status,
         reason=gettext_noop("Reference photo approved by the teacher."),
-        record={**record, "photo_result": "match"},
+        record=replace(record, photo_result="match"),
     )
-    message = gettext("%(name)s's photo is now their reference.") % {"name": record["full_name"]}
+    message = gettext("%(name)s's photo is now their reference.") % {"name": record.full_name}
     return RosterChange(error="" if ok else SESSION_OVER, message=message)
 
 

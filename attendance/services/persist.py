@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts.collation import name_key
 
 from .. import clock
-from ..live import LiveSession
+from ..live import LiveRecord, LiveSession
 from ..models import Source, Status, rejection_reason
 from . import excuses
 from . import persist_sql as sql
@@ -34,13 +34,13 @@ class Persisted:
     renamed: list[str]
 
 
-def session_persist(*, session: LiveSession, records: list[dict]) -> Persisted:
+def session_persist(*, session: LiveSession, records: list[LiveRecord]) -> Persisted:
     """Write one finished session: users, then the session, then its records."""
     return sessions_persist([(session, records)])[0]
 
 
 @transaction.atomic
-def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
+def sessions_persist(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
     """Write finished sessions in one transaction: users, sessions, records, then the approved excuses.
 
     Three statements in one round trip whatever the number of sessions (the
@@ -64,7 +64,7 @@ def sessions_persist(finished: list[tuple[LiveSession, list[dict]]]) -> list[Per
     return persisted
 
 
-def _write_sql(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
+def _write_sql(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
     """The set-based SQL of ``persist_sql``: three statements whatever the number of sessions."""
     now = clock.now_datetime()
     connection.ensure_connection()
@@ -101,20 +101,20 @@ def renamed_note(number: str, kept: str, live_name: str) -> str:
     return f"{number}: kept the name {kept!r}, the session said {live_name!r}"
 
 
-def _check_statuses(records: list[dict]) -> None:
+def _check_statuses(records: list[LiveRecord]) -> None:
     statuses = frozenset(Status.values)
     for record in records:
-        if record.get("status") not in statuses:
-            raise ValueError(f"record {record['school_number']!r} has an unknown status {record.get('status')!r}")
+        if record.status not in statuses:
+            raise ValueError(f"record {record.school_number!r} has an unknown status {record.status!r}")
 
 
-def new_people(finished: list[tuple[LiveSession, list[dict]]]) -> list[tuple[str, tuple[str, str]]]:
+def new_people(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[tuple[str, tuple[str, str]]]:
     """The users a group of sessions names, sorted by school number: (number, (name, role))."""
     people: dict[str, tuple[str, str]] = {}
     for session, records in finished:
         # Within a session its teacher is a teacher; across sessions the
         # first one to name a new number decides, as if written one by one.
-        mine = {r["school_number"]: (r["full_name"] or r["school_number"], User.Role.STUDENT) for r in records}
+        mine = {r.school_number: (r.full_name or r.school_number, User.Role.STUDENT) for r in records}
         mine[session.teacher_number] = (session.teacher_name or session.teacher_number, User.Role.TEACHER)
         for number, person in mine.items():
             people.setdefault(number, person)
@@ -123,7 +123,7 @@ def new_people(finished: list[tuple[LiveSession, list[dict]]]) -> list[tuple[str
     return sorted(people.items())
 
 
-def _people(finished: list[tuple[LiveSession, list[dict]]]) -> str:
+def _people(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> str:
     return json.dumps(
         [{"number": n, "name": name, "key": name_key(name), "role": role} for n, (name, role) in new_people(finished)]
     )
@@ -149,26 +149,25 @@ def session_row(session: LiveSession) -> dict:
     }
 
 
-def record_row(record: dict) -> dict:
+def record_row(record: LiveRecord) -> dict:
     """What a live record becomes in PostgreSQL (still pending: rejected), for either writer."""
-    status, reason, flags = record["status"], record.get("reason") or "", record.get("flags")
-    photo_result = record.get("photo_result") or ""
+    status, reason, photo_result = record.status, record.reason or "", record.photo_result or ""
     if status == Status.PENDING:
-        status, reason = Status.REJECTED, PHOTO_NOT_IN_TIME if record.get("photo") else PENDING_AT_CLOSE
-        photo_result = "timeout" if record.get("photo") else photo_result
+        status, reason = Status.REJECTED, PHOTO_NOT_IN_TIME if record.photo else PENDING_AT_CLOSE
+        photo_result = "timeout" if record.photo else photo_result
     return {
-        "number": record["school_number"],
-        "name": record["full_name"] or record["school_number"],
+        "number": record.school_number,
+        "name": record.full_name or record.school_number,
         "status": status,
-        "checked_in_at": record.get("checked_in_at"),
+        "checked_in_at": record.checked_in_at,
         "fail_reason": rejection_reason(status, reason),  # free text; the column holds 255
-        "source": record.get("source") or Source.TEACHER,
-        "flags": list(flags) if flags else [],
-        "photo": record.get("photo") or "",
+        "source": record.source or Source.TEACHER,
+        "flags": list(record.flags) if record.flags else [],
+        "photo": record.photo or "",
         "photo_result": photo_result,
-        "photo_distance": record.get("photo_distance"),
+        "photo_distance": record.photo_distance,
     }
 
 
-def _record_rows(finished: list[tuple[LiveSession, list[dict]]]) -> str:
+def _record_rows(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> str:
     return json.dumps([{"session": session.id, **record_row(r)} for session, records in finished for r in records])

@@ -17,14 +17,14 @@ from django.db.models import Count
 from accounts.collation import name_key
 
 from .. import clock
-from ..live import LiveSession
+from ..live import LiveRecord, LiveSession
 from ..models import Attendance, AttendanceRecord, Enrollment, Source, Status
 from .persist import Persisted, new_people, record_row, renamed_note, session_row
 
 User = get_user_model()
 
 
-def write(finished: list[tuple[LiveSession, list[dict]]]) -> list[Persisted]:
+def write(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
     """Write a group of finished sessions; the caller holds the transaction."""
     now = clock.now_datetime()
     people = new_people(finished)

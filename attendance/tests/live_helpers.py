@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.urls import reverse
@@ -95,14 +96,9 @@ def put_record(session, *, school_number: str, full_name: str, status: str, reas
     """Write a live record of any status as a teacher's correction does (pending included)."""
     from attendance import live
 
-    record = live.get_record(session.id, school_number) or {
-        "school_number": school_number,
-        "full_name": full_name,
-        "checked_in_at": None,
-        "flags": [],
-    }
-    record.update(status=status, source=record.get("source") or "teacher", reason=reason, by_teacher=True)
-    return live.set_record(session, record)
+    record = live.get_record(session.id, school_number) or live.LiveRecord(school_number, full_name, status)
+    marked = replace(record, status=status, source=record.source or "teacher", reason=reason, by_teacher=True)
+    return live.set_record(session, marked)
 
 
 def wrong_codes(session, school_number: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import timedelta
@@ -17,17 +16,9 @@ from attendance.services import live_sessions
 from .live_helpers import check_in_as
 
 
-def live_record(number: str, name: str = "", status: str = Status.PRESENT, **extra) -> dict:
-    return {
-        "school_number": number,
-        "full_name": name or f"Student {number}",
-        "status": status,
-        "checked_in_at": time.time() - 600,
-        "source": Source.CODE,
-        "reason": "",
-        "flags": [],
-        **extra,
-    }
+def live_record(number: str, name: str = "", status: str = Status.PRESENT, **extra) -> live.LiveRecord:
+    fields = {"checked_in_at": time.time() - 600, "source": Source.CODE, **extra}
+    return live.LiveRecord(school_number=number, full_name=name or f"Student {number}", status=status, **fields)
 
 
 def due_session(
@@ -85,7 +76,7 @@ def corrupt_meta(sid: str) -> None:
 
 def corrupt_record(sid: str, number: str) -> None:
     record = live_record(number, status="maybe")
-    live.client().hset(live.session_keys(sid).records, number, json.dumps(record))
+    live.client().hset(live.session_keys(sid).records, number, record.to_json())
 
 
 def is_live(sid: str) -> bool:

@@ -59,18 +59,18 @@ def test_it_checks_in_with_the_current_code(student_client, session, clock):
     assert response.status_code == 302
     assert response.url == result_url(session)
     record = record_of(session)
-    assert record["status"] == Status.PRESENT
-    assert record["source"] == "code"
-    assert record["school_number"] == "S1001" and record["full_name"] == "Sam Student"
-    assert record["checked_in_at"] == pytest.approx(clock.now)
-    assert record["flags"] == [] and record["reason"] == ""
+    assert record.status == Status.PRESENT
+    assert record.source == "code"
+    assert record.school_number == "S1001" and record.full_name == "Sam Student"
+    assert record.checked_in_at == pytest.approx(clock.now)
+    assert record.flags == [] and record.reason == ""
     assert len(response.cookies[DEVICE_COOKIE].value) >= 16
 
 
 def test_it_accepts_the_code_of_the_previous_step(student_client, session, clock):
     response = type_code(student_client, code(session, clock.now, steps_back=1))
     assert response.status_code == 302
-    assert record_of(session)["status"] == Status.PRESENT
+    assert record_of(session).status == Status.PRESENT
 
 
 def test_it_refuses_an_older_code_with_a_message_and_no_record(student_client, session, clock, settings):
@@ -132,7 +132,7 @@ def test_any_student_may_type_the_code_of_an_ad_hoc_session(client, teacher, clo
     adhoc = start(teacher, now=clock.now, lesson_name="Guest lecture")
     login(client, UserFactory(school_number="S2002", full_name="Gus Guest"))
     assert type_code(client, code(adhoc, clock.now)).status_code == 302
-    assert record_of(adhoc, "S2002")["full_name"] == "Gus Guest"
+    assert record_of(adhoc, "S2002").full_name == "Gus Guest"
 
 
 def test_it_lists_the_open_sessions_of_the_students_courses(student_client, session):
@@ -174,14 +174,14 @@ def test_a_qr_link_survives_the_login_and_checks_in_without_retyping(client, ses
     clock.now += 100  # the code rotated long ago (steps of 15 s); the link holds for CHECKIN_LINK_MAX_AGE
     response = post_confirm(client, confirm)
     assert response.status_code == 302 and response.url == result_url(session)
-    assert record_of(session)["source"] == "qr"
+    assert record_of(session).source == "qr"
 
 
 def test_a_logged_in_student_goes_straight_to_the_confirm_page(student_client, session, clock):
     confirm = student_client.get(qr_url(session, code(session, clock.now, steps_back=1))).url
     assert student_client.get(confirm).status_code == 200
     assert post_confirm(student_client, confirm).status_code == 302
-    assert record_of(session)["status"] == Status.PRESENT
+    assert record_of(session).status == Status.PRESENT
 
 
 @pytest.mark.parametrize("typed", ["expired", "١٢٣٤٥٦", "0" * 200])
@@ -228,7 +228,7 @@ def test_an_enrolled_student_checks_in_with_one_tap(student_client, teacher, cou
 
     confirm = confirm_url_for(student_client, tapped)
     assert post_confirm(student_client, confirm).url == result_url(tapped)
-    assert record_of(tapped)["source"] == "tap"
+    assert record_of(tapped).source == "tap"
 
 
 def test_one_tap_is_for_enrolled_students_only(client, student_client, teacher, course, clock):
@@ -258,7 +258,7 @@ def test_an_ad_hoc_session_is_found_by_search_and_tapped(client, teacher, clock)
     assert tap_url in client.get(HOME, {"q": "tess"}).content
     assert b"No open ad-hoc session matches" in client.get(HOME, {"q": "poker"}).content
     assert post_confirm(client, confirm_url_for(client, adhoc)).status_code == 302
-    assert record_of(adhoc, "S2002")["status"] == Status.PRESENT
+    assert record_of(adhoc, "S2002").status == Status.PRESENT
 
 
 def test_the_tap_and_confirm_pages_refuse_the_wrong_method(student_client, teacher, course, clock):
@@ -294,11 +294,11 @@ def test_it_checks_the_network(student_client, teacher, course, clock, mode, add
 
     record = record_of(session)
     if accepted:
-        assert record["status"] == Status.PRESENT and record["flags"] == []
+        assert record.status == Status.PRESENT and record.flags == []
     else:
-        assert record["status"] == Status.REJECTED
-        assert record["flags"] == ["network"]
-        assert "network" in record["reason"] or "address" in record["reason"]
+        assert record.status == Status.REJECTED
+        assert record.flags == ["network"]
+        assert "network" in record.reason or "address" in record.reason
 
 
 def test_a_rejected_student_sees_why(student_client, teacher, course, clock):
@@ -323,15 +323,15 @@ def located(teacher, course, clock):
 def test_it_accepts_a_position_inside_the_radius(student_client, located, clock):
     response = type_code(student_client, code(located, clock.now), latitude="52.5203", longitude="13.4052")
     assert response.url == result_url(located)
-    assert record_of(located)["status"] == Status.PRESENT
+    assert record_of(located).status == Status.PRESENT
 
 
 def test_it_rejects_a_position_outside_the_radius(student_client, located, clock):
     type_code(student_client, code(located, clock.now), latitude="52.53", longitude="13.405")
     record = record_of(located)
-    assert record["status"] == Status.REJECTED
-    assert record["flags"] == ["location"]
-    assert "m from the classroom (allowed: 100 m)" in record["reason"]
+    assert record.status == Status.REJECTED
+    assert record.flags == ["location"]
+    assert "m from the classroom (allowed: 100 m)" in record.reason
 
 
 def test_it_asks_for_the_position_then_rejects_a_check_in_without_it(student_client, located, clock):
@@ -343,15 +343,15 @@ def test_it_asks_for_the_position_then_rejects_a_check_in_without_it(student_cli
     assert b'data-geo="required"' in page.content
     post_confirm(student_client, response.url)
     record = record_of(located)
-    assert record["status"] == Status.REJECTED and record["flags"] == ["location"]
-    assert record["reason"] == "Your location was not shared, and this session asks for it."
+    assert record.status == Status.REJECTED and record.flags == ["location"]
+    assert record.reason == "Your location was not shared, and this session asks for it."
 
 
 def test_it_combines_failed_checks_in_one_record(student, teacher, course, clock):
     session = start(teacher, course, now=clock.now, network_mode="same", location=CLASSROOM, location_radius_m=100)
     record = check_in_service(session, student, clock.now, ip="10.9.9.9", position=(0.0, 0.0))
-    assert record["status"] == Status.REJECTED
-    assert record["flags"] == ["network", "location"]
+    assert record.status == Status.REJECTED
+    assert record.flags == ["network", "location"]
 
 
 # --- device -----------------------------------------------------------------
@@ -368,10 +368,10 @@ def test_a_second_student_on_the_same_device_is_rejected(student_client, session
     assert type_code(other, code(session, clock.now)).url == result_url(session)
 
     record = record_of(session, "S2002")
-    assert record["status"] == Status.REJECTED
-    assert record["flags"] == ["shared_device"]
-    assert record["reason"] == "This phone was already used to check in another student."
-    assert record_of(session)["status"] == Status.PRESENT
+    assert record.status == Status.REJECTED
+    assert record.flags == ["shared_device"]
+    assert record.reason == "This phone was already used to check in another student."
+    assert record_of(session).status == Status.PRESENT
 
 
 def test_a_rejected_student_may_retry_from_their_own_phone(student, course, session, clock):
@@ -379,15 +379,15 @@ def test_a_rejected_student_may_retry_from_their_own_phone(student, course, sess
     check_in_service(session, student, clock.now, device="phone-of-sam-000001")
     first = check_in_service(session, friend, clock.now, device="phone-of-sam-000001")
     second = check_in_service(session, friend, clock.now + 5, device="phone-of-fay-000002")
-    assert first["status"] == Status.REJECTED
-    assert second["status"] == Status.PRESENT and second["flags"] == []
+    assert first.status == Status.REJECTED
+    assert second.status == Status.PRESENT and second.flags == []
 
 
 def test_a_device_may_serve_several_students_when_the_rule_is_off(student, teacher, course, clock):
     session = start(teacher, course, now=clock.now, one_device_per_student=False)
     friend = UserFactory(school_number="S2002")
     for person in (student, friend):
-        assert check_in_service(session, person, clock.now, device="shared-phone-000001")["status"] == "present"
+        assert check_in_service(session, person, clock.now, device="shared-phone-000001").status == "present"
 
 
 def test_a_double_tap_keeps_the_first_record(student, session, clock):
@@ -404,8 +404,8 @@ def test_a_double_tap_keeps_the_first_record(student, session, clock):
 def test_it_marks_late_after_the_threshold(student, teacher, course, clock, offset, status):
     session = start(teacher, course, now=clock.now, started=0, late_threshold_minutes=10)
     now = session.starts_at + 10 * 60 + offset
-    assert check_in_service(session, student, now)["status"] == status
-    assert record_of(session)["status"] == status
+    assert check_in_service(session, student, now).status == status
+    assert record_of(session).status == status
 
 
 def test_a_late_check_in_through_the_page_says_so(student_client, teacher, course, clock):
@@ -501,7 +501,7 @@ def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
         response = type_code(student_client, code(session, clock.now))
     monkeypatch.undo()
 
-    assert response.status_code == 302 and record_of(session)["status"] == Status.PRESENT
+    assert response.status_code == 302 and record_of(session).status == Status.PRESENT
     assert len(queries) == 1  # the logged-in user; the roster snapshot in Redis answers the rest
     commands = [b"".join(c) if isinstance(c, list) else c for c in sent]
     if live_redis == "single":
@@ -530,7 +530,7 @@ def test_a_session_started_after_the_snapshot_is_found_by_the_full_path(
 
     response = type_code(student_client, code(later, clock.now))
 
-    assert response.status_code == 302 and record_of(later)["status"] == Status.PRESENT
+    assert response.status_code == 302 and record_of(later).status == Status.PRESENT
     # The full path's fresh read is the process's snapshot from now on.
     assert {s.id for s in live.open_sessions_snapshot(clock.now)} == {session.id, later.id}
 

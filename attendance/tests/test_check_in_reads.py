@@ -40,7 +40,7 @@ def test_a_check_in_joins_the_latecomer_to_the_snapshot(client, session, latecom
 
     assert response.status_code == 302
     assert live.is_enrolled(session.id, latecomer.school_number)
-    assert live.get_record(session.id, latecomer.school_number)["status"] == "present"
+    assert live.get_record(session.id, latecomer.school_number).status == "present"
 
 
 def test_a_wrong_code_lists_the_students_sessions_again(client, session, latecomer, clock):

@@ -50,7 +50,7 @@ def test_a_spoofed_header_from_outside_does_not_pass_the_same_network_check(
     login(client, student)
     confirm = client.get(reverse("attendance:tap", args=[session.id])).url
     client.post(confirm, {"latitude": "", "longitude": ""}, REMOTE_ADDR="203.0.113.50", **header)
-    assert live.get_record(session.id, student.school_number)["status"] == Status.REJECTED
+    assert live.get_record(session.id, student.school_number).status == Status.REJECTED
 
 
 def test_real_ip_and_forwarded_are_not_read_even_from_the_proxy(settings):
@@ -68,7 +68,7 @@ def test_the_address_forwarded_by_the_proxy_passes_the_same_network_check(
     confirm = client.get(reverse("attendance:tap", args=[session.id])).url
     forwarded = f"203.0.113.1, {TEACHER_IP}"
     client.post(confirm, {"latitude": "", "longitude": ""}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
-    assert live.get_record(session.id, student.school_number)["status"] == Status.PRESENT
+    assert live.get_record(session.id, student.school_number).status == Status.PRESENT
 
 
 @pytest.mark.parametrize("remote, expected", [("203.0.113.50", "203.0.113.50"), (PROXY, "10.7.7.7")])

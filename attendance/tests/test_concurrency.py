@@ -21,7 +21,7 @@ def test_fifty_simultaneous_check_ins_of_one_student_make_one_record(redis_conn,
     assert live.count_records(session.id) == 1
     stored = live.get_record(session.id, "S1001")
     assert all(result == stored for result in results)
-    assert stored["status"] == Status.PRESENT
+    assert stored.status == Status.PRESENT
     devices = redis_conn.hgetall(live.session_keys(session.id).devices)
     assert list(devices.values()) == [b"S1001"]
 
@@ -31,10 +31,10 @@ def test_one_device_used_by_many_students_at_once_accepts_exactly_one(redis_conn
     students = [UserFactory(school_number=f"S3{i:03d}") for i in range(20)]
     results = all_at_once(20, lambda i: check_in(session, students[i], "one-shared-phone-01", clock.now))
 
-    statuses = Counter(result["status"] for result in results)
+    statuses = Counter(result.status for result in results)
     assert statuses == {Status.PRESENT: 1, Status.REJECTED: 19}
-    (winner,) = [r["school_number"] for r in results if r["status"] == Status.PRESENT]
-    assert all(r["flags"] == ["shared_device"] for r in results if r["status"] == Status.REJECTED)
+    (winner,) = [r.school_number for r in results if r.status == Status.PRESENT]
+    assert all(r.flags == ["shared_device"] for r in results if r.status == Status.REJECTED)
     assert live.count_records(session.id) == 20
     assert redis_conn.hgetall(live.session_keys(session.id).devices) == {b"one-shared-phone-01": winner.encode()}
 
@@ -46,8 +46,8 @@ def test_double_taps_on_a_shared_device_still_give_one_record_each(teacher, cour
 
     records = live.get_records(session.id)
     assert len(records) == 5
-    assert Counter(r["status"] for r in records.values()) == {Status.PRESENT: 1, Status.REJECTED: 4}
-    assert all(result == records[result["school_number"]] for result in results)
+    assert Counter(r.status for r in records.values()) == {Status.PRESENT: 1, Status.REJECTED: 4}
+    assert all(result == records[result.school_number] for result in results)
 
 
 def test_simultaneous_wrong_codes_are_all_counted(teacher, course, student, clock, settings):

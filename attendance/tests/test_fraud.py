@@ -64,7 +64,7 @@ def test_a_link_opened_before_the_login_checks_in_in_that_browser(client, studen
     login(client, student)
     response = confirm(client, link)
     assert response.status_code == 302 and response.url.endswith("/result/")
-    assert live.get_record(session.id, student.school_number)["source"] == "qr"
+    assert live.get_record(session.id, student.school_number).source == "qr"
 
 
 def test_a_link_serves_one_student_only(client, student, friend, session, clock):
@@ -138,7 +138,7 @@ def test_guessing_ad_hoc_sessions_locks_the_student_out_for_longer_each_time(
 
     clock.now += 121
     assert student_client.post(HOME, {"code": code(adhoc, clock.now)}).status_code == 302
-    assert live.get_record(adhoc.id, "S1001")["status"] == "present"
+    assert live.get_record(adhoc.id, "S1001").status == "present"
 
 
 def test_guessing_through_qr_links_locks_the_address_out(client, session, clock, settings):
@@ -181,5 +181,5 @@ def test_a_phone_already_checked_in_to_another_open_session_is_flagged_not_refus
     student_client.force_login(friend)  # the same phone (device cookie), another student, another room
     assert student_client.post(HOME, {"code": code(elsewhere, clock.now)}).status_code == 302
     record = live.get_record(elsewhere.id, friend.school_number)
-    assert record["status"] == "present" and "device_elsewhere" in record["flags"]
-    assert check_in.ELSEWHERE in record["reason"]
+    assert record.status == "present" and "device_elsewhere" in record.flags
+    assert check_in.ELSEWHERE in record.reason

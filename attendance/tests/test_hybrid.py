@@ -69,7 +69,7 @@ def test_a_remote_student_is_present_remote_without_the_room_checks(client, teac
     response = client.post(remote_url(session), REMOTE_ADDR="198.51.100.7")  # no position, another network
     assert response.status_code == 302 and response.url == reverse("attendance:result", args=[session.id])
     record = live.get_record(session.id, student.school_number)
-    assert (record["status"], record["source"], record["flags"]) == ("remote", "remote", [])
+    assert (record.status, record.source, record.flags) == ("remote", "remote", [])
     assert "present (remote)" in client.get(response.url).text
 
 
@@ -107,7 +107,7 @@ def test_one_device_per_student_still_applies_remotely(client, teacher, student,
     client.post(remote_url(session))
     login(client, friend)  # the same browser: the same device cookie
     client.post(remote_url(session))
-    assert "shared_device" in live.get_record(session.id, friend.school_number)["flags"]
+    assert "shared_device" in live.get_record(session.id, friend.school_number).flags
 
 
 @pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")

@@ -138,7 +138,7 @@ def test_students_may_not_open_teacher_pages(student_client, world, spec):
     for method in spec.methods:
         assert call(student_client, spec, world, method).status_code == 403, method
     assert live.get_session(world.session.id).state == live.OPEN
-    assert "by_teacher" not in live.get_record(world.session.id, "S1001")
+    assert not live.get_record(world.session.id, "S1001").by_teacher
 
 
 @pytest.mark.parametrize("spec", STUDENT_SPECS, ids=str)
@@ -153,7 +153,7 @@ def test_other_teachers_get_404_on_someone_elses_session(client, other_teacher, 
     for method in spec.methods:
         assert call(client, spec, world, method).status_code == 404, method
     assert live.get_session(world.session.id).state == live.OPEN
-    assert "by_teacher" not in live.get_record(world.session.id, "S1001")
+    assert not live.get_record(world.session.id, "S1001").by_teacher
 
 
 @pytest.mark.parametrize("spec", TEACHER_SPECS, ids=str)

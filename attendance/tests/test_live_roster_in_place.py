@@ -26,7 +26,7 @@ def test_an_excuse_keeps_its_reason_on_the_row(teacher_client, filled):
     assert response.status_code == 200
     page = response.content.decode()
     assert "row-S1003" in page and "Doctor&#x27;s note" in page and "row-S1001" not in page, "the search is kept"
-    assert record_of(filled, "S1003")["status"] == Status.EXCUSED
+    assert record_of(filled, "S1003").status == Status.EXCUSED
 
 
 def test_a_missing_reason_is_said_in_that_row_and_changes_nothing(teacher_client, filled):
@@ -35,7 +35,7 @@ def test_a_missing_reason_is_said_in_that_row_and_changes_nothing(teacher_client
     page = response.content.decode()
     row = page[page.index('id="row-S1001"') :]
     assert "Say why you excuse this student." in row[: row.index("</tr>")]
-    assert record_of(filled, "S1001")["status"] == Status.PRESENT
+    assert record_of(filled, "S1001").status == Status.PRESENT
 
 
 def test_wrong_codes_and_lock_outs_show_on_the_roster(client, teacher, filled, classmates, clock, settings):

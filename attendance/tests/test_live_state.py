@@ -110,7 +110,7 @@ def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, cou
         assert_expires_after_grace(redis_conn, key, later, 3)
 
     friend = UserFactory(school_number="S2002")
-    assert check_in(live.get_session(session.id), friend, later - 60)["status"] == "late"
+    assert check_in(live.get_session(session.id), friend, later - 60).status == "late"
 
 
 def test_an_earlier_end_closes_check_ins_then(redis_conn, teacher, student, clock):
@@ -246,11 +246,11 @@ def test_a_typed_code_flags_a_phone_used_in_an_open_session_of_any_group(clock, 
         return live.check_in_by_code([live.Candidate(session, record)], number, device, clock.now, open_ids=open_ids)
 
     chosen, outcome, stored = type_code(there, "S1", "phone-1")
-    assert (chosen, outcome, stored["flags"]) == (there, "ok", [])
+    assert (chosen, outcome, stored.flags) == (there, "ok", [])
     chosen, outcome, stored = type_code(here, "S2", "phone-1")  # the same phone, another room
-    assert (chosen, outcome, stored["status"]) == (here, "ok", "present")
-    assert stored["flags"] == ["device_elsewhere"] and stored["reason"] == ELSEWHERE
+    assert (chosen, outcome, stored.status) == (here, "ok", "present")
+    assert stored.flags == ["device_elsewhere"] and stored.reason == ELSEWHERE
     chosen, outcome, stored = type_code(here, "S3", "phone-1")  # and again in this room: the device rule
-    assert (outcome, stored["status"]) == ("ok", "rejected") and "shared_device" in stored["flags"]
+    assert (outcome, stored.status) == ("ok", "rejected") and "shared_device" in stored.flags
     chosen, outcome, stored = type_code(there, "S4", "phone-4")  # a phone seen nowhere else: no flag
-    assert (outcome, stored["flags"]) == ("ok", [])
+    assert (outcome, stored.flags) == ("ok", [])

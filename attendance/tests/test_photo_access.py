@@ -69,7 +69,7 @@ def test_a_persisted_photo_keeps_the_same_rule_and_course_teachers_see_it(
 
 
 def test_no_url_reaches_the_files_directly(client, photo_record, student):
-    name = live.get_record(photo_record.id, "S1001")["photo"]
+    name = live.get_record(photo_record.id, "S1001").photo
     login(client, student)
     for guess in (f"/media/photos/{name}", f"/media/{name}", f"/photos/{name}", f"/static/{name}"):
         assert client.get(guess).status_code == 404, guess

@@ -86,15 +86,15 @@ def test_the_photo_check_in_is_pending_then_present_on_a_match(
     response = check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
     assert response.status_code == 302
     record = live.get_record(photo_session.id, "S1001")
-    assert record["status"] == Status.PENDING and record["on_match"] == Status.PRESENT
-    assert images.storage().exists(record["photo"])
+    assert record.status == Status.PENDING and record.on_match == Status.PRESENT
+    assert images.storage().exists(record.photo)
     result = student_client.get(reverse("attendance:result", args=[photo_session.id]))
     assert "Checking your photo" in result.content.decode()
 
     assert run_queued_photo_task(task_queue) == verify.MATCH
     record = live.get_record(photo_session.id, "S1001")
-    assert record["status"] == Status.PRESENT
-    assert record["photo_result"] == verify.MATCH and record["photo_distance"] < 0.4
+    assert record.status == Status.PRESENT
+    assert record.photo_result == verify.MATCH and record.photo_distance < 0.4
 
 
 def test_a_mismatch_stays_for_the_teacher_with_the_distance(
@@ -103,9 +103,9 @@ def test_a_mismatch_stays_for_the_teacher_with_the_distance(
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
     assert run_queued_photo_task(task_queue) == verify.MISMATCH
     record = live.get_record(photo_session.id, "S1001")
-    assert record["status"] == Status.REJECTED
-    assert "photo_mismatch" in record["flags"]
-    assert record["reason"] == verify.REASONS[verify.MISMATCH]
+    assert record.status == Status.REJECTED
+    assert "photo_mismatch" in record.flags
+    assert record.reason == verify.REASONS[verify.MISMATCH]
     roster = live_sessions.live_roster(session=photo_session)
     (row,) = [r for r in roster.rows if r.school_number == "S1001"]
     assert row.photo_text.startswith("photo did not match (0.")
@@ -116,7 +116,7 @@ def test_a_mismatch_stays_for_the_teacher_with_the_distance(
 def test_no_face_is_reported_as_such(student_client, photo_session, clock, reference, task_queue):
     check_in_with_photo(student_client, photo_session, clock, cat_jpeg())
     assert run_queued_photo_task(task_queue) == "no_face"
-    assert live.get_record(photo_session.id, "S1001")["reason"] == "No face was found in the photo."
+    assert live.get_record(photo_session.id, "S1001").reason == "No face was found in the photo."
 
 
 def test_the_projector_counts_only_verified_check_ins(
@@ -147,7 +147,7 @@ def test_without_a_reference_the_photo_is_offered_and_the_teacher_approves_it(
     assert teacher_client.post(url).status_code == 302
     offered.refresh_from_db()
     assert offered.state == ReferencePhoto.State.READY and offered.decided_by == teacher
-    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PRESENT
+    assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
     assert "on file" in login(client, student).get(reverse("attendance:my_attendance")).content.decode()
 
 
@@ -162,7 +162,7 @@ def test_a_teachers_correction_wins_over_a_late_result(
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
     live_sessions.roster_mark(session=photo_session, school_number="S1001", action="accept")
     assert run_queued_photo_task(task_queue).startswith("stale")
-    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PRESENT
+    assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_the_stored_photo_is_upright_and_carries_no_exif(student_client, photo_s
     exif[0x0112] = 6  # orientation: rotate 90° to show
     exif[0x010F] = "PhoneMaker"
     check_in_with_photo(student_client, photo_session, clock, jpeg(wide, exif=exif))
-    stored = Image.open(io.BytesIO(images.read(live.get_record(photo_session.id, "S1001")["photo"])))
+    stored = Image.open(io.BytesIO(images.read(live.get_record(photo_session.id, "S1001").photo)))
     assert stored.size == (200, 400), "turned upright by its EXIF orientation"
     assert not stored.getexif(), "no EXIF kept"
 
@@ -245,7 +245,7 @@ def test_a_photo_result_in_a_finished_session_asks_for_the_sweep(
 def test_sessions_without_the_photo_check_are_unchanged(student_client, session, clock):
     response = student_client.post(HOME, {"code": code(session, clock.now)})
     assert response.status_code == 302 and "/result/" in response["Location"]
-    assert live.get_record(session.id, "S1001")["status"] == Status.PRESENT
+    assert live.get_record(session.id, "S1001").status == Status.PRESENT
 
 
 def test_the_photo_check_is_persisted_with_the_session(photo_session, clock, single_sweep_thread):
@@ -287,8 +287,8 @@ def test_after_a_mismatch_the_student_may_try_another_selfie(
 ):
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
     run_queued_photo_task(task_queue)
-    assert live.get_record(photo_session.id, "S1001")["status"] == Status.REJECTED
+    assert live.get_record(photo_session.id, "S1001").status == Status.REJECTED
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg())
-    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PENDING
+    assert live.get_record(photo_session.id, "S1001").status == Status.PENDING
     assert run_queued_photo_task(task_queue) == verify.MATCH
-    assert live.get_record(photo_session.id, "S1001")["status"] == Status.PRESENT
+    assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT

@@ -41,7 +41,7 @@ def store_as_before(conn, *, teacher_number: str, ends_at: float, records: list[
         pipe.expireat(f"{old}:{{{sid}}}:meta", expires)
         pipe.zadd(f"{old}:due", {sid: ends_at})
         if records:
-            pipe.hset(f"{old}:{{{sid}}}:records", mapping={r["school_number"]: json.dumps(r) for r in records})
+            pipe.hset(f"{old}:{{{sid}}}:records", mapping={r.school_number: r.to_json() for r in records})
             pipe.expireat(f"{old}:{{{sid}}}:records", expires)
         pipe.execute()
     return sid

@@ -84,7 +84,7 @@ def test_sweep_session_refuses_a_session_still_open(teacher, course, student):
     assert summary.startswith("Processed 0 sessions")
     assert not Attendance.objects.exists()
     assert is_live(session.id) and live.get_session(session.id).state == live.OPEN
-    assert check_in(session, UserFactory())["status"] == Status.PRESENT
+    assert check_in(session, UserFactory()).status == Status.PRESENT
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """The external verifier's signed callback, and the reference verifier end to end."""
 
+import dataclasses
 import json
 import threading
 import time
@@ -42,7 +43,8 @@ def awaiting(teacher, course, student, clock, verifier):
     visitor = Visitor(student=student, ip=TEACHER_IP, device="", photo=astronaut_jpeg())
     record_check_in(session=session, visitor=visitor, source="code", now=clock.now)
     raw = live.get_record_raw(session.id, "S1001")
-    assert live.replace_record(session.id, "S1001", raw, {**json.loads(raw), "photo_request": "req-1"}) == "ok"
+    asked = dataclasses.replace(live.LiveRecord.from_json(raw), photo_request="req-1")
+    assert live.replace_record(session.id, "S1001", raw, asked) == "ok"
     return session
 
 
@@ -60,14 +62,14 @@ def post(client, payload: bytes, *, secret=SECRET, skew=0, signature=None):
 
 
 def status_of(session):
-    return live.get_record(session.id, "S1001")["status"]
+    return live.get_record(session.id, "S1001").status
 
 
 def test_a_signed_result_lands_on_the_pending_record(client, awaiting):
     response = post(client, body(awaiting))
     assert response.status_code == 200, response.content
     record = live.get_record(awaiting.id, "S1001")
-    assert record["status"] == Status.PRESENT and record["photo_distance"] == 0.31
+    assert record.status == Status.PRESENT and record.photo_distance == 0.31
 
 
 def test_a_replayed_callback_is_refused(client, awaiting):
@@ -163,19 +165,19 @@ def test_the_reference_verifier_end_to_end(
     session = start(teacher, course, now=clock.now, photo_check=True)
     visitor = Visitor(student=student, ip=TEACHER_IP, device="", photo=photo())
     record_check_in(session=session, visitor=visitor, source="code", now=clock.now)
-    name = live.get_record(session.id, "S1001")["photo"]
+    name = live.get_record(session.id, "S1001").photo
     assert tasks.verify_photo(session.id, "S1001", name).startswith("sent ")
     deadline = time.monotonic() + 30
     while status_of(session) == Status.PENDING and time.monotonic() < deadline:
         time.sleep(0.1)
     record = live.get_record(session.id, "S1001")
-    assert record["status"] == status and record["photo_result"] == result
-    assert VerificationCallback.objects.filter(callback_id=record["photo_request"]).exists()
+    assert record.status == status and record.photo_result == result
+    assert VerificationCallback.objects.filter(callback_id=record.photo_request).exists()
 
 
 def test_an_unreachable_verifier_leaves_the_record_pending(awaiting, reference, settings):
     settings.PHOTO_VERIFIER_URL = "http://127.0.0.1:9/"  # discard port: nothing listens
-    name = live.get_record(awaiting.id, "S1001")["photo"]
+    name = live.get_record(awaiting.id, "S1001").photo
     # The record is pending on request req-1; a new request replaces it, then fails to send.
     assert tasks.verify_photo(awaiting.id, "S1001", name).startswith("verifier unreachable")
     assert status_of(awaiting) == Status.PENDING

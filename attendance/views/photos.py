@@ -43,7 +43,7 @@ def _check_in_photo_name(user, sid: str, number: str) -> str:
         allowed = (
             user.is_staff or user.school_number == number or (session and session.teacher_number == user.school_number)
         )
-        return record.get("photo", "") if allowed else ""
+        return record.photo if allowed else ""
     stored = (
         AttendanceRecord.objects.alive()
         .filter(attendance_id=sid, student__school_number=number)
