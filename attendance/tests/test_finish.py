@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django_q.signing import SignedPackage
 
-from attendance import live
+from attendance import live, sweep
 from attendance.services import live_sessions
 from conftest import login
 from tests.factories import AttendanceFactory
@@ -82,3 +82,24 @@ def test_polls_of_a_session_already_saved_by_the_sweep_move_on_to_the_finished_p
         assert response.status_code == 204 and response["HX-Redirect"] == url("finished", session)
     login(client, other_teacher)
     assert client.get(url("live_roster", session)).status_code == 404
+
+
+def test_the_finished_page_moves_on_when_the_sweep_completes_while_it_reads(
+    monkeypatch, teacher_client, session, student, clock
+):
+    """The sweep saves the session and deletes its live keys just as the page looks: never a 404."""
+    check_in_as(session, student, now=clock.now)
+    live_sessions.session_finish(session=session)
+    read_live = live.get_session
+    swept = []
+
+    def sweep_then_read(sid):
+        monkeypatch.setattr(live, "get_session", read_live)  # once: the sweep reads the store too
+        swept.append(sweep.run(session_id=sid, trigger="finish"))
+        return read_live(sid)
+
+    monkeypatch.setattr(live, "get_session", sweep_then_read)
+    response = teacher_client.get(url("finished", session))
+    assert response.status_code == 302
+    assert response.url == reverse("attendance:session_detail", args=[session.id])
+    assert swept[0].processed == 1

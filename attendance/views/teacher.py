@@ -220,11 +220,12 @@ def change_end(request, sid):
 @require_GET
 def finished(request, sid):
     """Wait for the sweep, then move on to the persisted session."""
-    sid = str(sid)
-    if not sessions_for_teacher(request.user).filter(pk=sid).exists():
-        session = get_live_session_for_teacher(request.user, sid, open_only=False)
-        return render(request, "attendance/finished.html", {"session": session})
-    url = reverse("attendance:session_detail", args=[sid])
+    # The live store first: the sweep commits before it deletes the live keys, so a session gone from
+    # Redis is already saved, however the sweep and this request interleave.
+    session = get_live_or_saved_session_for_teacher(request.user, sid)
+    if session is not None and not sessions_for_teacher(request.user).filter(pk=session.id).exists():
+        return render(request, "attendance/finished.html", {"session": session})  # this page polls
+    url = reverse("attendance:session_detail", args=[str(sid)])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
