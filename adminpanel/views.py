@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from attendance import clock
 from attendance.access import staff_required
 from attendance.models import SweepRun
-from attendance.services import operations as ops
+from attendance.ops import operations as ops
 
 from . import health
 

@@ -1,4 +1,6 @@
-"""The only way views reach protected objects: 403 for the wrong role, 404 for others' things."""
+"""Every permission rule: the only way views reach protected objects — 403 for the wrong role, 404 for
+others' things (the same 404 as for what does not exist). Private files (selfies, reference photos,
+excuse documents) included: a view serves one only after a function here has found it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from . import live
-from .models import Attendance, Course
+from .models import Attendance, AttendanceRecord, Course, ExcuseRequest, ReferencePhoto
 
 
 def role_required(allowed, message: str):
@@ -91,3 +93,72 @@ def get_attendance_for_teacher(user, attendance_id) -> Attendance:
     return get_object_or_404(
         sessions_for_teacher(user).select_related("course", "teacher"), pk=_valid_uuid(attendance_id)
     )
+
+
+# --- private files ------------------------------------------------------------
+
+
+def check_in_photo_name(user, sid: str, number: str) -> str:
+    """The selfie of a check-in, live or saved, if this user may see it ("" otherwise): the student,
+    the session's teacher (once saved, any teacher of its course) and staff. The live store first: the
+    sweep saves a session before it deletes the live keys."""
+    record = live.get_record(sid, number)
+    if record is not None:
+        session = live.get_session(sid)
+        allowed = (
+            user.is_staff or user.school_number == number or (session and session.teacher_number == user.school_number)
+        )
+        return record.photo if allowed else ""
+    stored = (
+        AttendanceRecord.objects.alive()
+        .filter(attendance_id=sid, student__school_number=number)
+        .select_related("attendance", "student")
+        .first()
+    )
+    if stored is None:
+        return ""
+    session = stored.attendance
+    allowed = (
+        user.is_staff
+        or stored.student_id == user.pk
+        or session.teacher_id == user.pk
+        or (session.course_id is not None and session.course.teachers.filter(pk=user.pk).exists())
+    )
+    return stored.photo if allowed else ""
+
+
+def get_reference_photo(user, pk) -> ReferencePhoto:
+    """A student's reference photo, for the student, a teacher of one of their courses and staff (404 otherwise)."""
+    reference = ReferencePhoto.objects.filter(pk=pk).select_related("student").first()
+    allowed = reference is not None and (
+        user.is_staff
+        or reference.student_id == user.pk
+        or (user.is_teacher and reference.student.enrollments.filter(course__teachers=user).exists())
+    )
+    if not allowed:
+        raise Http404(_("No such photo."))
+    return reference
+
+
+def excuse_requests_for_teacher(user):
+    """The excuse requests a teacher decides: those of the courses they teach (every course for staff)."""
+    requests = ExcuseRequest.objects.all()
+    return requests if user.is_staff else requests.filter(course__teachers=user)
+
+
+def get_excuse_document(user, pk) -> ExcuseRequest:
+    """An excuse request whose document this user may see: the student, the course's teachers, staff (404
+    otherwise)."""
+    excuse = ExcuseRequest.objects.select_related("course").filter(pk=pk).first()
+    allowed = (
+        excuse is not None
+        and excuse.attachment
+        and (
+            user.is_staff
+            or excuse.student_id == user.pk
+            or (user.is_teacher and excuse.course.teachers.filter(pk=user.pk).exists())
+        )
+    )
+    if not allowed:
+        raise Http404(_("No such document."))
+    return excuse

@@ -1,4 +1,4 @@
-"""A record's reason in the reader's language.
+"""A record's reason and flags in the reader's language.
 
 The system's own reasons are stored in English (marked with ``gettext_noop`` where they are made), so a record
 reads the same whoever wrote it and in whatever language the worker ran; pages translate them when they show
@@ -9,6 +9,7 @@ system's sentences (a rejected check-in that failed two checks), and one carries
 import re
 
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 # The reasons with numbers in them: (pattern of the stored English, the msgid it was formatted from).
 DISTANCE = gettext_noop("You are %(metres)s m from the classroom (allowed: %(radius)s m).")
@@ -41,3 +42,22 @@ def translate(reason: str) -> str:
     if whole != reason:
         return whole
     return " ".join(_sentence(part) for part in _SENTENCE_END.split(reason))
+
+
+# What each flag means, as a teacher says it.
+FLAG_WORDS = {
+    "network": _("outside the allowed network"),
+    "location": _("too far from the room"),
+    "shared_device": _("phone used for another student"),
+    "device_elsewhere": _("phone used in another open session"),
+    "photo_mismatch": _("photo did not match"),
+    "photo_no_face": _("no face in photo"),
+    "photo_several_faces": _("several faces in photo"),
+    "photo_unreadable": _("photo unreadable"),
+    "photo_no_reference": _("no reference photo yet"),
+}
+
+
+def flag_words(flags) -> list[str]:
+    """Flags as a teacher says them, in the reader's language."""
+    return [str(FLAG_WORDS.get(flag, flag.replace("_", " "))) for flag in flags]

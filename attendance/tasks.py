@@ -5,7 +5,8 @@ from django_q.tasks import async_task
 
 from . import sweep
 from .photos import external, references, retention, verify
-from .services import timetable, warnings
+from .timetables import service as timetable
+from .warnings import service as warnings
 
 
 def sweep_due(trigger: str = "schedule") -> str:

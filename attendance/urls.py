@@ -1,6 +1,11 @@
 from django.urls import path
 
-from .views import excuses, history, photos, student, teacher, timetable
+from .checkin import views as student
+from .excuses import views as excuses
+from .history import views as history
+from .photos import views as photos
+from .teaching import views as teacher
+from .timetables import views as timetable
 
 app_name = "attendance"
 

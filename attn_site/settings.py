@@ -250,7 +250,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 # Photos are personal data: never under a public URL (no MEDIA_URL route);
-# only attendance.views.photos serves them, to whoever may see them.
+# only attendance.photos.views serves them, to whoever may see them.
 PHOTO_STORAGE_BUCKET = env.str("PHOTO_STORAGE_BUCKET", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -313,12 +313,12 @@ SWEEP_OVERDUE_MINUTES = env.int("SWEEP_OVERDUE_MINUTES", default=10)
 SWEEP_CLAIM_SECONDS = env.int("SWEEP_CLAIM_SECONDS", default=300)
 # Sessions persisted side by side by one sweep run (each thread has its own DB connection).
 SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
-# Sessions written in one transaction (three statements, one commit), and at
-# most this many of their records; a group the database refuses is written
-# again one session at a time.
-SWEEP_GROUP_SESSIONS = env.int("SWEEP_GROUP_SESSIONS", default=50)
-SWEEP_GROUP_RECORDS = env.int("SWEEP_GROUP_RECORDS", default=10000)
-# "sql": set-based statements (attendance/services/persist_sql.py); "orm":
+# Sessions a sweep thread takes at a time, written in transactions (three statements, one commit) of
+# at most about this many records; a transaction the database refuses is written again one session at
+# a time. (Named SWEEP_GROUP_* before: a "group" is the live store's slot group.)
+SWEEP_BATCH_SESSIONS = env.int("SWEEP_BATCH_SESSIONS", default=50)
+SWEEP_BATCH_RECORDS = env.int("SWEEP_BATCH_RECORDS", default=10000)
+# "sql": set-based statements (attendance/sweep/persist_sql.py); "orm":
 # bulk_create, kept for comparison (docs/ARCHITECTURE.md says why not default).
 SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
 

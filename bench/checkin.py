@@ -196,7 +196,7 @@ def start_sessions(groups):
     from django.utils import timezone
 
     from attendance import live
-    from attendance.services import live_sessions
+    from attendance.teaching import service as live_sessions
 
     now = timezone.now()
     sessions = []
@@ -218,8 +218,9 @@ def start_sessions(groups):
 
 def scenario(port: int, name: str, sessions: int, per_session: int, concurrency: int, floor_rounds: int) -> dict:
     """Log the scenario's students in, start its sessions, fire the check-ins, then the floor."""
-    from attendance import live, verification
-    from attendance.services import live_sessions
+    from attendance import live
+    from attendance.checkin import proofs as verification
+    from attendance.teaching import service as live_sessions
 
     groups = prepare(f"B{name[0].upper()}", sessions, per_session)
     started = time.perf_counter()

@@ -51,7 +51,7 @@ def measure(where: str, sessions: int, check_ins: int) -> dict:
     from django.conf import settings
 
     from attendance import live
-    from attendance.services.check_in import new_record
+    from attendance.checkin.service import new_record
 
     settings.LIVE_KEY_PREFIX = f"bench-{where}"
     now = time.time()

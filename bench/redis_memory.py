@@ -37,7 +37,7 @@ def main() -> None:
     from django.utils import timezone
 
     from attendance import live
-    from attendance.services.check_in import new_record
+    from attendance.checkin.service import new_record
 
     redis = live.client()
     redis.flushdb()

@@ -50,7 +50,7 @@ def main() -> None:
         from django.conf import settings
 
         from attendance import live
-        from attendance.services.check_in import new_record
+        from attendance.checkin.service import new_record
 
         result = {"check_ins": args.check_ins}
         for acks in (0, 1):

@@ -115,7 +115,7 @@ def fill_redis(sessions: int, per_session: int, now: float) -> None:
 
 def copy_rows(sessions: int, per_session: int, now: float):
     """Return the rows the sweep writes, as COPY would take them: users, sessions, records."""
-    from attendance.services.persist import PENDING_AT_CLOSE
+    from attendance.sweep.persist import PENDING_AT_CLOSE
 
     stamp = datetime.fromtimestamp(now, tz=UTC)
     starts, ends = now - 7200, now - 3600

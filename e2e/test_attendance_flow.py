@@ -160,7 +160,7 @@ def _a_forwarded_link_is_refused_in_another_browser(at_home: Page, go_link: str)
     at_home.goto(go_link)
     log_in(at_home, ABSENT_STUDENT, STUDENT_PASSWORD)
     expect(at_home).to_have_url(re.compile(r"/checkin/$"))
-    from attendance.services.check_in import LINK_ELSEWHERE
+    from attendance.checkin.service import LINK_ELSEWHERE
 
     expect(at_home.get_by_text(_first_sentence(str(LINK_ELSEWHERE)))).to_be_visible()
 

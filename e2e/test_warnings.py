@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from attendance.services.demo import demo_students
+from attendance.ops.demo import demo_students
 from e2e.helpers import TEACHER_PASSWORD, log_in
 
 COURSE = "CS101 — Introduction to Programming"

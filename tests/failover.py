@@ -7,9 +7,9 @@ import threading
 import time
 
 from attendance import live, sweep
+from attendance.checkin.service import Kind
 from attendance.models import AttendanceRecord
-from attendance.services import live_sessions
-from attendance.services.check_in import Kind
+from attendance.teaching import service as live_sessions
 from attendance.tests.live_helpers import check_in_as
 
 

@@ -14,7 +14,7 @@ import redis
 
 from attendance import live, sweep
 from attendance.models import AttendanceRecord
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from attendance.tests.live_helpers import start
 from tests.factories import EnrollmentFactory, UserFactory
 from tests.failover import Burst

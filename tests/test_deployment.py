@@ -64,7 +64,7 @@ def test_the_sweep_probe_fails_with_an_overdue_session_and_no_cluster(settings, 
     body = Client().get("/healthz/sweep").json()
     assert body["cluster"]["ok"] is False and body["backlog"]["ok"] is True
 
-    from attendance.services import live_sessions
+    from attendance.teaching import service as live_sessions
     from attendance.tests.live_helpers import start
 
     session = start(teacher, course, started=3 * 3600, minutes=60)  # ended two hours ago, never swept

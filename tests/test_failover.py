@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from attendance.services.check_in import Kind
+from attendance.checkin.service import Kind
 from attendance.tests.live_helpers import check_in_as, start
 from tests.factories import EnrollmentFactory, UserFactory
 from tests.failover import Burst

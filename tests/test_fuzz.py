@@ -24,10 +24,15 @@ from hypothesis import strategies as st
 
 from accounts import forms as account_forms
 from accounts.models import User
-from attendance import forms as attendance_forms
+from attendance import forms as shared_forms
 from attendance import live
+from attendance.checkin import forms as check_in_forms
+from attendance.excuses import forms as excuse_forms
+from attendance.history import forms as history_forms
 from attendance.models import Attendance, AttendanceRecord, Course, RecordChange
+from attendance.teaching import forms as teaching_forms
 from attendance.tests.live_helpers import start
+from attendance.timetables import forms as timetable_forms
 from tests.factories import (
     AdminFactory,
     AttendanceFactory,
@@ -99,7 +104,8 @@ ROUTES = [(route, converters) for route, converters in _patterns() if converters
 
 def _form_fields() -> list[str]:
     names = set()
-    for module in (attendance_forms, account_forms):
+    form_modules = (shared_forms, check_in_forms, teaching_forms, history_forms, excuse_forms, timetable_forms)
+    for module in (*form_modules, account_forms):
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, django_forms.BaseForm) and cls.__module__ == module.__name__:
                 names.update(cls.base_fields)

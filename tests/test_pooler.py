@@ -117,7 +117,7 @@ def app_env(database_url: str, prefix: str) -> dict:
         "DATABASE_URL": database_url,
         "DB_TRANSACTION_POOLING": "true",
         "LIVE_KEY_PREFIX": prefix,
-        "SWEEP_GROUP_SESSIONS": "1",  # one transaction per session: a restart lands mid-run
+        "SWEEP_BATCH_SESSIONS": "1",  # one transaction per session: a restart lands mid-run
     }
 
 

@@ -29,7 +29,7 @@ def test_elsewhere_an_accented_letter_sorts_with_its_base_letter():
 
 @pytest.mark.django_db
 def test_lists_reports_and_exports_use_it(client, teacher, course, settings):
-    from attendance.reports import course_report
+    from attendance.history.reports import course_report
     from conftest import login
     from tests.factories import AttendanceFactory, RecordFactory
 

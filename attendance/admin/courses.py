@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import clock, live
 from ..models import Course, Enrollment
-from ..services.roster_import import RenamesToConfirm, RosterError, import_roster
+from ..ops.roster_import import RenamesToConfirm, RosterError, import_roster
 from .forms import RosterUploadForm
 
 # The import creates and renames users and enrols them: it needs what doing that by hand needs.

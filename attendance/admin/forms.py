@@ -3,8 +3,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ReferencePhoto
+from ..ops import roster_import
 from ..photos import images, references
-from ..services import roster_import
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 

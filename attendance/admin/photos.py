@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
+from .. import storage
 from ..models import ReferencePhoto, ReferenceUpload
 from ..photos import images, verify
 from .forms import ReferencePhotoForm, ReferenceZipForm
@@ -89,7 +90,7 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = ReferenceUpload.objects.create(
                 uploaded_by=request.user,
-                archive=images.storage().save("uploads/references.zip", form.cleaned_data["archive"]),
+                archive=storage.private().save("uploads/references.zip", form.cleaned_data["archive"]),
                 total=form.photos,
             )
             transaction.on_commit(lambda: async_task("attendance.tasks.import_references", upload.pk))

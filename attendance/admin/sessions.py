@@ -71,7 +71,7 @@ class AttendanceRecordAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
     # A status change here would bypass the audit trail: corrections go through the session's
-    # history page (services.corrections), which writes a RecordChange row.
+    # history page (history.corrections), which writes a RecordChange row.
     readonly_fields = [f.name for f in AttendanceRecord._meta.fields]
     inlines = [ChangeInline]
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from ..models import ExcuseRequest, NoClassDay, TimetableSlot
-from ..services import timetable
+from ..timetables import service as timetable
 
 
 @admin.register(ExcuseRequest)

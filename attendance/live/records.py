@@ -54,7 +54,7 @@ class LiveSession:
     location_radius_m: int | None = None
     one_device_per_student: bool = True
     photo_check: bool = False
-    remote: bool = False  # a hybrid session: remote students check in through the teacher's remote link
+    admits_remote: bool = False  # a hybrid session: remote students check in through the teacher's remote link
     state: str = OPEN
 
     @classmethod
@@ -62,6 +62,8 @@ class LiveSession:
         data = json.loads(raw[b"data"])
         data["state"] = raw.get(b"state", OPEN.encode()).decode()
         data["ends_at"] = float(raw.get(b"ends", data["ends_at"]))
+        if "remote" in data:  # a session opened before the field had the model's name
+            data["admits_remote"] = data.pop("remote")
         return cls(**data)
 
     def to_data(self) -> str:

@@ -68,7 +68,7 @@ class Course(models.Model):
         db_default=100,
         validators=[MaxValueValidator(100)],
     )
-    # Low-attendance warnings by e-mail (attendance.services.warnings), once per crossing.
+    # Low-attendance warnings by e-mail (attendance.warnings.service), once per crossing.
     warning_rule = models.CharField(
         verbose_name=_("low-attendance warnings"),
         max_length=16,

@@ -30,7 +30,7 @@ class ExcuseRequest(models.Model):
     first_day = models.DateField(verbose_name=_("first day"))
     last_day = models.DateField(verbose_name=_("last day"))
     reason = models.CharField(verbose_name=_("reason"), max_length=255)
-    # A document in the private storage (never under a URL: attendance.views.excuses serves it).
+    # A document in the private storage (never under a URL: attendance.excuses.views serves it).
     attachment = models.CharField(verbose_name=_("attachment"), max_length=255, blank=True)
     attachment_name = models.CharField(verbose_name=_("attachment's name"), max_length=255, blank=True)
     state = models.CharField(verbose_name=_("state"), max_length=16, choices=State.choices, default=State.PENDING)

@@ -11,7 +11,7 @@ from .sessions import Attendance
 
 
 class TimetableSlot(models.Model):
-    """A course's weekly class: its session opens by itself (attendance.services.timetable) on each of its
+    """A course's weekly class: its session opens by itself (attendance.timetables.service) on each of its
     days between ``first_day`` and ``last_day``, except the days without class."""
 
     class Weekday(models.IntegerChoices):

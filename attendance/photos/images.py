@@ -1,4 +1,4 @@
-"""What a photo upload must be, and where photos are kept.
+"""What a photo upload must be, and how it is kept (in the private storage, ``attendance.storage``).
 
 The type comes from the bytes (Pillow), never from the name or the browser's
 content type.  An accepted photo is turned upright by its EXIF orientation,
@@ -13,20 +13,16 @@ import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .. import storage
 
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}  # MPO: the JPEG some phones write
 
 
 class PhotoRefused(ValueError):
     """The upload is not a photo this service accepts; the message says why, for the student."""
-
-
-def storage():
-    """The private storage of photos (local MEDIA_ROOT/photos, or a bucket): never served by URL."""
-    return storages["photos"]
 
 
 def clean(data: bytes) -> bytes:
@@ -57,14 +53,9 @@ def clean(data: bytes) -> bytes:
 
 def save(folder: str, stem: str, data: bytes) -> str:
     """Store a cleaned photo under an unguessable name; return its storage name."""
-    return storage().save(f"{folder}/{stem}-{secrets.token_urlsafe(12)}.jpg", ContentFile(data))
+    return storage.private().save(f"{folder}/{stem}-{secrets.token_urlsafe(12)}.jpg", ContentFile(data))
 
 
 def read(name: str) -> bytes:
-    with storage().open(name, "rb") as handle:
+    with storage.private().open(name, "rb") as handle:
         return handle.read()
-
-
-def delete(name: str) -> None:
-    if name:
-        storage().delete(name)

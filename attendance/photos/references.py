@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_q.tasks import async_task
 
+from .. import storage
 from ..models import ReferencePhoto, ReferenceUpload
 from . import faces, images, verify
 
@@ -79,7 +80,7 @@ def import_zip(upload_id: int) -> str:
     upload = ReferenceUpload.objects.get(pk=upload_id)
     if upload.finished:
         return "already imported"
-    with images.storage().open(upload.archive, "rb") as handle, zipfile.ZipFile(handle) as archive:
+    with storage.private().open(upload.archive, "rb") as handle, zipfile.ZipFile(handle) as archive:
         members = photo_members(archive)
         batch = members[upload.done : upload.done + BATCH]
         numbers = {PurePosixPath(m.filename).stem for m in batch}
@@ -94,7 +95,7 @@ def import_zip(upload_id: int) -> str:
     if upload.done < upload.total:
         async_task("attendance.tasks.import_references", upload.pk, task_name=f"references-{upload.pk}-{upload.done}")
         return f"{upload.done} of {upload.total} read; the rest continues in another task"
-    images.delete(upload.archive)
+    storage.delete(upload.archive)
     upload.archive, upload.finished = "", True
     upload.save(update_fields=["archive", "finished"])
     saved = sum(line["result"] == SAVED for line in upload.report)

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from .. import clock
+from .. import clock, storage
 from ..models import AttendanceRecord
-from . import images
 
-CHECKINS = "checkins"  # check-in photos live in checkins/<session id>/ (services.check_in)
+CHECKINS = "checkins"  # check-in photos live in checkins/<session id>/ (checkin.write)
 
 
 def delete_old_photos(now=None) -> int:
@@ -24,22 +23,22 @@ def delete_old_photos(now=None) -> int:
     old = AttendanceRecord.objects.exclude(photo="").filter(attendance__starts_at__lt=cutoff)
     deleted = 0
     for pk, name in old.values_list("pk", "photo").iterator(chunk_size=500):
-        images.delete(name)
+        storage.delete(name)
         deleted += AttendanceRecord.objects.filter(pk=pk, photo=name).update(photo="")
     return deleted + _delete_unreferenced(cutoff)
 
 
 def _delete_unreferenced(cutoff) -> int:
     """Check-in photos no record names (a retried selfie, a session never saved), by the file's age."""
-    storage, deleted = images.storage(), 0
-    if not storage.exists(CHECKINS):
+    files, deleted = storage.private(), 0
+    if not files.exists(CHECKINS):
         return 0
-    sessions, _ = storage.listdir(CHECKINS)
+    sessions, _ = files.listdir(CHECKINS)
     for sid in sessions:
         folder = f"{CHECKINS}/{sid}"
-        for name in storage.listdir(folder)[1]:
+        for name in files.listdir(folder)[1]:
             path = f"{folder}/{name}"
-            if storage.get_modified_time(path) < cutoff:
-                storage.delete(path)
+            if files.get_modified_time(path) < cutoff:
+                files.delete(path)
                 deleted += 1
     return deleted

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext, gettext_noop, pgette
 from .. import reasons
 from ..models import Status
 from ..photos import verify
-from ..services.live_sessions import flag_words
+from ..reasons import flag_words
 
 register = template.Library()
 
@@ -55,7 +55,7 @@ _options: dict[tuple[str, str], SafeString] = {}
 @register.filter
 def status_options(current: str) -> SafeString:
     """The ``<option>`` list of a record's status select, ``current`` selected (the same few strings, built once)."""
-    from ..forms import ChangeStatusForm
+    from ..history.forms import ChangeStatusForm
 
     key = (current, get_language() or "")
     if key not in _options:

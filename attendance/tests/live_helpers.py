@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from django.urls import reverse
 
 from attendance import clock as attendance_clock
-from attendance import live, verification
-from attendance.services import live_sessions
+from attendance import live
+from attendance.checkin import proofs as verification
+from attendance.teaching import service as live_sessions
 
 TEACHER_IP = "10.0.0.1"
 # Argon2 costs most of a test's time when every test makes several users.
@@ -85,7 +86,7 @@ def messages_of(response) -> list[str]:
 
 def check_in_as(session, student, *, now: float | None = None, source="code", ip=TEACHER_IP, device="", position=None):
     """Store a student's check-in through the one write every path ends in; return the outcome."""
-    from attendance.services.check_in import Visitor, record_check_in
+    from attendance.checkin.service import Visitor, record_check_in
 
     visitor = Visitor(student=student, ip=ip, device=device, position=position)
     now = time.time() if now is None else now

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from attendance import live
 from attendance.models import Attendance, AttendanceRecord, Source, Status
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 
 from .live_helpers import check_in_as
 

@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from attendance import live, verification
+from attendance import live
+from attendance.checkin import proofs as verification
+from attendance.checkin import service as check_in
+from attendance.checkin.service import Kind, Visitor
 from attendance.live.sessions import keep_snapshot
 from attendance.models import Source, Status
-from attendance.services import check_in
-from attendance.services.check_in import Kind, Visitor
 from conftest import login
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 
@@ -107,7 +108,7 @@ PATHS = {
     "QR link": Path(scan_qr, Source.QR, "full"),
     "tap link": Path(tap, Source.TAP, "full", session={"require_code": False}),
     # A hybrid session's remote student is "present (remote)" by design; nothing else differs.
-    "remote link": Path(remote_link, Source.REMOTE, "full", attended=Status.REMOTE, session={"remote": True}),
+    "remote link": Path(remote_link, Source.REMOTE, "full", attended=Status.REMOTE, session={"admits_remote": True}),
 }
 each_path = pytest.mark.parametrize("path", PATHS.values(), ids=PATHS.keys())
 each_path_with_codes = pytest.mark.parametrize(

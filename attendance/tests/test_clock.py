@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone, translation
 
 from attendance import clock, sweep
-from attendance.forms import DATETIME_LOCAL, StartSessionForm
+from attendance.excuses import service as excuses
+from attendance.history import corrections
 from attendance.models import ExcuseRequest
-from attendance.services import corrections, excuses
+from attendance.teaching.forms import DATETIME_LOCAL, StartSessionForm
 from tests.factories import AttendanceFactory, RecordFactory
 
 # Long past: code that still read the system clock would be a year or more away from it.

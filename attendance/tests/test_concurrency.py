@@ -4,7 +4,7 @@ from collections import Counter
 
 from attendance import live
 from attendance.models import Status
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from tests.factories import TeacherFactory, UserFactory
 
 from .live_helpers import TEACHER_IP, all_at_once, at, check_in_as, due_ids, start, wrong_codes

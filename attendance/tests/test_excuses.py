@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from attendance import sweep
+from attendance import storage, sweep
+from attendance.excuses import service as excuses
 from attendance.models import AttendanceRecord, ExcuseRequest, RecordChange, Status
 from attendance.photos import images
-from attendance.services import excuses, live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import AttendanceFactory, CourseFactory, EnrollmentFactory, RecordFactory, UserFactory
 
@@ -97,7 +98,7 @@ def test_a_document_that_is_not_a_pdf_or_an_image_is_refused_and_not_stored(stud
     response = ask(student_client, course, document=SimpleUploadedFile("big.pdf", PDF))
     assert response.status_code == 400 and "larger than" in response.text
     assert not ExcuseRequest.objects.exists()
-    assert not images.storage().exists("excuses") or images.storage().listdir("excuses")[1] == []
+    assert not storage.private().exists("excuses") or storage.private().listdir("excuses")[1] == []
 
 
 @pytest.mark.django_db
@@ -159,7 +160,7 @@ def test_the_document_goes_with_the_request(student, course, django_capture_on_c
     name = with_document.attachment
     with django_capture_on_commit_callbacks(execute=True):
         student.delete()
-    assert not images.storage().exists(name)
+    assert not storage.private().exists(name)
 
 
 # --- the teacher's decisions ---

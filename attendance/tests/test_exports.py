@@ -73,7 +73,7 @@ def test_an_unknown_format_is_a_400(teacher_client, session):
 
 
 def test_exports_match_the_report_numbers(teacher_client, session, course):
-    from attendance.reports import course_report
+    from attendance.history.reports import course_report
 
     report = course_report(course)
     rows = read_csv(teacher_client.get(reverse("attendance:course_export", args=[course.pk])))

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django_q.signing import SignedPackage
 
 from attendance import live, sweep
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import AttendanceFactory
 

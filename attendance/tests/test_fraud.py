@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from attendance import live
-from attendance.devices import LINK_COOKIE
-from attendance.services import check_in
+from attendance.checkin import service as check_in
+from attendance.checkin.devices import LINK_COOKIE
 from conftest import login
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 

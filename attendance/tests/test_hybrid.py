@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance import live, sweep, verification
+from attendance import live, sweep
+from attendance.checkin import proofs as verification
+from attendance.history.reports import course_report
 from attendance.models import Attendance, Course, Status
-from attendance.reports import course_report
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import AttendanceFactory, CourseFactory, EnrollmentFactory, RecordFactory, UserFactory
 
@@ -29,7 +30,7 @@ def start_hybrid(teacher, course, **options) -> live.LiveSession:
         "teacher_ip": "10.0.0.1",
         "location": (41.0, 29.0),
         "location_radius_m": 50,
-        "remote": True,
+        "admits_remote": True,
     }
     return live_sessions.session_start(teacher=teacher, course=course, **defaults | options).session
 
@@ -48,12 +49,12 @@ def test_the_teacher_starts_a_hybrid_session_and_only_their_page_shows_the_remot
             "network_mode": "off",
             "location_radius_m": 100,
             "require_code": "on",
-            "admit_remote": "on",
+            "admits_remote": "on",
         },
     )
     assert response.status_code == 302
     session = live.get_session(response.url.rstrip("/").split("/")[-1])
-    assert session.remote
+    assert session.admits_remote
     live_page = teacher_client.get(response.url).text
     assert remote_url(session) in live_page and "hybrid (remote students admitted)" in live_page
     projector = teacher_client.get(reverse("attendance:projector", args=[session.id])).text
@@ -85,7 +86,7 @@ def test_a_wrong_token_an_ordinary_session_or_an_outsider_get_a_404(client, teac
     assert live.get_record(session.id, outsider.school_number) is None
     other = CourseFactory(code="EE101", teachers=[UserFactory(school_number="T7007", role="teacher")])
     EnrollmentFactory(course=other, student=student)
-    ordinary = start_hybrid(other.teachers.get(), other, remote=False)
+    ordinary = start_hybrid(other.teachers.get(), other, admits_remote=False)
     login(client, student)
     assert client.get(remote_url(ordinary)).status_code == 404
 

@@ -4,7 +4,7 @@ import pytest
 
 from attendance import live
 from attendance.models import Status
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import UserFactory
 

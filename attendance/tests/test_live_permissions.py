@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from attendance import live, urls
-from attendance.services.check_in import LINK_SALT
+from attendance.checkin.service import LINK_SALT
 from conftest import login
 from tests.factories import TeacherFactory
 

@@ -3,7 +3,7 @@
 import pytest
 
 from attendance import live
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 
 from .live_helpers import start
 

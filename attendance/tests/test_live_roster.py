@@ -2,7 +2,7 @@
 
 import pytest
 
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from tests.factories import UserFactory
 
 from .live_helpers import check_in, start, url

@@ -77,7 +77,7 @@ def test_adding_a_student_answers_in_place(teacher_client, filled):
 
 
 def test_a_history_correction_keeps_its_reason_on_the_row_and_in_the_export(teacher_client, teacher):
-    from attendance.services import corrections
+    from attendance.history import corrections
     from tests.factories import RecordFactory
 
     record = RecordFactory(attendance__teacher=teacher, status=Status.ABSENT)

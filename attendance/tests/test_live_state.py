@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from attendance import live
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import UserFactory
 from tests.redis_servers import free_port
@@ -219,7 +219,7 @@ def test_a_typed_code_flags_a_phone_used_in_an_open_session_of_any_group(clock, 
     """The one-script check-in on one Redis and the per-slot one on a cluster decide alike."""
     from types import SimpleNamespace
 
-    from attendance.services.check_in import ELSEWHERE, new_record
+    from attendance.checkin.service import ELSEWHERE, new_record
 
     first = teacher_in_group(3)
     second = teacher_in_group(3 if other_group == "same" else 11, taken={first})

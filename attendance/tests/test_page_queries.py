@@ -107,7 +107,7 @@ def test_the_report_matrix_shows_each_mark(teacher_client, teacher, course, stud
 
 
 def test_my_attendance_shows_the_latest_records_and_all_on_request(student_client, teacher, course, student):
-    from attendance.views.history import MY_RECENT_RECORDS
+    from attendance.history.views import MY_RECENT_RECORDS
 
     grow(teacher, course, student, sessions=MY_RECENT_RECORDS + 2, classmates=0)
     url = reverse("attendance:my_attendance")

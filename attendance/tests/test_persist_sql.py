@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import NOT_PROVIDED
 
 from attendance.models import Attendance, AttendanceRecord
-from attendance.services import persist_sql
+from attendance.sweep import persist_sql
 
 User = get_user_model()
 

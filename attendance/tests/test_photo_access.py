@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from attendance import live
+from attendance import live, storage
 from attendance.models import ReferencePhoto
 from attendance.photos import images
-from attendance.services import live_sessions
 from attendance.sweep import run as sweep_run
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import AdminFactory, CourseFactory, EnrollmentFactory, TeacherFactory, UserFactory
 
@@ -18,7 +18,7 @@ from .photo_helpers import astronaut_jpeg
 @pytest.fixture
 def photo_record(teacher, course, student, clock):
     """A live photo check-in of the student (pending), written as the check-in writes it."""
-    from attendance.services.check_in import Visitor, record_check_in
+    from attendance.checkin.service import Visitor, record_check_in
 
     session = start(teacher, course, now=clock.now, photo_check=True)
     visitor = Visitor(student=student, ip=TEACHER_IP, device="", photo=astronaut_jpeg())
@@ -99,7 +99,7 @@ def test_deleting_a_student_deletes_their_reference_photos(django_capture_on_com
     ReferencePhoto.objects.create(student=student, image=name, state="proposed")
     with django_capture_on_commit_callbacks(execute=True):
         student.delete()
-    assert not images.storage().exists(name)
+    assert not storage.private().exists(name)
 
 
 def test_old_check_in_photos_are_deleted_and_their_results_kept(db, settings):
@@ -126,8 +126,8 @@ def test_old_check_in_photos_are_deleted_and_their_results_kept(db, settings):
     old.refresh_from_db()
     recent.refresh_from_db()
     assert old.photo == "" and old.photo_result == "match" and old.photo_distance == 0.2
-    assert not images.storage().exists(old_name)
-    assert recent.photo and images.storage().exists(recent.photo)
+    assert not storage.private().exists(old_name)
+    assert recent.photo and storage.private().exists(recent.photo)
 
 
 def test_the_retention_schedule_exists_after_migrate(db):
@@ -149,6 +149,6 @@ def test_photos_no_record_names_are_deleted_by_their_age(db, settings):
     stale = images.save("checkins/some-session", "S1", astronaut_jpeg())
     fresh = images.save("checkins/some-session", "S2", astronaut_jpeg())
     month_ago = time_module.time() - 31 * 86400
-    os.utime(images.storage().path(stale), (month_ago, month_ago))
+    os.utime(storage.private().path(stale), (month_ago, month_ago))
     assert tasks.delete_old_photos() == "Deleted 1 photos"
-    assert not images.storage().exists(stale) and images.storage().exists(fresh)
+    assert not storage.private().exists(stale) and storage.private().exists(fresh)

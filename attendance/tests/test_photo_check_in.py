@@ -6,12 +6,13 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from attendance import live, tasks
+from attendance import live, storage, tasks
+from attendance.checkin import service as check_in
 from attendance.models import AttendanceRecord, ReferencePhoto, Status
 from attendance.photos import images, verify
-from attendance.services import check_in, live_sessions
-from attendance.services.persist import PHOTO_NOT_IN_TIME
 from attendance.sweep import run as sweep_run
+from attendance.sweep.persist import PHOTO_NOT_IN_TIME
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import EnrollmentFactory, UserFactory
 
@@ -87,7 +88,7 @@ def test_the_photo_check_in_is_pending_then_present_on_a_match(
     assert response.status_code == 302
     record = live.get_record(photo_session.id, "S1001")
     assert record.status == Status.PENDING and record.on_match == Status.PRESENT
-    assert images.storage().exists(record.photo)
+    assert storage.private().exists(record.photo)
     result = student_client.get(reverse("attendance:result", args=[photo_session.id]))
     assert "Checking your photo" in result.content.decode()
 
@@ -269,7 +270,7 @@ def test_the_session_page_shows_what_the_photo_showed(
     client, teacher, photo_session, student, clock, settings, single_sweep_thread
 ):
     """After the sweep the teacher reads the result and opens the photo from the history."""
-    from attendance.services.check_in import Visitor, record_check_in
+    from attendance.checkin.service import Visitor, record_check_in
 
     settings.PHOTO_SWEEP_WAIT = 0
     visitor = Visitor(student=student, ip=TEACHER_IP, device="", photo=someone_else_jpeg())

@@ -94,3 +94,12 @@ def test_dead_letters_and_finished_sessions_move_too(redis_conn, client, staff):
 
     assert live.due_session_ids(now) == [finished] and set(live.dead_letters()) == {dead_sid}
     assert "previous version" not in client.get(reverse("adminpanel:operations")).content.decode()
+
+
+def test_a_hybrid_session_stored_before_the_field_took_the_models_name_still_admits_remote_students():
+    """Live metas written before `remote` became `admits_remote` (a deploy during a class) read the same."""
+    data = {"id": str(uuid.uuid4()), "lesson_name": "Hybrid", "teacher_number": "T1", "teacher_name": "T"}
+    data |= {"starts_at": 0.0, "ends_at": 60.0, "late_threshold_minutes": 0, "remote": True}
+    session = live.LiveSession.from_redis({b"data": json.dumps(data).encode(), b"state": b"open", b"ends": b"60"})
+    assert session.admits_remote is True
+    assert "remote" not in json.loads(session.to_data())

@@ -3,8 +3,8 @@
 import pytest
 import segno
 
-from attendance import verification
-from attendance.services import live_sessions
+from attendance.checkin import proofs as verification
+from attendance.teaching import service as live_sessions
 from conftest import login
 
 from .live_helpers import check_in, code, start, url

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from attendance import tasks
+from attendance import storage, tasks
 from attendance.models import ReferencePhoto, ReferenceUpload
 from attendance.photos import images
 from conftest import login
@@ -166,7 +166,7 @@ def test_a_large_archive_goes_on_in_further_tasks(client, staff, student, task_q
     monkeypatch.setattr(references, "BATCH", 2)
     names = {f"S{n}.jpg": b"not an image" for n in range(5)}
     upload_row = ReferenceUpload.objects.create(
-        uploaded_by=staff, archive=images.storage().save("uploads/references.zip", io.BytesIO(archive(names))), total=5
+        uploaded_by=staff, archive=storage.private().save("uploads/references.zip", io.BytesIO(archive(names))), total=5
     )
     assert tasks.import_references(upload_row.pk) == "2 of 5 read; the rest continues in another task"
     assert queued(task_queue, "attendance.tasks.import_references") == [(upload_row.pk,)]

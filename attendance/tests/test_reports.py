@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance import reports
+from attendance.history import reports
 from attendance.models import Course
 from tests.factories import AttendanceFactory, EnrollmentFactory, RecordFactory, UserFactory
 

@@ -20,8 +20,8 @@ def test_seed_demo_is_idempotent_and_logins_work(client):
 
 
 def test_the_demo_has_a_past_term_that_shows_what_reports_are_for():
+    from attendance.history.reports import course_report
     from attendance.models import Attendance, AttendanceRecord, RecordChange
-    from attendance.reports import course_report
 
     call_command("seed_demo")
     call_command("seed_demo")

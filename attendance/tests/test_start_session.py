@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance import live
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import CourseFactory
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from attendance import live
 from attendance.models import Attendance, AttendanceRecord, SweepRun
-from attendance.services import live_sessions
+from attendance.teaching import service as live_sessions
 
 from .sweep_helpers import corrupt_meta, due_session, failures, is_live, live_record
 

@@ -18,7 +18,7 @@ from django.db import connection
 from accounts.models import User
 from attendance import live, sweep
 from attendance.models import Attendance, AttendanceRecord, SweepRun
-from attendance.services import persist
+from attendance.sweep import persist
 
 from .sweep_helpers import (
     due_session,

@@ -8,7 +8,8 @@ import pytest
 from accounts.models import User
 from attendance import sweep
 from attendance.models import Attendance, AttendanceRecord, Source, Status
-from attendance.services import live_sessions, persist
+from attendance.sweep import persist
+from attendance.teaching import service as live_sessions
 from tests.factories import EnrollmentFactory, UserFactory
 
 from .live_helpers import put_record

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from attendance import live
 from attendance.models import NoClassDay, SlotOpening, TimetableSlot
-from attendance.services import live_sessions, timetable
+from attendance.teaching import service as live_sessions
+from attendance.timetables import service as timetable
 from conftest import login
 
 from .live_helpers import all_at_once

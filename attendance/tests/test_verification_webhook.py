@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from attendance import live, tasks
+from attendance.checkin.service import Visitor, record_check_in
 from attendance.models import ReferencePhoto, Status, VerificationCallback
 from attendance.photos import external, faces, images, verify
-from attendance.services.check_in import Visitor, record_check_in
 
 from .live_helpers import TEACHER_IP, start
 from .photo_helpers import astronaut_jpeg, someone_else_jpeg

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from attendance import tasks
 from attendance.models import AttendanceWarning, Course, Status
-from attendance.services import warnings
 from attendance.sweep import SweepResult
+from attendance.warnings import service as warnings
 from tests.factories import AttendanceFactory, EnrollmentFactory, RecordFactory, UserFactory
 
 from .live_helpers import all_at_once

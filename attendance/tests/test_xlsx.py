@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from attendance import xlsx
+from attendance.history import xlsx
 
 
 def test_it_writes_sheets_that_openpyxl_reads_back_cell_for_cell():

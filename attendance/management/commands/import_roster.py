@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from attendance.services.roster_import import RenamesToConfirm, RosterError, decode, import_roster
+from attendance.ops.roster_import import RenamesToConfirm, RosterError, decode, import_roster
 
 
 class Command(BaseCommand):

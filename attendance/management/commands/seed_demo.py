@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from attendance.services.demo import DEMO_PASSWORDS, STUDENT_COUNT, demo_seed
+from attendance.ops.demo import DEMO_PASSWORDS, STUDENT_COUNT, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,51 @@
+"""The student's forms: the typed code, and the confirmation of a link (position, selfie)."""
+
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from ..forms import PositionFields
+from ..photos import images
+
+
+class CodeForm(PositionFields):
+    code = forms.CharField(
+        max_length=6,
+        min_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+        label=_("Code on the screen"),
+    )
+
+
+class ConfirmForm(PositionFields):
+    """The QR/tap/code confirmation: the position, and a selfie, if the session asks for them."""
+
+    photo = forms.FileField(
+        required=False,
+        label=_("Your selfie"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
+    )
+
+    def __init__(self, *args, photo_check: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.photo_check = photo_check
+        if not photo_check:
+            del self.fields["photo"]
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if upload is None:
+            raise forms.ValidationError(_("Take a selfie (or choose a photo of your face) to check in."))
+        if upload.size > settings.PHOTO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The photo is larger than %(mb)s MB: take it again."),
+                params={"mb": settings.PHOTO_MAX_BYTES // 1024 // 1024},
+            )
+        try:
+            return images.clean(upload.read())
+        except images.PhotoRefused as exc:
+            raise forms.ValidationError(str(exc)) from None

@@ -1,0 +1,142 @@
+"""Student pages: type a code, open a QR link, tap into a no-code session, see the result.
+
+Each view reads the request, makes one call to ``checkin.service`` and
+renders its outcome.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from attn_site.proxies import client_ip
+
+from ..access import get_live_session, student_required
+from . import service
+from .devices import device_cookie, keep_link_nonce, link_nonce
+from .forms import CodeForm, ConfirmForm
+from .service import Kind, Visitor
+
+
+def _visitor(request, device: str, form) -> Visitor:
+    return Visitor(
+        student=request.user,
+        ip=client_ip(request),
+        device=device,
+        position=form.position(),
+        browser=link_nonce(request),
+        photo=form.cleaned_data.get("photo"),
+    )
+
+
+def _respond(request, outcome: service.Outcome):
+    """Turn an outcome into the page that follows it."""
+    if outcome.kind is Kind.CHECKED_IN:
+        return redirect("attendance:result", sid=outcome.session.id)
+    if outcome.kind is Kind.CONFIRM:
+        return redirect("attendance:confirm", sid=outcome.session.id, token=outcome.link)
+    if outcome.kind is Kind.NOT_FOUND:
+        raise Http404(outcome.error)
+    messages.error(request, outcome.error)
+    return redirect("attendance:student_home")
+
+
+@student_required
+@require_http_methods(["GET", "POST"])
+@device_cookie
+def student_home(request, device):
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
+        if outcome.kind is not Kind.WRONG_CODE:
+            return _respond(request, outcome)
+        form.add_error("code", outcome.error)
+        sessions = outcome.sessions
+    else:
+        query = request.GET.get("q", "")[:100]
+        sessions = service.open_sessions_for_student(student=request.user, query=query)
+    ctx = {
+        "form": form,
+        "mine": sessions.listed(sessions.mine),
+        "adhoc": sessions.listed(sessions.adhoc),
+        "upcoming": sessions.upcoming,
+        "query": request.GET.get("q", "")[:100],
+    }
+    return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+def qr_link(request, sid, code):
+    """The QR code's target: validated now, then held through the login by a signed link."""
+    session = get_live_session(sid)
+    outcome = service.link_for_qr(session=session, code=code, ip=client_ip(request))
+    if outcome.kind is Kind.REFUSED:
+        ctx = {"session": session, "form": CodeForm(), "error": outcome.error, "locked": outcome.locked}
+        return render(request, "attendance/qr_expired.html", ctx, status=400)
+    return keep_link_nonce(_respond(request, outcome), outcome.browser)
+
+
+@student_required
+@require_GET
+def tap(request, sid):
+    session = get_live_session(sid)
+    return _respond(request, service.link_for_tap(student=request.user, session=session))
+
+
+@student_required
+@require_http_methods(["GET", "POST"])
+@device_cookie
+def confirm(request, sid, token, device):
+    session = get_live_session(sid)
+    form = _confirm_form(request, session)
+    if form.is_bound and form.is_valid():
+        visitor = _visitor(request, device, form)
+        return _respond(request, service.check_in_by_link(visitor=visitor, session=session, token=token))
+    outcome = service.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
+    if outcome.kind is not Kind.CONFIRM:
+        return _respond(request, outcome)
+    return _confirm_page(request, session, form)
+
+
+def _confirm_form(request, session) -> ConfirmForm:
+    """The confirmation's form: the position, and the selfie of a photo-check session (bound on a POST)."""
+    posted = request.method == "POST"
+    return ConfirmForm(
+        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
+    )
+
+
+def _confirm_page(request, session, form, **extra):
+    ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, **extra}
+    return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
+
+
+@student_required
+@require_http_methods(["GET", "POST"])
+@device_cookie
+def remote(request, sid, token, device):
+    """A hybrid session's remote link (pasted by the teacher into the video call): confirm, then check in."""
+    session = get_live_session(sid)
+    if not service.remote_link_valid(session=session, token=token):
+        raise Http404(_("This remote link is not valid."))
+    form = _confirm_form(request, session)
+    if form.is_bound and form.is_valid():
+        visitor = _visitor(request, device, form)
+        return _respond(request, service.check_in_remote(visitor=visitor, session=session, token=token))
+    return _confirm_page(request, session, form, remote=True)
+
+
+@student_required
+@require_GET
+def result(request, sid):
+    sid = str(sid)
+    view = service.check_in_result(student=request.user, sid=sid)
+    if view is None:
+        raise Http404(_("You have no check-in in this session."))
+    ctx = {"record": view.record, "title": view.title, "sid": sid, "pending": view.pending}
+    template = "attendance/partials/result_body.html" if request.htmx else "attendance/result.html"
+    return render(request, template, ctx)

@@ -1,0 +1,67 @@
+"""Corrections of saved sessions and the course's counting policy."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Course, Status
+
+CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
+
+
+class ChangeStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CORRECTABLE, label=_("New status"))
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
+
+
+class AddRecordForm(forms.Form):
+    school_number = forms.CharField(max_length=32, label=_("School number"))
+    status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
+
+    def clean_school_number(self):
+        from django.contrib.auth import get_user_model
+
+        number = self.cleaned_data["school_number"].strip()
+        student = get_user_model().objects.filter(school_number=number).first()
+        if student is None:
+            raise forms.ValidationError(_("No account has this school number."))
+        self.cleaned_data["student"] = student
+        return number
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "rate_policy",
+            "planned_sessions",
+            "excused_counts_as_present",
+            "photo_check_default",
+            "remote_weight",
+            "warning_rule",
+        ]
+        labels = {
+            "rate_policy": _("Counting policy"),
+            "planned_sessions": _("Planned sessions this term"),
+            "excused_counts_as_present": _("Excused counts as present (otherwise left out)"),
+            "warning_rule": _("Warn students by e-mail"),
+            "remote_weight": _("A remote attendance counts as (% of a present one)"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warning_rule"].required = False  # left out: unchanged
+        self.fields["remote_weight"].required = False
+
+    def clean_warning_rule(self):
+        return self.cleaned_data.get("warning_rule") or self.instance.warning_rule
+
+    def clean_remote_weight(self):
+        weight = self.cleaned_data.get("remote_weight")
+        return self.instance.remote_weight if weight is None else weight
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rate_policy") == "term" and not data.get("planned_sessions"):
+            self.add_error("planned_sessions", _("The term policy needs the number of planned sessions."))
+        return data

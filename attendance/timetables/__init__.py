@@ -1,0 +1,1 @@
+"""A course's weekly timetable: slots that open live sessions by themselves, and days without class."""

@@ -1,0 +1,108 @@
+"""A course's timetable page: weekly slots (added one by one or imported from CSV) and days without
+class; the sessions open by themselves (timetables.service). Only the course's teachers (and staff)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ..access import get_course_for_teacher, teacher_required
+from ..models import NoClassDay, SlotOpening
+from . import service
+from .forms import NoClassDayForm, SlotForm, TimetableImportForm
+
+
+def _page(request, course, *, slot_form=None, import_form=None, day_form=None, status=200):
+    ctx = {
+        "course": course,
+        "slots": course.slots.select_related("teacher"),
+        "days": NoClassDay.objects.filter(Q(course=course) | Q(course__isnull=True)).order_by("day"),
+        "openings": SlotOpening.objects.filter(slot__course=course).select_related("slot").order_by("-day")[:20],
+        "slot_form": slot_form or SlotForm(),
+        "import_form": import_form or TimetableImportForm(),
+        "day_form": day_form or NoClassDayForm(),
+    }
+    return render(request, "attendance/timetable.html", ctx, status=status)
+
+
+def _back(course):
+    return redirect("attendance:timetable", course_id=course.pk)
+
+
+@teacher_required
+@require_GET
+def course_timetable(request, course_id):
+    return _page(request, get_course_for_teacher(request.user, course_id))
+
+
+@teacher_required
+@require_POST
+def slot_add(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    form = SlotForm(request.POST)
+    if not form.is_valid():
+        return _page(request, course, slot_form=form, status=400)
+    service.add_slot(course=course, teacher=request.user, **form.cleaned_data)
+    messages.success(request, _("Slot added: its sessions open by themselves."))
+    return _back(course)
+
+
+@teacher_required
+@require_POST
+def slot_remove(request, course_id, slot_id):
+    course = get_course_for_teacher(request.user, course_id)
+    service.remove_slot(slot=get_object_or_404(course.slots, pk=slot_id))
+    messages.success(request, _("Slot removed."))
+    return _back(course)
+
+
+@teacher_required
+@require_POST
+def slots_import(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    form = TimetableImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            count = service.import_slots(
+                course=course,
+                teacher=request.user,
+                text=data["file"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+            )
+        except service.TimetableRefused as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("%(n)s slots imported.") % {"n": count})
+            return _back(course)
+    return _page(request, course, import_form=form, status=400)
+
+
+@teacher_required
+@require_POST
+def day_add(request, course_id):
+    course = get_course_for_teacher(request.user, course_id)
+    form = NoClassDayForm(request.POST)
+    if form.is_valid():
+        try:
+            service.add_no_class_day(course=course, **form.cleaned_data)
+        except service.TimetableRefused as exc:
+            form.add_error("day", str(exc))
+        else:
+            messages.success(request, _("No class that day."))
+            return _back(course)
+    return _page(request, course, day_form=form, status=400)
+
+
+@teacher_required
+@require_POST
+def day_remove(request, course_id, day_id):
+    course = get_course_for_teacher(request.user, course_id)
+    # A holiday of the whole school is the administrators' (the admin), not a course's teacher's.
+    service.remove_no_class_day(entry=get_object_or_404(course.no_class_days, pk=day_id))
+    messages.success(request, _("Class again that day."))
+    return _back(course)
