@@ -177,7 +177,12 @@ def new_context(browser: Browser, app_server: str):
     inaccessible: list[str] = []
 
     def watch(page) -> None:
-        page.on("console", lambda message: _note_console(message.text, page.url, blocked, inaccessible))
+        # Only our pages: the test identity provider's login page (another origin) is not ours to fix.
+        def note(message) -> None:
+            if page.url.startswith(app_server.rstrip("/") + "/"):
+                _note_console(message.text, page.url, blocked, inaccessible)
+
+        page.on("console", note)
 
     def make(device: dict | None = None) -> BrowserContext:
         context = browser.new_context(base_url=app_server, **(device or DESKTOP))

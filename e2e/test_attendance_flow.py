@@ -264,8 +264,13 @@ def _teacher_finishes(teacher: Page, projector: Page, sid: str) -> None:
     # The finished page polls until the sweep has saved the session, then moves on.
     teacher.wait_for_url(SESSION_URL, timeout=SWEEP_TIMEOUT_MS)
     assert SESSION_URL.search(teacher.url).group(1) == sid
-    # The projector notices the end by itself and follows.
-    expect(projector).to_have_url(re.compile(rf"/teach/(live/{sid}/finished|sessions/{sid})/$"))
+    # The projector notices the end by itself and says so, on its own page: the wall never shows a name
+    # or a reason, and it stops polling.
+    expect(projector.locator("#session-ended")).to_have_text(_("This session has ended."))
+    expect(projector).to_have_url(re.compile(rf"/teach/live/{sid}/projector/$"))
+    wall = projector.locator("body").inner_text()
+    assert all(number not in wall for number in (QR_STUDENT, CODE_STUDENT, LATE_STUDENT, EXCUSED_STUDENT))
+    assert _("Reject") not in wall and _("Absent") not in wall
 
 
 def _session_page_shows_records_and_absentees(teacher: Page) -> None:

@@ -30,8 +30,8 @@ from .checkins import (
     Candidate,
     check_in,
     check_in_by_code,
+    count_checked_in,
     count_records,
-    count_verified,
     get_record,
     get_record_raw,
     get_records,
@@ -55,13 +55,13 @@ from .keys import (
 )
 from .previous_layout import adopt_previous_layout, previous_layout_count
 from .records import (
+    CHECKED_IN,
     DEVICE_ELSEWHERE,
     ELSEWHERE_REASON,
     FINISHED,
     OPEN,
     SHARED_DEVICE,
     SHARED_DEVICE_REASON,
-    VERIFIED,
     LiveRecord,
     LiveSession,
 )
@@ -108,7 +108,7 @@ __all__ = [
     "SHARED_DEVICE_REASON",
     "UNAVAILABLE",
     "UNREPLICATED",
-    "VERIFIED",
+    "CHECKED_IN",
     "LiveRecord",
     "LiveSession",
     "SeenSession",
@@ -125,7 +125,7 @@ __all__ = [
     "count_failure",
     "count_guess",
     "count_records",
-    "count_verified",
+    "count_checked_in",
     "count_wrong_codes",
     "create_session",
     "dead_letter",

@@ -17,11 +17,11 @@ from django.conf import settings
 
 from .keys import guess_key, session_group, session_keys
 from .records import (
+    CHECKED_IN,
     DEVICE_ELSEWHERE,
     ELSEWHERE_REASON,
     SHARED_DEVICE,
     SHARED_DEVICE_REASON,
-    VERIFIED,
     LiveRecord,
     LiveSession,
 )
@@ -175,10 +175,10 @@ def count_records(sid: str) -> int:
     return topology().client().hlen(session_keys(sid).records)
 
 
-def count_verified(sid: str) -> int:
-    """Records that count on the projector of a photo-check session: not pending, not rejected."""
+def count_checked_in(sid: str) -> int:
+    """The students the projector counts as checked in: not pending (a photo being checked), rejected nor excused."""
     values = topology().client().hvals(session_keys(sid).records)
-    return sum(LiveRecord.from_json(raw).status in VERIFIED for raw in values)
+    return sum(LiveRecord.from_json(raw).status in CHECKED_IN for raw in values)
 
 
 def get_record_raw(sid: str, school_number: str) -> bytes | None:

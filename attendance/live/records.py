@@ -20,7 +20,8 @@ OPEN = "open"
 FINISHED = "finished"
 
 # The statuses a projector counts in a photo-check session (not pending, not rejected).
-VERIFIED = ("present", "late", "excused", "remote")
+# The statuses the projector counts as "checked in" (not pending, rejected nor excused).
+CHECKED_IN = ("present", "late", "remote")
 
 # The device rule (one phone, one student per session): the second student's check-in is rejected.
 SHARED_DEVICE = "shared_device"

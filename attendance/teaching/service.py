@@ -20,7 +20,7 @@ from accounts.collation import name_key
 
 from .. import clock, live
 from ..checkin import proofs
-from ..models import Attendance, Course, ExcuseRequest, ReferencePhoto, Source, Status
+from ..models import ATTENDED, Attendance, Course, ExcuseRequest, ReferencePhoto, Source, Status
 from ..photos import verify
 from ..reasons import flag_words
 
@@ -36,7 +36,11 @@ ROSTER_ACTIONS = {
 SESSION_OVER = _("The session has ended; correct it from its history page.")
 
 
-class SessionEnded(Exception):
+class EndRefused(Exception):
+    """The end cannot move there; the message says why, for the teacher."""
+
+
+class SessionEnded(EndRefused):
     """The session is past its end: it can no longer be changed live."""
 
 
@@ -233,8 +237,7 @@ def projector(*, session: live.LiveSession, absolute_url, now: float | None = No
     ``absolute_url`` turns a path into the URL the students' phones open.
     """
     now = clock.now() if now is None else now
-    # With a photo check, only verified check-ins count (not the pending nor the refused ones).
-    count = live.count_verified(session.id) if session.photo_check else live.count_records(session.id)
+    count = live.count_checked_in(session.id)
     view = {"session": session, "count": count, "now": now}
     if session.require_code:
         code = proofs.code_for(session.secret, proofs.current_step(now))
@@ -246,6 +249,17 @@ def projector(*, session: live.LiveSession, absolute_url, now: float | None = No
     view["qr_svg"] = qr.svg_inline(scale=8, dark="#111", light="#fff", omitsize=True)
     view["started"] = session.has_started(now)
     return view
+
+
+def projector_ended(*, session: live.LiveSession | None, saved: Attendance | None) -> dict:
+    """What the projector shows once the session has ended (live but finished, or ``saved``): its title
+    and how many checked in — never a name or a reason, as the projector faces the class."""
+    if session is not None:
+        count = live.count_checked_in(session.id)
+        return {"title": session.title, "count": count, "ended": True, "session": session}
+    title = f"{saved.course.code} · {saved.lesson_name}" if saved.course_id else saved.lesson_name
+    count = saved.records.alive().filter(status__in=ATTENDED).count()
+    return {"title": title, "count": count, "ended": True, "session": None}
 
 
 # --- roster actions -----------------------------------------------------------
@@ -348,6 +362,12 @@ def session_change_end(*, session: live.LiveSession, minutes: int, now: float | 
     if session.ends_at <= now:
         raise SessionEnded(gettext("This session has already ended."))
     ends = session.ends_dt + timedelta(minutes=minutes)
+    if ends <= session.starts_dt:
+        starts = timezone.localtime(session.starts_dt)
+        raise EndRefused(
+            gettext("The session started at %(time)s: it cannot end before that. Move the end by less.")
+            % {"time": f"{starts:%H:%M}"}
+        )
     if not live.change_end(session, ends.timestamp()):
         raise SessionEnded(gettext("This session has already ended."))
     return ends

@@ -18,6 +18,7 @@ from attn_site.proxies import client_ip
 
 from .. import live
 from ..access import (
+    get_attendance_for_teacher,
     get_live_or_saved_session_for_teacher,
     get_live_session_for_teacher,
     sessions_for_teacher,
@@ -86,7 +87,9 @@ def live_roster(request, sid):
 @teacher_required
 @require_GET
 def projector(request, sid):
-    session = get_live_session_for_teacher(request.user, sid)
+    session = get_live_or_saved_session_for_teacher(request.user, sid)
+    if session is None or session.state != live.OPEN:
+        return render(request, "attendance/projector.html", _ended(request, sid, session))
     view = service.projector(session=session, absolute_url=request.build_absolute_uri)
     return render(request, "attendance/projector.html", view)
 
@@ -96,9 +99,16 @@ def projector(request, sid):
 def projector_code(request, sid):
     session = get_live_or_saved_session_for_teacher(request.user, sid)
     if session is None or session.state != live.OPEN:
-        return _to_finished(sid)
+        # The wall never shows a name or a reason: a neutral "ended" with the count, and the poll stops
+        # (htmx stops polling on 286).
+        return render(request, "attendance/partials/projector_ended.html", _ended(request, sid, session), status=286)
     view = service.projector(session=session, absolute_url=request.build_absolute_uri)
     return render(request, "attendance/partials/projector_code.html", view)
+
+
+def _ended(request, sid, session) -> dict:
+    saved = None if session is not None else get_attendance_for_teacher(request.user, sid)
+    return service.projector_ended(session=session, saved=saved)
 
 
 def _to_finished(sid) -> HttpResponse:
@@ -209,7 +219,7 @@ def change_end(request, sid):
         return _render_live(request, session, status=400)
     try:
         ends = service.session_change_end(session=session, minutes=form.cleaned_data["minutes"])
-    except service.SessionEnded as exc:
+    except service.EndRefused as exc:
         messages.error(request, str(exc))
         return _render_live(request, session, status=400)
     messages.success(request, _("The session now ends at %(time)s.") % {"time": f"{timezone.localtime(ends):%H:%M}"})

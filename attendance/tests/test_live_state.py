@@ -114,8 +114,8 @@ def test_changing_the_end_moves_the_index_and_every_ttl(redis_conn, teacher, cou
 
 
 def test_an_earlier_end_closes_check_ins_then(redis_conn, teacher, student, clock):
-    session = start(teacher, now=clock.now, minutes=30)
-    live_sessions.session_change_end(session=session, minutes=-31)
+    session = start(teacher, now=clock.now, started=300, minutes=30)
+    live_sessions.session_change_end(session=session, minutes=-29)  # 4 minutes ago, after its start
     assert live.due_session_ids(clock.now) == [session.id]
     assert check_in_as(live.get_session(session.id), student, now=clock.now).error == "This session is closed."
     assert live.get_record(session.id, "S1001") is None
@@ -254,3 +254,13 @@ def test_a_typed_code_flags_a_phone_used_in_an_open_session_of_any_group(clock, 
     assert (outcome, stored.status) == ("ok", "rejected") and "shared_device" in stored.flags
     chosen, outcome, stored = type_code(there, "S4", "phone-4")  # a phone seen nowhere else: no flag
     assert (outcome, stored.flags) == ("ok", [])
+
+
+def test_the_end_cannot_move_before_the_start(teacher_client, teacher, clock):
+    """ "Move the end" by -100 minutes of a session 5 minutes old: refused with a message, nothing changed."""
+    started = start(teacher, now=clock.now, started=300, minutes=60)
+    response = teacher_client.post(reverse("attendance:change_end", args=[started.id]), {"minutes": "-100"})
+    assert response.status_code == 400
+    assert "cannot end before that" in response.content.decode()
+    assert live.get_session(started.id).ends_at == started.ends_at
+    assert live.get_session(started.id).is_open(clock.now)

@@ -3,6 +3,7 @@
 import pytest
 import segno
 
+from attendance import sweep
 from attendance.checkin import proofs as verification
 from attendance.teaching import service as live_sessions
 from conftest import login
@@ -57,11 +58,27 @@ def test_the_projector_counts_check_ins(teacher_client, session, student, clock)
     assert b'id="checked-in-count">1<' in teacher_client.get(url("projector_code", session)).content
 
 
-def test_the_projector_code_partial_sends_a_finished_session_on(teacher_client, session):
+def test_after_the_end_the_projector_shows_no_name_only_that_the_session_ended(
+    teacher_client, teacher, course, session, student, clock
+):
+    """The projector faces the class: after "Finish now" (and once saved) no name, status or reason."""
+    check_in(session, student, clock.now)
     live_sessions.session_finish(session=session)
-    response = teacher_client.get(url("projector_code", session))
-    assert response.status_code == 204 and response["HX-Redirect"] == url("finished", session)
-    assert teacher_client.get(url("projector", session)).status_code == 404
+    pages = [teacher_client.get(url("projector_code", session)), teacher_client.get(url("projector", session))]
+    sweep.run(session_id=session.id, trigger="finish")
+    pages += [teacher_client.get(url("projector_code", session)), teacher_client.get(url("projector", session))]
+    for page in pages:
+        text = page.content.decode()
+        assert "This session has ended." in text and 'id="checked-in-count">1<' in text
+        assert student.full_name not in text and student.school_number not in text
+        assert "HX-Redirect" not in page.headers
+    assert [page.status_code for page in pages] == [286, 200, 286, 200]  # 286: htmx stops polling
+
+
+def test_the_projector_counts_neither_rejected_nor_excused_students(teacher_client, session, student, clock):
+    check_in(session, student, clock.now)
+    live_sessions.roster_mark(session=session, school_number=student.school_number, action="reject", reason="No")
+    assert b'id="checked-in-count">0<' in teacher_client.get(url("projector_code", session)).content
 
 
 def test_the_projector_refuses_the_wrong_method_and_outsiders(client, teacher_client, other_teacher, session):
