@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from . import live
-from .models import Attendance, AttendanceRecord, Course, ExcuseRequest, ReferencePhoto
+from .models import Attendance, AttendanceRecord, Course, Enrollment, ExcuseRequest, ReferencePhoto
 
 
 def role_required(allowed, message: str):
@@ -162,3 +162,24 @@ def get_excuse_document(user, pk) -> ExcuseRequest:
     if not allowed:
         raise Http404(_("No such document."))
     return excuse
+
+
+# --- who may be recorded in a session -----------------------------------------
+
+STUDENT_ROLE = "student"
+
+
+def recording_refused(*, school_number: str, role: str | None, course: Course | None, add_anyway: bool) -> str:
+    """Why a teacher may not record this school number in a session ("" when they may): only a student's
+    account (or a number without an account yet, which the sweep creates as a student) — never a teacher or
+    an administrator — and in a course's session only its enrolled students, unless the teacher confirms
+    adding one who is not (``add_anyway``). ``role`` is the account's, None without an account."""
+    if role is not None and role != STUDENT_ROLE:
+        return _("%(number)s is not a student's account: only students are recorded.") % {"number": school_number}
+    enrolled = Enrollment.objects.filter(course=course, student__school_number=school_number)
+    if course is not None and not add_anyway and not enrolled.exists():
+        return _("%(number)s is not enrolled in %(course)s. Tick “Not enrolled: add anyway” to add them.") % {
+            "number": school_number,
+            "course": course.code,
+        }
+    return ""

@@ -17,6 +17,7 @@ class AddRecordForm(forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"))
     status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
+    add_anyway = forms.BooleanField(required=False, label=_("Not enrolled: add anyway"))
 
     def clean_school_number(self):
         from django.contrib.auth import get_user_model

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import (
     get_attendance_for_teacher,
     get_course_for_teacher,
+    recording_refused,
     sessions_for_teacher,
     student_required,
     teacher_courses,
@@ -149,6 +150,15 @@ def record_add(request, sid):
     if not form.is_valid():
         return _session_page(request, attendance, status=400, add_form=form)
     data = form.cleaned_data
+    refused = recording_refused(
+        school_number=data["school_number"],
+        role=data["student"].role,
+        course=attendance.course,
+        add_anyway=data["add_anyway"],
+    )
+    if refused:
+        form.add_error("school_number", refused)
+        return _session_page(request, attendance, status=400, add_form=form)
     corrections.record_add(
         attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
     )

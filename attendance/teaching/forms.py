@@ -128,6 +128,7 @@ class ExtendForm(forms.Form):
 class AddStudentForm(forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"))
     full_name = forms.CharField(max_length=150, required=False, label=_("Full name (if they have no account yet)"))
+    add_anyway = forms.BooleanField(required=False, label=_("Not enrolled: add anyway"))
 
     def clean_school_number(self):
         return self.cleaned_data["school_number"].strip()

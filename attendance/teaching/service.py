@@ -19,6 +19,7 @@ from django_q.tasks import async_task
 from accounts.collation import name_key
 
 from .. import clock, live
+from ..access import recording_refused
 from ..checkin import proofs
 from ..models import ATTENDED, Attendance, Course, ExcuseRequest, ReferencePhoto, Source, Status
 from ..photos import verify
@@ -275,16 +276,23 @@ def _set_status(
     return live.set_record(session, marked)
 
 
-def _account_name(school_number: str) -> str | None:
-    return User.objects.filter(school_number=school_number).values_list("full_name", flat=True).first()
+def _account(school_number: str) -> tuple[str, str] | None:
+    """The account's (full name, role), or None."""
+    return User.objects.filter(school_number=school_number).values_list("full_name", "role").first()
 
 
 def roster_mark(*, session: live.LiveSession, school_number: str, action: str, reason: str = "") -> RosterChange:
     """Accept, reject or excuse a student (checked in or not) while the session is live."""
     record = live.get_record(session.id, school_number)
-    name = record.full_name if record else _account_name(school_number)
-    if name is None:
+    account = None if record else _account(school_number)
+    if record is None and account is None:
         return RosterChange(error=_("No such student in this session."), not_found=True)
+    if record is None:  # marking one who has not checked in: the same rule as adding them
+        course = Course.objects.filter(pk=session.course_id).first() if session.course_id else None
+        refused = recording_refused(school_number=school_number, role=account[1], course=course, add_anyway=False)
+        if refused:
+            return RosterChange(error=refused)
+    name = record.full_name if record else account[0]
     status = ROSTER_ACTIONS[action]
     ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
     return RosterChange(error="" if ok else SESSION_OVER)
@@ -323,9 +331,19 @@ def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterCha
     return RosterChange(error="" if ok else SESSION_OVER)
 
 
-def roster_add(*, session: live.LiveSession, school_number: str, full_name: str) -> RosterChange:
-    """Add a student as present; one without an account needs a full name (the sweep creates them)."""
-    name = _account_name(school_number) or full_name.strip()
+def roster_add(
+    *, session: live.LiveSession, school_number: str, full_name: str, add_anyway: bool = False
+) -> RosterChange:
+    """Add a student as present; one without an account needs a full name (the sweep creates them).
+    Who may be added is ``access.recording_refused``'s rule."""
+    account = _account(school_number)
+    course = Course.objects.filter(pk=session.course_id).first() if session.course_id else None
+    refused = recording_refused(
+        school_number=school_number, role=account[1] if account else None, course=course, add_anyway=add_anyway
+    )
+    if refused:
+        return RosterChange(error=refused)
+    name = (account[0] if account else "") or full_name.strip()
     if not name:
         error = _("No account has this school number: give the student's full name.")
         return RosterChange(error=error)

@@ -165,7 +165,12 @@ def add_student(request, sid):
     message = ""
     if form.is_valid():
         data = form.cleaned_data
-        change = service.roster_add(session=session, school_number=data["school_number"], full_name=data["full_name"])
+        change = service.roster_add(
+            session=session,
+            school_number=data["school_number"],
+            full_name=data["full_name"],
+            add_anyway=data["add_anyway"],
+        )
         if change.error:
             form.add_error("full_name", change.error)
         else:

@@ -60,12 +60,30 @@ def test_it_refuses_a_removal_without_a_reason(teacher_client, record):
 def test_it_adds_a_student_after_the_fact(teacher_client, record):
     newcomer = UserFactory(school_number="S777")
     response = teacher_client.post(
-        url("record_add", record), {"school_number": "S777", "status": "late", "reason": "Came late"}
+        url("record_add", record),
+        {"school_number": "S777", "status": "late", "reason": "Came late", "add_anyway": "on"},
     )
     assert response.status_code == 302
     added = AttendanceRecord.objects.get(attendance=record.attendance, student=newcomer)
     assert added.status == Status.LATE
     assert RecordChange.objects.get(record=added).new_status == "late"
+
+
+def test_only_students_are_added_after_the_fact_and_the_unenrolled_only_when_confirmed(
+    teacher_client, record, other_teacher, staff
+):
+    for account in (other_teacher, staff):
+        form = {"school_number": account.school_number, "status": "present", "reason": "x", "add_anyway": "on"}
+        response = teacher_client.post(url("record_add", record), form)
+        assert response.status_code == 400 and b"only students are recorded" in response.content
+        assert not AttendanceRecord.objects.filter(student=account).exists()
+    UserFactory(school_number="S778")
+    form = {"school_number": "S778", "status": "present", "reason": "Was there"}
+    response = teacher_client.post(url("record_add", record), form)
+    assert response.status_code == 400 and "not enrolled in" in response.content.decode()
+    assert not AttendanceRecord.objects.filter(student__school_number="S778").exists()
+    assert teacher_client.post(url("record_add", record), {**form, "add_anyway": "on"}).status_code == 302
+    assert AttendanceRecord.objects.filter(student__school_number="S778").exists()
 
 
 def test_adding_an_unknown_school_number_is_a_form_error(teacher_client, record):

@@ -93,7 +93,9 @@ def test_corrections_stop_once_the_session_is_finished(teacher_client, filled):
 
 def test_it_adds_a_student_with_an_account_by_school_number(teacher_client, session):
     UserFactory(school_number="S3003", full_name="Ann Account")
-    response = teacher_client.post(url("add_student", session), {"school_number": " S3003 ", "full_name": ""})
+    response = teacher_client.post(
+        url("add_student", session), {"school_number": " S3003 ", "full_name": "", "add_anyway": "on"}
+    )
     assert response.status_code == 302 and response.url == url("live", session)
     assert "Ann Account (S3003) added as present." in messages_of(response)
 
@@ -103,19 +105,24 @@ def test_it_adds_a_student_with_an_account_by_school_number(teacher_client, sess
 
 
 def test_it_adds_a_student_without_an_account_when_named(teacher_client, session):
-    response = teacher_client.post(url("add_student", session), {"school_number": "S4004", "full_name": ""})
+    response = teacher_client.post(
+        url("add_student", session), {"school_number": "S4004", "full_name": "", "add_anyway": "on"}
+    )
     assert response.status_code == 400
     assert b"No account has this school number" in response.content
     assert record_of(session, "S4004") is None
 
-    response = teacher_client.post(url("add_student", session), {"school_number": "S4004", "full_name": "Nell New"})
+    new = {"school_number": "S4004", "full_name": "Nell New", "add_anyway": "on"}
+    response = teacher_client.post(url("add_student", session), new)
     assert response.status_code == 302
     record = record_of(session, "S4004")
     assert (record.school_number, record.full_name, record.status) == ("S4004", "Nell New", "present")
 
 
 def test_a_school_number_with_a_slash_gets_its_actions(teacher_client, session):
-    teacher_client.post(url("add_student", session), {"school_number": "2024/17", "full_name": "Sol Slash"})
+    teacher_client.post(
+        url("add_student", session), {"school_number": "2024/17", "full_name": "Sol Slash", "add_anyway": "on"}
+    )
     page = teacher_client.get(url("live", session))
     assert page.status_code == 200
     assert action(session, "2024/17", "reject").encode() in page.content
@@ -123,6 +130,26 @@ def test_a_school_number_with_a_slash_gets_its_actions(teacher_client, session):
     response = teacher_client.post(action(session, "2024/17", "excuse"), {"reason": "Sick"})
     assert response.status_code == 302
     assert record_of(session, "2024/17").status == Status.EXCUSED
+
+
+def test_only_students_are_added_and_to_a_course_only_its_enrolled_unless_confirmed(
+    teacher_client, session, other_teacher, staff
+):
+    """A teacher's or the administrator's number is never a student; one not enrolled needs "add anyway"."""
+    for account in (other_teacher, staff):
+        form = {"school_number": account.school_number, "full_name": "", "add_anyway": "on"}
+        response = teacher_client.post(url("add_student", session), form)
+        assert response.status_code == 400 and b"only students are recorded" in response.content
+        assert record_of(session, account.school_number) is None
+        marked = teacher_client.post(action(session, account.school_number, "excuse"), {"reason": "Ill"})
+        assert marked.status_code in (400, 404) and record_of(session, account.school_number) is None
+
+    UserFactory(school_number="S5005", full_name="Una Unenrolled")
+    response = teacher_client.post(url("add_student", session), {"school_number": "S5005", "full_name": ""})
+    assert response.status_code == 400 and "not enrolled in CS101" in response.content.decode()
+    assert record_of(session, "S5005") is None
+    response = teacher_client.post(url("add_student", session), {"school_number": "S5005", "add_anyway": "on"})
+    assert response.status_code == 302 and record_of(session, "S5005").status == Status.PRESENT
 
 
 def test_it_refuses_to_add_without_a_school_number(teacher_client, session):

@@ -217,7 +217,7 @@ def test_typed_text_is_escaped_on_the_teacher_pages(teacher_client, world):
     session = world.session
     teacher_client.post(
         reverse("attendance:add_student", args=[session.id]),
-        {"school_number": "X<i>1</i>&", "full_name": "<img src=x onerror=alert(2)>"},
+        {"school_number": "X<i>1</i>&", "full_name": "<img src=x onerror=alert(2)>", "add_anyway": "on"},
     )
     teacher_client.post(
         reverse("attendance:record_action", args=[session.id, "S1001", "reject"]), {"reason": "<u>copied</u>"}

@@ -66,11 +66,11 @@ def test_a_stranger_locked_out_of_an_adhoc_session_is_listed(client, teacher, cl
 
 def test_adding_a_student_answers_in_place(teacher_client, filled):
     add = reverse("attendance:add_student", args=[filled.id])
-    bad = teacher_client.post(add, {"school_number": "S9999", "full_name": ""}, **HX)
+    bad = teacher_client.post(add, {"school_number": "S9999", "full_name": "", "add_anyway": "on"}, **HX)
     assert bad.status_code == 400
     html = bad.content.decode()
     assert 'id="add-student"' in html and "give the student" in html and "hx-swap-oob" not in html
-    good = teacher_client.post(add, {"school_number": "S9999", "full_name": "Nora New"}, **HX)
+    good = teacher_client.post(add, {"school_number": "S9999", "full_name": "Nora New", "add_anyway": "on"}, **HX)
     html = good.content.decode()
     assert good.status_code == 200 and "Nora New (S9999) added as present." in html
     assert 'hx-swap-oob="innerHTML"' in html and "row-S9999" in html
