@@ -42,7 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "attn_site.middleware.PermissionsPolicyMiddleware",
-    "attn_site.middleware.RedisUnavailableMiddleware",
+    "attn_site.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -283,6 +283,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attn@localhost")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ATTN operators", addr) for addr in env.list("ALERT_EMAIL", default=["ops@localhost"])]
+# Error mail (500s, 503s during an outage): one per distinct error in this many minutes.
+ERROR_MAIL_MINUTES = env.int("ERROR_MAIL_MINUTES", default=10)
 
 # Live attendance.
 LIVE_GRACE_DAYS = env.int("LIVE_GRACE_DAYS", default=3)
@@ -374,10 +376,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
+    "filters": {
+        "client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "one_mail_per_error": {"()": "attn_site.log_filters.OneMailPerError"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        # Django's own mail_admins handler, with one mail per distinct error every ERROR_MAIL_MINUTES.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "one_mail_per_error"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "attendance": {"level": env.str("LOG_LEVEL", default="INFO")},
         "accounts": {"level": env.str("LOG_LEVEL", default="INFO")},
     },
