@@ -313,6 +313,16 @@ SWEEP_INTERVAL = env.int("SWEEP_INTERVAL", default=60)
 SWEEP_MAX_FAILURES = env.int("SWEEP_MAX_FAILURES", default=5)
 SWEEP_OVERDUE_MINUTES = env.int("SWEEP_OVERDUE_MINUTES", default=10)
 SWEEP_CLAIM_SECONDS = env.int("SWEEP_CLAIM_SECONDS", default=300)
+# The task cluster is stalled when no scheduled sweep has finished for SWEEP_STALL_SECONDS (about twice
+# the interval; django-q2's scheduler looks every 30 s), or the oldest queued task has waited over
+# QUEUE_STALL_SECONDS (past a task's timeout: a busy cluster frees a worker by then). /healthz/sweep
+# answers 503, and the watchdog (manage.py qcluster_watchdog) restarts the cluster and mails the
+# administrators; it checks every WATCHDOG_CHECK_SECONDS and gives a cluster WATCHDOG_STOP_SECONDS
+# to stop on SIGTERM before it kills the cluster's process group.
+SWEEP_STALL_SECONDS = env.int("SWEEP_STALL_SECONDS", default=2 * SWEEP_INTERVAL + 30)
+QUEUE_STALL_SECONDS = env.int("QUEUE_STALL_SECONDS", default=SWEEP_CLAIM_SECONDS)
+WATCHDOG_CHECK_SECONDS = env.float("WATCHDOG_CHECK_SECONDS", default=15)
+WATCHDOG_STOP_SECONDS = env.float("WATCHDOG_STOP_SECONDS", default=8)
 # Sessions persisted side by side by one sweep run (each thread has its own DB connection).
 SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
 # Sessions a sweep thread takes at a time, written in transactions (three statements, one commit) of
@@ -395,5 +405,6 @@ LOGGING = {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "attendance": {"level": env.str("LOG_LEVEL", default="INFO")},
         "accounts": {"level": env.str("LOG_LEVEL", default="INFO")},
+        "adminpanel": {"level": env.str("LOG_LEVEL", default="INFO")},
     },
 }
