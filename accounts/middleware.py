@@ -1,6 +1,6 @@
 from django.utils import translation
 
-from attn_site.middleware import RedisUnavailableMiddleware
+from attn_site.middleware import ServiceUnavailableMiddleware
 
 
 class UserLanguageMiddleware:
@@ -18,9 +18,9 @@ class UserLanguageMiddleware:
             user = getattr(request, "user", None)
             language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         except Exception as exc:
-            if not RedisUnavailableMiddleware.is_redis_down(exc):
+            if not ServiceUnavailableMiddleware.is_down(exc):
                 raise
-            language = ""  # the login session is in Redis: the view answers "try again" (503) itself
+            language = ""  # the login session (Redis) or the user (PostgreSQL): the view answers 503 itself
         if language and language != request.LANGUAGE_CODE:
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from attendance import live
+from attendance import clock, live
+from attendance.models import SweepRun
 
 
 @dataclass
@@ -115,3 +118,79 @@ def cluster() -> Probe:
         return {"clusters": len(clusters), "workers": sum(len(c.workers) for c in clusters)}
 
     return _timed(stat)
+
+
+def cluster_starts() -> list[datetime]:
+    """When each django-q2 cluster that reports now was started."""
+    from django_q.status import Stat
+
+    return [stat.tob for stat in Stat.get_all() if stat.tob]
+
+
+def last_scheduled_sweep(*, successful: bool) -> datetime | None:
+    """When the last scheduled sweep finished (the last one without a failed session or error, if successful)."""
+    runs = SweepRun.objects.filter(trigger="schedule", finished_at__isnull=False)
+    if successful:
+        runs = runs.filter(sessions_failed=0, errors="")
+    return runs.order_by("-started_at").values_list("finished_at", flat=True).first()
+
+
+def sweep_progress(now: datetime, bound: int) -> Probe:
+    """Fail when no scheduled sweep has succeeded for ``bound`` seconds: a cluster can report itself
+    alive and do no work.  Counted from the newest cluster's start when that is later (its first run
+    is still to come)."""
+
+    def last():
+        succeeded = last_scheduled_sweep(successful=True)
+        since = max([t for t in [succeeded, *cluster_starts()] if t], default=None)
+        if since is None:
+            raise RuntimeError(_("no scheduled sweep has succeeded yet"))
+        seconds = round((now - since).total_seconds())
+        if seconds > bound:
+            raise RuntimeError(_("no scheduled sweep has succeeded for %(seconds)s seconds") % {"seconds": seconds})
+        return {"last_success": succeeded.isoformat() if succeeded else None}
+
+    return _timed(last)
+
+
+def queued_tasks() -> tuple[int, datetime | None]:
+    """How many tasks wait in the broker for a cluster, and when the oldest of them was enqueued."""
+    from django_q.brokers import get_broker
+    from django_q.signing import BadSignature, SignedPackage
+
+    broker = get_broker()
+    count = broker.queue_size()
+    head = broker.connection.lindex(broker.list_key, 0) if count else None  # the Redis broker's oldest
+    try:
+        return count, SignedPackage.loads(head).get("started") if head else None
+    except BadSignature:  # another SECRET_KEY's task: no age to read
+        return count, None
+
+
+def task_queue(now: datetime, bound: int) -> Probe:
+    """Fail when the oldest task has waited for a worker over ``bound`` seconds: the queue is not draining.
+
+    Counted from the newest cluster's start when that is later (it has the queue to catch up on)."""
+
+    def oldest():
+        count, enqueued = queued_tasks()
+        since = max([enqueued, *cluster_starts()]) if enqueued else None
+        seconds = max(0, round((now - since).total_seconds())) if since else 0
+        if seconds > bound:
+            raise RuntimeError(
+                _("%(count)s tasks queued, the oldest waiting for %(seconds)s seconds")
+                % {"count": count, "seconds": seconds}
+            )
+        return {"queued": count, "oldest_seconds": seconds}
+
+    return _timed(oldest)
+
+
+def work() -> dict[str, Probe]:
+    """Whether the task cluster does its work: it reports, the scheduled sweep succeeds, the queue drains."""
+    now = clock.now_datetime()
+    return {
+        "cluster": cluster(),
+        "sweep": sweep_progress(now, settings.SWEEP_STALL_SECONDS),
+        "queue": task_queue(now, settings.QUEUE_STALL_SECONDS),
+    }

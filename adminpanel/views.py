@@ -63,15 +63,13 @@ def sweep_runs(request):
 @never_cache
 @require_GET
 def healthz_sweep(request):
-    """For an external monitor: 503 when finished sessions wait too long or no task cluster reports.
+    """For an external monitor: 503 when finished sessions wait too long, no task cluster reports, no
+    scheduled sweep has succeeded lately, or the task queue is not draining.
 
-    It does not depend on the cluster it watches: a dead cluster sends no
-    alert mail of its own.
+    It does not depend on the cluster it watches: a dead or stalled cluster
+    sends no alert mail of its own, and a stalled one still reports itself alive.
     """
-    checks = {
-        "backlog": health.sweep_backlog(clock.now(), settings.SWEEP_OVERDUE_MINUTES),
-        "cluster": health.cluster(),
-    }
+    checks = {"backlog": health.sweep_backlog(clock.now(), settings.SWEEP_OVERDUE_MINUTES), **health.work()}
     ok = all(p.ok for p in checks.values())
     body = {"status": "ok" if ok else "unavailable"}
     body.update({name: {"ok": p.ok, "detail": p.detail, **p.info} for name, p in checks.items()})

@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 from django.shortcuts import render
 
 from attendance.live import is_unavailable
@@ -41,11 +42,13 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-class RedisUnavailableMiddleware:
-    """Answer 503 with a "try again" page when Redis cannot be reached.
+class ServiceUnavailableMiddleware:
+    """Answer 503 with a "try again" page when Redis or PostgreSQL cannot be reached.
 
     It sits first in MIDDLEWARE so it also covers the cache-backed login
-    session, which is read and saved by the middleware after it.
+    session, which is read and saved by the middleware after it.  An outage is
+    not a bug: the page says to try again, nothing is half-written (a check-in
+    goes to Redis in one script, a database write in one transaction).
     """
 
     def __init__(self, get_response):
@@ -55,14 +58,18 @@ class RedisUnavailableMiddleware:
         try:
             return self.get_response(request)
         except Exception as exc:
-            if not self.is_redis_down(exc):
+            if not self.is_down(exc):
                 raise
             return self.unavailable(request, exc)
 
     def process_exception(self, request, exception):
-        if self.is_redis_down(exception):
+        if self.is_down(exception):
             return self.unavailable(request, exception)
         return None
+
+    @classmethod
+    def is_down(cls, exc: BaseException) -> bool:
+        return cls.is_redis_down(exc) or cls.is_database_down(exc)
 
     @staticmethod
     def is_redis_down(exc: BaseException) -> bool:
@@ -70,6 +77,18 @@ class RedisUnavailableMiddleware:
         # but its cache re-raises the error inside, out of memory included.
         return is_unavailable(exc)
 
+    @staticmethod
+    def is_database_down(exc: BaseException) -> bool:
+        """A connection that could not be made or broke, not a bad query (a statement error stays a 500)."""
+        if not isinstance(exc, OperationalError | InterfaceError):
+            return False
+        return any(_unusable(conn.connection) for conn in connections.all(initialized_only=True))
+
     def unavailable(self, request, exc):
-        logger.error("Redis unavailable: %s", exc)
+        what = "Redis" if self.is_redis_down(exc) else "PostgreSQL"
+        logger.error("%s unavailable: %s", what, exc)
         return render(request, "503.html", status=503)
+
+
+def _unusable(raw) -> bool:
+    return raw is None or raw.closed or raw.broken

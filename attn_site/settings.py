@@ -42,7 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "attn_site.middleware.PermissionsPolicyMiddleware",
-    "attn_site.middleware.RedisUnavailableMiddleware",
+    "attn_site.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -283,6 +283,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attn@localhost")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ATTN operators", addr) for addr in env.list("ALERT_EMAIL", default=["ops@localhost"])]
+# Error mail (500s, 503s during an outage): one per distinct error in this many minutes.
+ERROR_MAIL_MINUTES = env.int("ERROR_MAIL_MINUTES", default=10)
 
 # Live attendance.
 LIVE_GRACE_DAYS = env.int("LIVE_GRACE_DAYS", default=3)
@@ -311,6 +313,16 @@ SWEEP_INTERVAL = env.int("SWEEP_INTERVAL", default=60)
 SWEEP_MAX_FAILURES = env.int("SWEEP_MAX_FAILURES", default=5)
 SWEEP_OVERDUE_MINUTES = env.int("SWEEP_OVERDUE_MINUTES", default=10)
 SWEEP_CLAIM_SECONDS = env.int("SWEEP_CLAIM_SECONDS", default=300)
+# The task cluster is stalled when no scheduled sweep has finished for SWEEP_STALL_SECONDS (about twice
+# the interval; django-q2's scheduler looks every 30 s), or the oldest queued task has waited over
+# QUEUE_STALL_SECONDS (past a task's timeout: a busy cluster frees a worker by then). /healthz/sweep
+# answers 503, and the watchdog (manage.py qcluster_watchdog) restarts the cluster and mails the
+# administrators; it checks every WATCHDOG_CHECK_SECONDS and gives a cluster WATCHDOG_STOP_SECONDS
+# to stop on SIGTERM before it kills the cluster's process group.
+SWEEP_STALL_SECONDS = env.int("SWEEP_STALL_SECONDS", default=2 * SWEEP_INTERVAL + 30)
+QUEUE_STALL_SECONDS = env.int("QUEUE_STALL_SECONDS", default=SWEEP_CLAIM_SECONDS)
+WATCHDOG_CHECK_SECONDS = env.float("WATCHDOG_CHECK_SECONDS", default=15)
+WATCHDOG_STOP_SECONDS = env.float("WATCHDOG_STOP_SECONDS", default=8)
 # Sessions persisted side by side by one sweep run (each thread has its own DB connection).
 SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
 # Sessions a sweep thread takes at a time, written in transactions (three statements, one commit) of
@@ -374,11 +386,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
+    "filters": {
+        "client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "one_mail_per_error": {"()": "attn_site.log_filters.OneMailPerError"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        # Django's own mail_admins handler, with one mail per distinct error every ERROR_MAIL_MINUTES.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "one_mail_per_error"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "attendance": {"level": env.str("LOG_LEVEL", default="INFO")},
         "accounts": {"level": env.str("LOG_LEVEL", default="INFO")},
+        "adminpanel": {"level": env.str("LOG_LEVEL", default="INFO")},
     },
 }

@@ -250,7 +250,8 @@ def serve(env: dict) -> int:
         subprocess.Popen(_gunicorn(env, port + node), env=env, cwd=ROOT, start_new_session=True)
         for node in range(nodes)
     ] + [
-        subprocess.Popen([_python(), "manage.py", "qcluster"], env=env, cwd=ROOT, start_new_session=True)
+        # The watchdog runs the cluster (`manage.py qcluster`) and restarts it when it stalls.
+        subprocess.Popen([_python(), "manage.py", "qcluster_watchdog"], env=env, cwd=ROOT, start_new_session=True)
         for _worker in range(workers)
     ]
     urls = ", ".join(f"http://127.0.0.1:{port + node}/" for node in range(nodes))
@@ -261,18 +262,40 @@ def serve(env: dict) -> int:
         return 1
     finally:
         # SIGTERM to each main process only, as Docker stops a container: the
-        # gunicorn master and django-q2's cluster then stop their own workers
-        # in order (about a second).  Signalled all at once, as a terminal's
-        # Ctrl-C does, the cluster's main process outlived its workers.
+        # gunicorn master and the watchdog (which stops django-q2's cluster)
+        # then stop their own workers in order (about a second).  Signalled all
+        # at once, as a terminal's Ctrl-C does, the cluster's main process
+        # outlived its workers.
+        trees = [_tree(p) for p in procs]  # the cluster runs in a process group of its own
         for p in procs:
             if p.poll() is None:
                 p.terminate()
-        for p in procs:
+        for p, tree in zip(procs, trees):
             try:
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 pass
             _signal_group(p, signal.SIGKILL)  # whatever of its tree outlived the graceful stop
+            _kill(tree)
+
+
+def _tree(proc: subprocess.Popen) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _kill(processes: list) -> None:
+    import psutil
+
+    for process in processes:
+        try:
+            process.kill()  # psutil checks it is still the same process (not a reused pid)
+        except psutil.NoSuchProcess:
+            pass
 
 
 def _signal_group(proc: subprocess.Popen, signum: int) -> None:

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import clock, live
+from .. import live
 from ..models import Course, Enrollment
 from ..ops.roster_import import RenamesToConfirm, RosterError, import_roster
 from .forms import RosterUploadForm
@@ -19,9 +19,13 @@ from .forms import RosterUploadForm
 IMPORT_PERMISSIONS = ("accounts.add_user", "accounts.change_user", "attendance.add_enrollment")
 
 
-def live_course_ids() -> set[int]:
-    """Courses with a session open in Redis right now (their sessions still need them)."""
-    return {session.course_id for session in live.open_sessions(clock.now()) if session.course_id}
+def unswept_course_ids() -> set[int]:
+    """Courses with a session the sweep has not saved yet: open, finished a moment ago, or dead-lettered.
+
+    Deleting one of these would make the sweep fail on the course's foreign key, and the session's
+    records would end in the dead letters for good.
+    """
+    return {session.course_id for session in live.unswept_sessions() if session.course_id}
 
 
 @admin.register(Course)
@@ -47,15 +51,19 @@ class CourseAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.pk in live_course_ids():
-            return False  # the live session's sweep would find its course gone
+        if obj is not None and obj.pk in unswept_course_ids():
+            return False  # the session's sweep would find its course gone
         return super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset):
-        busy = queryset.filter(pk__in=live_course_ids())
+        busy = queryset.filter(pk__in=unswept_course_ids())
         if busy.exists():
             codes = ", ".join(busy.values_list("code", flat=True))
-            messages.error(request, _("Not deleted: %(codes)s has a live session. Finish it first.") % {"codes": codes})
+            messages.error(
+                request,
+                _("Not deleted: %(codes)s has a session not saved yet (live, or waiting for the sweep).")
+                % {"codes": codes},
+            )
             queryset = queryset.exclude(pk__in=busy.values("pk"))
         super().delete_queryset(request, queryset)
 

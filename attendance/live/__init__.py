@@ -75,6 +75,7 @@ from .sessions import (
     open_sessions,
     open_sessions_snapshot,
     teacher_open_session_id,
+    unswept_sessions,
     use_link,
 )
 from .student_view import SeenSession, StudentView, open_sessions_for
@@ -161,5 +162,6 @@ __all__ = [
     "teacher_key",
     "teacher_open_session_id",
     "topology",
+    "unswept_sessions",
     "use_link",
 ]

@@ -9,7 +9,7 @@ from django.conf import settings
 from .. import clock
 from .keys import expire_at, session_group, session_keys, teacher_group, teacher_key
 from .records import OPEN, LiveSession
-from .sweep_queue import read_due
+from .sweep_queue import dead_letter_sessions, read_due
 from .topology import WatchError, read, topology
 
 
@@ -107,12 +107,23 @@ def open_session_ids(now: float) -> list[str]:
 
 def open_sessions(now: float) -> list[LiveSession]:
     """Return the sessions not yet ended (one read of the due indexes, one of their metas)."""
-    sids = open_session_ids(now)
-    metas = topology().reads([read("hgetall", session_keys(sid).meta) for sid in sids]) if sids else []
-    found = [LiveSession.from_redis(raw) for raw in metas if raw and b"data" in raw]
-    sessions = [session for session in found if session.state == OPEN]
+    sessions = [session for session in _read_sessions(open_session_ids(now)) if session.state == OPEN]
     keep_snapshot(sessions)
     return sessions
+
+
+def unswept_sessions() -> list[LiveSession]:
+    """Every session the database does not hold yet: open, finished and waiting for the sweep, or dead-lettered.
+
+    Each still needs its course and teacher: the sweep writes rows that point at them.
+    """
+    sids = [sid for group in read_due("-inf", "+inf") for sid, _ in group]
+    return _read_sessions(sids) + dead_letter_sessions()
+
+
+def _read_sessions(sids: list[str]) -> list[LiveSession]:
+    metas = topology().reads([read("hgetall", session_keys(sid).meta) for sid in sids]) if sids else []
+    return [LiveSession.from_redis(raw) for raw in metas if raw and b"data" in raw]
 
 
 _snapshots: dict[tuple[str, str], tuple[float, list[LiveSession]]] = {}

@@ -137,6 +137,18 @@ def dead_letters() -> dict[str, dict]:
     return {sid.decode(): json.loads(v) for group in groups for sid, v in group.items()}
 
 
+def dead_letter_sessions() -> list[LiveSession]:
+    """The dead letters' sessions (their code secrets and the teacher's position dropped)."""
+    sessions = []
+    for payload in dead_letters().values():
+        meta = {key.encode(): str(value).encode() for key, value in payload.get("meta", {}).items()}
+        try:
+            sessions.append(LiveSession.from_redis(meta))
+        except (KeyError, TypeError, ValueError):
+            continue  # an unreadable meta: the operations page shows it as it is
+    return sessions
+
+
 def requeue_dead_letter(sid: str) -> bool:
     """Put a dead-lettered session back in the due index for another try."""
     keys = session_keys(sid)

@@ -84,6 +84,24 @@ def test_a_course_with_a_live_session_cannot_be_deleted(client, superuser, teach
     assert Course.objects.filter(pk=course.pk).exists()
 
 
+@pytest.mark.parametrize("ending", ["finished", "dead_letter"])
+def test_a_course_whose_session_is_not_swept_yet_cannot_be_deleted(
+    client, superuser, teacher, course, clock, task_queue, ending
+):
+    from attendance import live
+    from attendance.teaching import service as live_sessions
+
+    session = start(teacher, course, now=clock.now)
+    live_sessions.session_finish(session=session, now=clock.now)  # "Finish now": the sweep has not run yet
+    if ending == "dead_letter":
+        live.dead_letter(session.id, "the sweep gave up")
+    login(client, superuser)
+    assert client.post(reverse("admin:attendance_course_delete", args=[course.pk]), {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:attendance_course_changelist")
+    client.post(changelist, {"action": "delete_selected", "_selected_action": [course.pk], "post": "yes"})
+    assert Course.objects.filter(pk=course.pk).exists()
+
+
 @pytest.mark.django_db
 def test_the_records_search_finds_by_student_number_name_or_course_code(client, teacher, course, student):
     from tests.factories import UserFactory

@@ -4,10 +4,15 @@ from adminpanel import health
 
 
 class Command(BaseCommand):
-    help = "Exit non-zero unless a django-q2 cluster is alive (for container health checks)."
+    help = (
+        "Exit non-zero unless the django-q2 cluster does its work: it reports, the scheduled sweep "
+        "succeeds, the task queue drains (for container health checks)."
+    )
 
     def handle(self, *args, **options):
-        probe = health.cluster()
-        if not probe.ok:
-            raise CommandError(probe.detail)
-        self.stdout.write(f"{probe.info['clusters']} cluster(s), {probe.info['workers']} workers")
+        probes = health.work()
+        failed = [f"{name}: {probe.detail}" for name, probe in probes.items() if not probe.ok]
+        if failed:
+            raise CommandError("; ".join(failed))
+        cluster = probes["cluster"].info
+        self.stdout.write(f"{cluster['clusters']} cluster(s), {cluster['workers']} workers, doing their work")
