@@ -51,6 +51,11 @@ WATCH_CODES = """() => {
 
 
 LOCALES = {"en": "en-GB", "tr": "tr-TR"}
+# Counts the live roster's polls that swapped in a fresh roster.
+COUNT_ROSTER_POLLS = """() => {
+  window.rosterPolls = 0;
+  document.body.addEventListener('htmx:afterSwap', (e) => { if (e.detail.elt.id === 'roster') window.rosterPolls++; });
+}"""
 
 
 @pytest.mark.parametrize("language", ["en", "tr"])
@@ -189,6 +194,11 @@ def _teacher_rejects_then_accepts(teacher: Page, phone: Page) -> None:
     absent.get_by_role("button", name=_("Excuse")).click()  # empty: the browser asks for the reason first
     assert reason.evaluate("el => el.validationMessage"), "the reason is required"
     _type_into_the_roster(teacher, reason, "Doctor's note")
+    # What the teacher typed survives the polls, even once they look away before sending it.
+    teacher.locator("#roster-search").focus()
+    teacher.evaluate(COUNT_ROSTER_POLLS)
+    teacher.wait_for_function("() => window.rosterPolls >= 3", timeout=20_000)
+    expect(reason).to_have_value("Doctor's note")
     absent.get_by_role("button", name=_("Excuse")).click()
     expect(absent.locator(".badge.excused")).to_be_visible()
     expect(absent).to_contain_text("Doctor's note")

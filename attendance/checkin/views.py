@@ -138,5 +138,6 @@ def result(request, sid):
     if view is None:
         raise Http404(_("You have no check-in in this session."))
     ctx = {"record": view.record, "title": view.title, "sid": sid, "pending": view.pending}
-    template = "attendance/partials/result_body.html" if request.htmx else "attendance/result.html"
-    return render(request, template, ctx)
+    if request.htmx:  # the pending page's poll: 286 stops it once there is nothing left to wait for
+        return render(request, "attendance/partials/result_body.html", ctx, status=200 if view.pending else 286)
+    return render(request, "attendance/result.html", ctx)

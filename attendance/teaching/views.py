@@ -140,7 +140,8 @@ def record_action(request, sid, number, action):
         change = service.roster_mark(session=session, school_number=number, action=action, reason=reason)
     if change.not_found:
         return HttpResponse(change.error, status=404)
-    return _answer_roster(request, session, error=change.error, message=change.message, error_for=number)
+    status = 400 if change.error else 200
+    return _answer_roster(request, session, error=change.error, message=change.message, error_for=number, status=status)
 
 
 def _answer_roster(request, session, *, error="", message="", error_for="", status=200):

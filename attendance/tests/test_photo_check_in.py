@@ -98,6 +98,20 @@ def test_the_photo_check_in_is_pending_then_present_on_a_match(
     assert record.photo_result == verify.MATCH and record.photo_distance < 0.4
 
 
+def test_the_result_page_polls_while_the_photo_is_checked_and_stops_after(
+    student_client, photo_session, clock, reference, task_queue
+):
+    """286 tells htmx to stop polling: the page stops asking once the verdict is in (and after the sweep)."""
+    check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
+    result = reverse("attendance:result", args=[photo_session.id])
+    assert 'hx-trigger="every 3s"' in student_client.get(result).content.decode()
+    assert student_client.get(result, HTTP_HX_REQUEST="true").status_code == 200  # still checking
+    run_queued_photo_task(task_queue)
+    answer = student_client.get(result, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 286 and "Checking your photo" not in answer.content.decode()
+    assert "hx-trigger" not in student_client.get(result).content.decode()
+
+
 def test_a_mismatch_stays_for_the_teacher_with_the_distance(
     student_client, teacher, photo_session, clock, reference, task_queue
 ):
