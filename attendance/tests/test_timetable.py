@@ -221,3 +221,28 @@ def test_deleting_slots_in_the_admin_keeps_the_planned_sessions_true(client, sta
     assert response.status_code == 302 and TimetableSlot.objects.count() == 1
     course.refresh_from_db()
     assert course.planned_sessions == 12  # the Wednesdays only
+
+
+@pytest.mark.django_db
+def test_importing_the_same_timetable_twice_changes_nothing_and_an_overlap_is_refused(teacher_client, course):
+    url = reverse("attendance:slots_import", args=[course.pk])
+    term = {"first_day": "2026-09-14", "last_day": "2026-12-25"}
+    text = "Monday, 09:00, 90, B-204\nWednesday, 10:00, 60, B-101\n"
+    for _ in range(2):
+        response = teacher_client.post(url, {"file": SimpleUploadedFile("t.csv", text.encode()), **term})
+        assert response.status_code == 302
+    assert TimetableSlot.objects.filter(course=course).count() == 2
+    course.refresh_from_db()
+    planned = course.planned_sessions
+    assert planned == 30  # 15 Mondays and 15 Wednesdays, not twice as many
+
+    clashing = "Wednesday, 10:30, 60, B-102\n"
+    response = teacher_client.post(url, {"file": SimpleUploadedFile("t.csv", clashing.encode()), **term})
+    assert response.status_code == 400 and "Wednesday 10:30–11:30 overlaps Wednesday 10:00–11:00" in response.text
+    form = {"weekday": 2, "starts": "10:30", "duration_minutes": 60, "room": "B", **term, "require_code": "on"}
+    form["network_mode"] = "off"
+    response = teacher_client.post(reverse("attendance:slot_add", args=[course.pk]), form)
+    assert response.status_code == 400 and "overlaps Wednesday 10:00–11:00" in response.text
+    assert TimetableSlot.objects.filter(course=course).count() == 2
+    course.refresh_from_db()
+    assert course.planned_sessions == planned

@@ -61,13 +61,63 @@ def sync_planned(course: Course) -> int | None:
     return planned
 
 
+def _minutes(slot) -> tuple[int, int]:
+    first = slot.starts.hour * 60 + slot.starts.minute
+    return first, first + slot.duration_minutes
+
+
+def _same(a: TimetableSlot, b: TimetableSlot) -> bool:
+    return (a.weekday, a.starts, a.duration_minutes, a.first_day, a.last_day) == (
+        b.weekday,
+        b.starts,
+        b.duration_minutes,
+        b.first_day,
+        b.last_day,
+    )
+
+
+def _overlap(a: TimetableSlot, b: TimetableSlot) -> bool:
+    """The same weekday, days in common and times in common: both would open a session at once."""
+    (a_from, a_to), (b_from, b_to) = _minutes(a), _minutes(b)
+    days = a.first_day <= b.last_day and b.first_day <= a.last_day
+    return a.weekday == b.weekday and days and a_from < b_to and b_from < a_to
+
+
+def _described(slot: TimetableSlot) -> str:
+    first, last = _minutes(slot)
+    return f"{slot.get_weekday_display()} {first // 60:02d}:{first % 60:02d}–{last // 60 % 24:02d}:{last % 60:02d}"
+
+
+def _new_slots(course: Course, candidates: list[TimetableSlot]) -> list[TimetableSlot]:
+    """The candidates the timetable does not have yet: one it has already (the same file imported
+    again) is left out, so adding it changes nothing; one that overlaps a slot is refused."""
+    kept: list[TimetableSlot] = []
+    existing = list(course.slots.all())
+    for slot in candidates:
+        if any(_same(slot, other) for other in existing + kept):
+            continue
+        clash = next((other for other in existing + kept if _overlap(slot, other)), None)
+        if clash is not None:
+            raise TimetableRefused(
+                _("%(new)s overlaps %(old)s: two sessions of a course cannot run at once.")
+                % {"new": _described(slot), "old": _described(clash)}
+            )
+        kept.append(slot)
+    return kept
+
+
 @transaction.atomic
-def add_slot(*, course: Course, teacher, **fields) -> TimetableSlot:
+def add_slot(*, course: Course, teacher, **fields) -> TimetableSlot | None:
+    """Add a slot; None when the timetable has it already. An overlapping slot is refused."""
     if fields["last_day"] < fields["first_day"]:
         raise TimetableRefused(_("The last day comes before the first."))
-    slot = TimetableSlot.objects.create(course=course, teacher=teacher, **fields)
+    Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
+    new = _new_slots(course, [TimetableSlot(course=course, teacher=teacher, **fields)])
+    if not new:
+        return None
+    new[0].save()
     sync_planned(course)
-    return slot
+    return new[0]
 
 
 @transaction.atomic
@@ -171,7 +221,8 @@ def import_slots(*, course: Course, teacher, text: str, first_day: date, last_da
     if last_day < first_day:
         raise TimetableRefused(_("The last day comes before the first."))
     rows = parse_csv(text)
-    TimetableSlot.objects.bulk_create(
+    Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
+    candidates = [
         TimetableSlot(
             course=course,
             teacher=teacher,
@@ -183,9 +234,11 @@ def import_slots(*, course: Course, teacher, text: str, first_day: date, last_da
             last_day=last_day,
         )
         for row in rows
-    )
+    ]
+    new = _new_slots(course, candidates)
+    TimetableSlot.objects.bulk_create(new)
     sync_planned(course)
-    return len(rows)
+    return len(new)
 
 
 # --- opening the sessions -----------------------------------------------------

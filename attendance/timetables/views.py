@@ -45,8 +45,15 @@ def slot_add(request, course_id):
     form = SlotForm(request.POST)
     if not form.is_valid():
         return _page(request, course, slot_form=form, status=400)
-    service.add_slot(course=course, teacher=request.user, **form.cleaned_data)
-    messages.success(request, _("Slot added: its sessions open by themselves."))
+    try:
+        added = service.add_slot(course=course, teacher=request.user, **form.cleaned_data)
+    except service.TimetableRefused as exc:
+        form.add_error(None, str(exc))
+        return _page(request, course, slot_form=form, status=400)
+    if added is None:
+        messages.info(request, _("The timetable has this slot already."))
+    else:
+        messages.success(request, _("Slot added: its sessions open by themselves."))
     return _back(course)
 
 
@@ -77,7 +84,10 @@ def slots_import(request, course_id):
         except service.TimetableRefused as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, _("%(n)s slots imported.") % {"n": count})
+            if count:
+                messages.success(request, _("%(n)s slots imported.") % {"n": count})
+            else:
+                messages.info(request, _("The timetable has every slot of this file already: nothing changed."))
             return _back(course)
     return _page(request, course, import_form=form, status=400)
 
