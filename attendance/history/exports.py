@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils.text import slugify
+from django.utils.timezone import localtime
 from django.utils.translation import pgettext
 
 from .. import clock
@@ -155,7 +156,7 @@ def matrix_rows(course: Course, sessions: list[Attendance]) -> Iterator[list]:
     column = {s.pk: i for i, s in enumerate(sessions)}
     yield (
         [column_name("student_number"), column_name("student_name")]
-        + [f"{s.starts_at:%Y-%m-%d %H:%M} {s.lesson_name}" for s in sessions]
+        + [f"{localtime(s.starts_at):%Y-%m-%d %H:%M} {s.lesson_name}" for s in sessions]  # the school's time
         + [column_name(pgettext_noop("export column", "rate_percent"))]
     )
     records = (
@@ -189,7 +190,8 @@ def xlsx_file(*, long: Iterable[list[str]], matrix: Iterable[list] | None):
 
 def session_filename(attendance: Attendance, ext: str) -> str:
     code = attendance.course.code if attendance.course_id else "adhoc"
-    return f"attn-{slugify(code)}-{attendance.starts_at:%Y-%m-%d}-{slugify(attendance.lesson_name)[:40]}.{ext}"
+    day = localtime(attendance.starts_at)  # the school's day, as the lesson's name says it
+    return f"attn-{slugify(code)}-{day:%Y-%m-%d}-{slugify(attendance.lesson_name)[:40]}.{ext}"
 
 
 def course_filename(course: Course, ext: str) -> str:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Count, F, Q
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -130,7 +131,8 @@ class Attendance(SoftDeleteFields):
         ]
 
     def __str__(self):
-        return f"{self.lesson_name} ({self.starts_at:%Y-%m-%d %H:%M})"
+        starts = timezone.localtime(self.starts_at) if self.starts_at else None  # the school's time
+        return f"{self.lesson_name} ({starts:%Y-%m-%d %H:%M})" if starts else self.lesson_name
 
 
 class AttendanceRecord(SoftDeleteFields):

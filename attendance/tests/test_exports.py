@@ -33,7 +33,7 @@ def test_the_session_csv_has_one_row_per_live_record(teacher_client, session, st
     response = teacher_client.get(reverse("attendance:session_export", args=[session.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert f"attn-cs101-{session.starts_at:%Y-%m-%d}-week-1.csv" in response["Content-Disposition"]
+    assert f"attn-cs101-{timezone.localtime(session.starts_at):%Y-%m-%d}-week-1.csv" in response["Content-Disposition"]
     rows = read_csv(response)
     assert len(rows) == 2
     mine = next(r for r in rows if r["student_number"] == student.school_number)
@@ -63,6 +63,22 @@ def test_the_course_xlsx_has_the_long_sheet_and_the_matrix(teacher_client, sessi
     matrix = {row[0]: row for row in list(book["Matrix"].values)[1:]}
     assert matrix[student.school_number][2] == "late"
     assert matrix[student.school_number][-1] == 100.0
+
+
+def test_names_and_headers_say_the_schools_time_not_utc(teacher_client, teacher, course, student):
+    """A 01:30 class in Istanbul is 22:30 UTC the day before: files and columns say 01:30 on its own day."""
+    from datetime import UTC, datetime
+
+    late_night = AttendanceFactory(
+        teacher=teacher, course=course, lesson_name="Night", starts_at=datetime(2026, 12, 4, 22, 30, tzinfo=UTC)
+    )
+    RecordFactory(attendance=late_night, student=student, status="present")
+    response = teacher_client.get(reverse("attendance:session_export", args=[late_night.pk]))
+    assert "attn-cs101-2026-12-05-night.csv" in response["Content-Disposition"]
+    response = teacher_client.get(reverse("attendance:course_export", args=[course.pk]), {"format": "xlsx"})
+    header = next(load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)["Matrix"].values)
+    assert "2026-12-05 01:30 Night" in header
+    assert str(late_night) == "Night (2026-12-05 01:30)"  # as the admin's lists show it
 
 
 def test_an_unknown_format_is_a_400(teacher_client, session):
