@@ -58,3 +58,12 @@ def _name_key(name: str, language: str) -> str:
         primaries.append(f"{primary:03d}")
         secondaries.append(f"{secondary:02d}")
     return "".join(primaries) + " " + "".join(secondaries)
+
+
+def search_fold(text: str, language: str | None = None) -> str:
+    """Text folded for a search that ignores case as the language does: in Turkish "IŞIL", "ışıl" and
+    "Işıl" are one name, and "İ" is the capital of "i" (``str.casefold`` would make "I" an "i")."""
+    text = unicodedata.normalize("NFC", text.strip())
+    if (language or settings.NAME_COLLATION) == "tr":
+        text = text.replace("I", "ı").replace("İ", "i")
+    return text.casefold()

@@ -8,6 +8,7 @@ system's sentences (a rejected check-in that failed two checks), and one carries
 
 import re
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +32,13 @@ def _sentence(text: str) -> str:
     for pattern, msgid in _PATTERNS:
         match = pattern.match(text)
         if match:
-            return gettext(msgid) % match.groupdict()
+            return gettext(msgid) % {name: _number(value) for name, value in match.groupdict().items()}
     return text
+
+
+def _number(stored: str) -> str:
+    """A whole number stored in English ("4,989") as the reader's language writes it ("4.989" in Turkish)."""
+    return number_format(int(stored.replace(",", "").split(".")[0]), force_grouping=True)
 
 
 def translate(reason: str) -> str:
@@ -48,6 +54,7 @@ def translate(reason: str) -> str:
 FLAG_WORDS = {
     "network": _("outside the allowed network"),
     "location": _("too far from the room"),
+    "no_location": _("location not shared"),
     "shared_device": _("phone used for another student"),
     "device_elsewhere": _("phone used in another open session"),
     "photo_mismatch": _("photo did not match"),

@@ -203,8 +203,9 @@ def test_dates_statuses_and_stored_reasons_read_in_turkish(client, turkish_teach
     page = client.get(reverse("attendance:session_detail", args=[november_session.pk])).text
     assert "Kas 2026" in page and "Nov" not in page  # the month, Turkish
     assert "Reddedildi" in page
-    # Stored in English, read in the reader's language, numbers kept.
-    assert "Sınıftan 1,234 m uzaktasınız (izin verilen: 100 m)." in page
+    # Stored in English, read in the reader's language, numbers as the reader writes them (1.234 is
+    # "one thousand two hundred and thirty-four" in Turkish; 1,234 would read as one and a bit).
+    assert "Sınıftan 1.234 m uzaktasınız (izin verilen: 100 m)." in page
     report = client.get(reverse("attendance:course_report", args=[november_session.course_id])).text
     assert '<td class="m rejected">R</td>' in report and "V var · G geç" in report
 
@@ -228,6 +229,17 @@ def test_messages_after_an_action_are_in_the_readers_language(client, student):
     client.post(reverse("accounts:language"), {"language": "tr", "next": "/"})
     response = client.post(reverse("accounts:logout"), follow=True)
     assert "Oturumunuz kapatıldı." in response.text
+
+
+def test_a_stored_distance_reads_with_each_languages_digit_grouping():
+    from django.utils import translation
+
+    stored = reasons.distance_reason(4989.4, 100)
+    assert stored == "You are 4,989 m from the classroom (allowed: 100 m)."
+    with translation.override("en"):
+        assert reasons.translate(stored) == stored
+    with translation.override("tr"):
+        assert reasons.translate(stored) == "Sınıftan 4.989 m uzaktasınız (izin verilen: 100 m)."
 
 
 def test_a_teachers_own_reason_shows_as_typed():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_q.tasks import async_task
 
-from accounts.collation import name_key
+from accounts.collation import name_key, search_fold
 
 from .. import clock, live
 from ..access import recording_refused
@@ -217,8 +217,8 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
     counts["excused_ahead"] = sum(bool(r.excused_ahead) for r in missing)
     counts["locked_out"] = sum(r.locked_out for r in rows + missing)
     everyone = rows + missing
-    if query := query.strip().casefold():
-        everyone = [r for r in everyone if query in r.full_name.casefold() or query in r.school_number.casefold()]
+    if query := search_fold(query):
+        everyone = [r for r in everyone if query in search_fold(r.full_name) or query in search_fold(r.school_number)]
     return LiveRoster(session=session, rows=everyone, counts=counts)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from attendance.teaching import service as live_sessions
-from tests.factories import UserFactory
+from tests.factories import EnrollmentFactory, UserFactory
 
 from .live_helpers import check_in, start, url
 
@@ -55,3 +55,13 @@ def test_an_ad_hoc_roster_marks_nobody_as_not_enrolled(teacher_client, teacher, 
 def test_a_student_outside_the_course_is_marked_not_enrolled(teacher_client, session, clock):
     check_in(session, UserFactory(school_number="S2002", full_name="Gus Guest"), clock.now)
     assert b"S2002 \xc2\xb7 not enrolled" in teacher_client.get(url("live", session)).content
+
+
+def test_the_roster_search_ignores_case_as_turkish_does(session, course, student, clock):
+    isil = UserFactory(school_number="S1007", full_name="Işıl Yıldız")
+    EnrollmentFactory(course=course, student=isil)
+    check_in(session, isil, clock.now)
+    for query in ("IŞIL", "ışıl", "Işıl", "yıldız", "YILDIZ"):
+        found = [row.school_number for row in live_sessions.live_roster(session=session, query=query).rows]
+        assert found == ["S1007"], query
+    assert live_sessions.live_roster(session=session, query="isil").rows == []  # "i" is not "ı" in Turkish

@@ -264,3 +264,14 @@ def test_the_end_cannot_move_before_the_start(teacher_client, teacher, clock):
     assert "cannot end before that" in response.content.decode()
     assert live.get_session(started.id).ends_at == started.ends_at
     assert live.get_session(started.id).is_open(clock.now)
+
+
+def test_switching_language_on_a_page_that_answered_a_post_goes_back_to_the_form(teacher_client, teacher, clock):
+    started = start(teacher, now=clock.now)
+    live_url = f"http://testserver{reverse('attendance:live', args=[started.id])}"
+    end_url = reverse("attendance:change_end", args=[started.id])
+    response = teacher_client.post(end_url, {"minutes": "x"}, HTTP_REFERER=live_url)
+    assert response.status_code == 400
+    assert f'name="next" value="{live_url}"' in response.text and f'value="{end_url}"' not in response.text
+    switched = teacher_client.post(reverse("accounts:language"), {"language": "tr", "next": live_url})
+    assert switched.status_code == 302 and teacher_client.get(switched["Location"]).status_code == 200
