@@ -10,12 +10,17 @@ from ..photos import images
 
 
 class CodeForm(PositionFields):
+    # One rule and one message for every wrong shape (no length checks of their own beside it).
     code = forms.CharField(
-        max_length=6,
-        min_length=6,
         validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "one-time-code", "autofocus": True}
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "maxlength": 6,
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+            }
         ),
         label=_("Code on the screen"),
     )

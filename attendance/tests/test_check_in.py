@@ -88,6 +88,15 @@ def test_it_refuses_a_code_that_is_not_six_digits_without_counting_it(student_cl
     assert wrong_codes(session, "S1001") == 0
 
 
+@pytest.mark.parametrize("typed", ["12", "1234567", "12ab56"])
+def test_a_code_of_the_wrong_shape_gets_one_message(student_client, session, typed):
+    response = type_code(student_client, typed)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert text.count("The code has 6 digits.") == 1 and "Ensure this value" not in text
+    assert wrong_codes(session, "S1001") == 0
+
+
 def test_it_refuses_digits_of_another_script_without_crashing(student_client, session):
     response = type_code(student_client, "١٢٣٤٥٦")
     assert response.status_code == 400
