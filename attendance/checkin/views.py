@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attn_site.proxies import client_ip
@@ -33,6 +34,24 @@ def _visitor(request, device: str, form) -> Visitor:
     )
 
 
+SESSION_GONE = gettext_lazy(
+    "This session has ended, or this link does not lead to one: type the code on the screen, or ask your teacher."
+)
+
+
+def _refused(request, error: str):
+    """A link that cannot check this student in, with a sentence saying why (a 404 all the same)."""
+    return render(request, "attendance/link_refused.html", {"error": error}, status=404)
+
+
+def _open_session(request, sid):
+    """The open session a link leads to; None once it has ended (the view answers with SESSION_GONE)."""
+    try:
+        return get_live_session(sid)
+    except Http404:
+        return None
+
+
 def _respond(request, outcome: service.Outcome):
     """Turn an outcome into the page that follows it."""
     if outcome.kind is Kind.CHECKED_IN:
@@ -40,7 +59,7 @@ def _respond(request, outcome: service.Outcome):
     if outcome.kind is Kind.CONFIRM:
         return redirect("attendance:confirm", sid=outcome.session.id, token=outcome.link)
     if outcome.kind is Kind.NOT_FOUND:
-        raise Http404(outcome.error)
+        return _refused(request, outcome.error)
     messages.error(request, outcome.error)
     return redirect("attendance:student_home")
 
@@ -72,7 +91,9 @@ def student_home(request, device):
 @require_GET
 def qr_link(request, sid, code):
     """The QR code's target: validated now, then held through the login by a signed link."""
-    session = get_live_session(sid)
+    session = _open_session(request, sid)
+    if session is None:
+        return _refused(request, SESSION_GONE)
     outcome = service.link_for_qr(session=session, code=code, ip=client_ip(request))
     if outcome.kind is Kind.REFUSED:
         ctx = {"session": session, "form": CodeForm(), "error": outcome.error, "locked": outcome.locked}
@@ -83,7 +104,9 @@ def qr_link(request, sid, code):
 @student_required
 @require_GET
 def tap(request, sid):
-    session = get_live_session(sid)
+    session = _open_session(request, sid)
+    if session is None:
+        return _refused(request, SESSION_GONE)
     return _respond(request, service.link_for_tap(student=request.user, session=session))
 
 
@@ -91,7 +114,9 @@ def tap(request, sid):
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def confirm(request, sid, token, device):
-    session = get_live_session(sid)
+    session = _open_session(request, sid)
+    if session is None:
+        return _refused(request, SESSION_GONE)
     form = _confirm_form(request, session)
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
@@ -120,9 +145,11 @@ def _confirm_page(request, session, form, **extra):
 @device_cookie
 def remote(request, sid, token, device):
     """A hybrid session's remote link (pasted by the teacher into the video call): confirm, then check in."""
-    session = get_live_session(sid)
+    session = _open_session(request, sid)
+    if session is None:
+        return _refused(request, SESSION_GONE)
     if not service.remote_link_valid(session=session, token=token):
-        raise Http404(_("This remote link is not valid."))
+        return _refused(request, _("This remote link is not valid."))
     form = _confirm_form(request, session)
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)

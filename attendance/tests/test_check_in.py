@@ -10,6 +10,7 @@ from attendance.checkin import service as check_in
 from attendance.checkin.devices import DEVICE_COOKIE
 from attendance.checkin.service import LINK_SALT
 from attendance.models import Status
+from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import PASSWORD, TeacherFactory, UserFactory
 
@@ -225,6 +226,18 @@ def test_one_tap_is_for_enrolled_students_only(client, student_client, teacher, 
     assert response.status_code == 302 and response.url == HOME
     assert check_in.LINK_ELSEWHERE in messages_of(response)
     assert live.count_records(tapped.id) == 0
+
+
+def test_a_refused_link_says_why_in_a_sentence(client, student_client, teacher, course, session, clock):
+    """Not the bare "Not found": outside the course, or after the end, the student reads why."""
+    course_tap = start(TeacherFactory(), course, now=clock.now, require_code=False)
+    login(client, UserFactory(school_number="S2002"))
+    response = client.get(reverse("attendance:tap", args=[course_tap.id]))
+    assert response.status_code == 404 and "You are not enrolled in this course." in response.text
+    live_sessions.session_finish(session=session)
+    for url in (qr_url(session, code(session, clock.now)), reverse("attendance:tap", args=[session.id])):
+        response = student_client.get(url)
+        assert response.status_code == 404 and "This session has ended" in response.text, url
 
 
 def test_one_tap_is_refused_when_the_session_needs_a_code(student_client, session):
