@@ -22,15 +22,22 @@ def record_change_status(*, record: AttendanceRecord, by, status: str, reason: s
     return change
 
 
+class AlreadyRecorded(Exception):
+    """The student has a record in the session already: a change of its status is a correction, not an add."""
+
+
 @transaction.atomic
 def record_add(*, attendance: Attendance, by, student, status: str, reason: str) -> AttendanceRecord:
-    """Add a student to a persisted session after the fact (or bring back a removed record)."""
+    """Add a student to a persisted session after the fact (or bring back a removed record). One who has a
+    record already raises AlreadyRecorded: "added" must not quietly change a status."""
     record, created = AttendanceRecord.objects.select_for_update().get_or_create(
         attendance=attendance,
         student=student,
         defaults={"status": status, "source": Source.TEACHER, "fail_reason": rejection_reason(status, reason)},
     )
-    old = "" if created else (REMOVED if record.is_deleted else record.status)
+    if not created and not record.is_deleted:
+        raise AlreadyRecorded(record.status)
+    old = "" if created else REMOVED
     if not created:
         record.restore()
         record.set_status(status, reason)

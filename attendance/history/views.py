@@ -159,9 +159,20 @@ def record_add(request, sid):
     if refused:
         form.add_error("school_number", refused)
         return _session_page(request, attendance, status=400, add_form=form)
-    corrections.record_add(
-        attendance=attendance, by=request.user, student=data["student"], status=data["status"], reason=data["reason"]
-    )
+    try:
+        corrections.record_add(
+            attendance=attendance,
+            by=request.user,
+            student=data["student"],
+            status=data["status"],
+            reason=data["reason"],
+        )
+    except corrections.AlreadyRecorded as exc:
+        message = _("%(name)s is already recorded here as %(status)s: change that status in the list instead.")
+        form.add_error(
+            "school_number", message % {"name": data["student"].full_name, "status": status_word(exc.args[0])}
+        )
+        return _session_page(request, attendance, status=400, add_form=form)
     messages.success(
         request,
         _("%(name)s added as %(status)s.") % {"name": data["student"].full_name, "status": status_word(data["status"])},

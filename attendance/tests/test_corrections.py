@@ -86,6 +86,15 @@ def test_only_students_are_added_after_the_fact_and_the_unenrolled_only_when_con
     assert AttendanceRecord.objects.filter(student__school_number="S778").exists()
 
 
+def test_adding_one_already_recorded_changes_nothing_and_says_so(teacher_client, record):
+    """ "Added as present" must not quietly turn a saved record into another status (issue 27)."""
+    form = {"school_number": record.student.school_number, "status": "present", "reason": "Was there"}
+    response = teacher_client.post(url("record_add", record), form)
+    assert response.status_code == 400 and "already recorded here as absent" in response.text
+    record.refresh_from_db()
+    assert record.status == Status.ABSENT and not RecordChange.objects.filter(record=record).exists()
+
+
 def test_adding_an_unknown_school_number_is_a_form_error(teacher_client, record):
     response = teacher_client.post(
         url("record_add", record), {"school_number": "NOPE", "status": "present", "reason": "x"}
