@@ -25,14 +25,15 @@ def delete(name: str) -> None:
 
 
 def serve(name: str, content_type: str, *, missing: str, filename: str = "") -> FileResponse:
-    """A private file for one who may see it: never cached on the way; shown inline, or downloaded as
-    ``filename``. A missing file is a 404 with the message ``missing``."""
+    """A private file for one who may see it: never cached on the way, shown inline (under ``filename``
+    when it is saved). A missing file is a 404 with the message ``missing``."""
     try:
         handle = private().open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404(missing) from None
-    response = FileResponse(handle, content_type=content_type, as_attachment=bool(filename), filename=filename)
+    response = FileResponse(handle, content_type=content_type, as_attachment=False, filename=filename)
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     if not filename:
         response["Content-Disposition"] = "inline"
     return response

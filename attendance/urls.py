@@ -48,6 +48,7 @@ urlpatterns = [
     path("me/", history.my_attendance, name="my_attendance"),
     # Excuse requests.
     path("me/excuses/", excuses.my_excuses, name="my_excuses"),
+    path("me/excuses/<int:pk>/withdraw/", excuses.excuse_withdraw, name="excuse_withdraw"),
     path("teach/excuses/", excuses.excuse_list, name="excuse_list"),
     path("teach/excuses/<int:pk>/<str:action>/", excuses.excuse_decide, name="excuse_decide"),
     path("excuses/<int:pk>/document/", excuses.excuse_attachment, name="excuse_attachment"),

@@ -66,6 +66,15 @@ def file_request(
     if not course.enrollments.filter(student=student).exists():
         raise ExcuseRefused(_("You are not enrolled in this course."))
     check_days(first_day, last_day)
+    asked = ExcuseRequest.objects.filter(
+        student=student,
+        course=course,
+        state__in=[ExcuseRequest.State.PENDING, ExcuseRequest.State.APPROVED],
+        first_day__lte=last_day,
+        last_day__gte=first_day,
+    )
+    if asked.exists():
+        raise ExcuseRefused(_("You have asked for some of these days already: withdraw that request first."))
     stored, name = "", ""
     if attachment is not None:
         if attachment.size > settings.EXCUSE_ATTACHMENT_MAX_BYTES:
@@ -168,3 +177,11 @@ def _apply(approved: list[ExcuseRequest], session_ids) -> int:
         )
         changed += len(ids)
     return changed
+
+
+def withdraw(*, student, request_id: int) -> bool:
+    """A student takes back a request the teacher has not decided yet (its document goes with it)."""
+    deleted, _rows = ExcuseRequest.objects.filter(
+        pk=request_id, student=student, state=ExcuseRequest.State.PENDING
+    ).delete()
+    return bool(deleted)

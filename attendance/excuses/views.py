@@ -44,6 +44,15 @@ def my_excuses(request):
     return render(request, "attendance/my_excuses.html", {"form": form, "requests": mine}, status=status)
 
 
+@student_required
+@require_POST
+def excuse_withdraw(request, pk: int):
+    if not service.withdraw(student=request.user, request_id=pk):
+        raise Http404(_("No such request waiting for your teacher."))
+    messages.success(request, _("Your request was withdrawn."))
+    return redirect("attendance:my_excuses")
+
+
 @teacher_required
 @require_GET
 def excuse_list(request):
@@ -78,10 +87,12 @@ def excuse_decide(request, pk: int, action: str):
 @require_GET
 def excuse_attachment(request, pk: int):
     excuse = get_excuse_document(request.user, pk)
+    # Opened in the browser under a name of our own and the type read from its bytes when it was
+    # uploaded: never the student's file name ("doctor note.html", "invoice.pdf.exe").
     kind = excuse.attachment.rsplit(".", 1)[-1]
     return storage.serve(
         excuse.attachment,
         service.ATTACHMENT_TYPES.get(kind, "application/octet-stream"),
         missing=_("No such document."),
-        filename=excuse.attachment_name or f"document.{kind}",
+        filename=f"document.{kind}",
     )

@@ -140,7 +140,9 @@ def test_the_document_is_served_only_to_those_who_may_see_it(client, student, te
         assert response.status_code == status, someone
         if status == 200:
             assert response["Content-Type"] == "image/png" and response["Cache-Control"] == "private, no-store"
-            assert 'filename="rapor.png"' in response["Content-Disposition"]
+            # Opened in place, under a name of ours and the type read from the bytes (issues 26 and 27).
+            assert response["Content-Disposition"] == 'inline; filename="document.png"'
+            assert response["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.django_db
@@ -152,8 +154,8 @@ def test_the_document_goes_with_the_request(student, course, django_capture_on_c
     with_document = excuses.file_request(
         student=student,
         course=course,
-        first_day=today(),
-        last_day=today(),
+        first_day=today() + timedelta(days=1),  # another day: one request per day
+        last_day=today() + timedelta(days=1),
         reason="x",
         attachment=SimpleUploadedFile("n.pdf", PDF),
     )
@@ -297,3 +299,30 @@ def test_the_live_roster_shows_who_is_excused_in_advance(teacher_client, teacher
     row = roster.split(f'id="row-{student.school_number}"')[1].split("</tr>")[0]
     assert "excused in advance" in row and "Hospital appointment" in row
     assert "1 excused in advance" in roster and "0 not checked in" in roster
+
+
+@pytest.mark.django_db
+def test_a_student_cannot_ask_twice_for_the_same_days_and_may_withdraw_a_waiting_request(
+    client, student, course, teacher
+):
+    login(client, student)
+    assert ask(client, course, first=today(), last=today() + timedelta(days=2)).status_code == 302
+    again = ask(client, course, first=today() + timedelta(days=1), last=today() + timedelta(days=3))
+    assert again.status_code == 400 and "asked for some of these days already" in again.text
+    assert ExcuseRequest.objects.filter(student=student).count() == 1
+
+    waiting = ExcuseRequest.objects.get(student=student)
+    assert (
+        f'action="{reverse("attendance:excuse_withdraw", args=[waiting.pk])}"'
+        in client.get(reverse("attendance:my_excuses")).text
+    )
+    login(client, UserFactory(school_number="S6006"))  # not theirs: as if it did not exist
+    assert client.post(reverse("attendance:excuse_withdraw", args=[waiting.pk])).status_code == 404
+    login(client, student)
+    assert client.get(reverse("attendance:excuse_withdraw", args=[waiting.pk])).status_code == 405
+    assert client.post(reverse("attendance:excuse_withdraw", args=[waiting.pk])).status_code == 302
+    assert not ExcuseRequest.objects.filter(student=student).exists()
+    assert ask(client, course, first=today() + timedelta(days=1)).status_code == 302  # free to ask again
+
+    decided = approved_request(student, course, teacher, day=today() + timedelta(days=5))
+    assert client.post(reverse("attendance:excuse_withdraw", args=[decided.pk])).status_code == 404
