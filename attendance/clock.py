@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
 _source: Callable[[], float] = time.time
+
+# The farthest ahead anyone plans here (a session's start, an excuse, a timetable's last day): it also
+# keeps every date far from the end of the calendar, where date arithmetic overflows (year 9999).
+HORIZON = timedelta(days=366)
 
 
 def now() -> float:

@@ -92,3 +92,22 @@ class ServiceUnavailableMiddleware:
 
 def _unusable(raw) -> bool:
     return raw is None or raw.closed or raw.broken
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the address (the path or the query) is a 400 at once: PostgreSQL cannot hold
+    one in text, so a lookup with it (a school number in a roster URL, ?course=%00) would be a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value

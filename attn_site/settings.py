@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "attn_site.middleware.HealthProbeMiddleware",
+    "attn_site.middleware.NulCharacterMiddleware",
     "attn_site.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -61,7 +61,9 @@ def _read_link(token: str, session: live.LiveSession, student, browser: str, now
     if "u" in payload:
         if payload["u"] != student.pk:
             return None, Outcome(Kind.REFUSED, error=LINK_ELSEWHERE)
-    elif not (browser and payload.get("b") and secrets.compare_digest(str(payload["b"]), _digest(browser))):
+    elif not (
+        browser and payload.get("b") and secrets.compare_digest(str(payload["b"]).encode(), _digest(browser).encode())
+    ):
         return None, Outcome(Kind.REFUSED, error=LINK_ELSEWHERE)
     source = payload.get("src")
     source = source if source in (Source.QR, Source.TAP, Source.CODE) else Source.QR
@@ -141,4 +143,6 @@ def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, 
 
 
 def remote_link_valid(*, session: live.LiveSession, token: str) -> bool:
-    return session.admits_remote and secrets.compare_digest(str(token), proofs.remote_token(session.secret))
+    # Bytes: compare_digest raises on non-ASCII text (a remote link with "é" in its token was a 500).
+    expected = proofs.remote_token(session.secret).encode()
+    return session.admits_remote and secrets.compare_digest(str(token).encode(), expected)

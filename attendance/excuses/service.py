@@ -53,6 +53,8 @@ def check_days(first_day: date, last_day: date, *, today: date | None = None) ->
     today = today or clock.localdate()
     if first_day < today:
         raise ExcuseRefused(_("Ask before the day: the first day cannot be in the past."))
+    if first_day > today + clock.HORIZON:
+        raise ExcuseRefused(_("Ask at most a year ahead."))
     if last_day < first_day:
         raise ExcuseRefused(_("The last day comes before the first."))
     if (last_day - first_day).days + 1 > settings.EXCUSE_MAX_DAYS:

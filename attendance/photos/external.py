@@ -75,7 +75,8 @@ def check_signature(body: bytes, timestamp: str, signature: str, secret: str, no
         sent = int(timestamp)
     except (TypeError, ValueError):
         return 400, "Missing or malformed timestamp."
-    if not hmac.compare_digest(sign(body, sent, secret), signature or ""):
+    # Bytes: compare_digest raises on non-ASCII text (a forged "sha256=é" was a 500).
+    if not hmac.compare_digest(sign(body, sent, secret).encode(), (signature or "").encode()):
         return 403, "Bad signature."
     if abs(now - sent) > settings.PHOTO_VERIFIER_MAX_AGE:
         return 400, "Stale timestamp."

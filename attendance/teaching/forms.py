@@ -13,8 +13,7 @@ from ..forms import PositionFields
 from ..models import Attendance
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-# Also keeps start + duration away from the end of the calendar (year 9999).
-MAX_AHEAD = timedelta(days=366)
+MAX_AHEAD = clock.HORIZON
 
 
 class StartSessionForm(PositionFields):

@@ -61,6 +61,14 @@ def sync_planned(course: Course) -> int | None:
     return planned
 
 
+def _check_days(first_day: date, last_day: date) -> None:
+    if last_day < first_day:
+        raise TimetableRefused(_("The last day comes before the first."))
+    today = clock.localdate()
+    if last_day - first_day > clock.HORIZON or first_day > today + clock.HORIZON:
+        raise TimetableRefused(_("A timetable covers at most a year, starting within a year."))
+
+
 def _minutes(slot) -> tuple[int, int]:
     first = slot.starts.hour * 60 + slot.starts.minute
     return first, first + slot.duration_minutes
@@ -109,8 +117,7 @@ def _new_slots(course: Course, candidates: list[TimetableSlot]) -> list[Timetabl
 @transaction.atomic
 def add_slot(*, course: Course, teacher, **fields) -> TimetableSlot | None:
     """Add a slot; None when the timetable has it already. An overlapping slot is refused."""
-    if fields["last_day"] < fields["first_day"]:
-        raise TimetableRefused(_("The last day comes before the first."))
+    _check_days(fields["first_day"], fields["last_day"])
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
     new = _new_slots(course, [TimetableSlot(course=course, teacher=teacher, **fields)])
     if not new:
@@ -218,8 +225,7 @@ def _parse_row(cells: list[str]) -> ImportedSlot:
 
 @transaction.atomic
 def import_slots(*, course: Course, teacher, text: str, first_day: date, last_day: date) -> int:
-    if last_day < first_day:
-        raise TimetableRefused(_("The last day comes before the first."))
+    _check_days(first_day, last_day)
     rows = parse_csv(text)
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
     candidates = [
