@@ -13,6 +13,7 @@ test_sweep_columns, rather than writing a NULL.
 from __future__ import annotations
 
 import functools
+import uuid
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -129,7 +130,7 @@ def session(session: LiveSession, teacher: int | None, now: datetime) -> Attenda
     return _new(Attendance, SESSION_FIELDS, values)
 
 
-def record(sid: str, student: int | None, record: LiveRecord) -> AttendanceRecord:
+def record(sid: uuid.UUID, student: int | None, record: LiveRecord) -> AttendanceRecord:
     """What a live record becomes in PostgreSQL (one still pending: rejected)."""
     status, reason, photo_result = record.status, record.reason, record.photo_result
     if status == Status.PENDING:
@@ -151,7 +152,7 @@ def record(sid: str, student: int | None, record: LiveRecord) -> AttendanceRecor
     return _new(AttendanceRecord, RECORD_FIELDS, values)
 
 
-def absent(sid: str, student: int) -> AttendanceRecord:
+def absent(sid: uuid.UUID, student: int) -> AttendanceRecord:
     """The record of an enrolled student who never checked in."""
     values = {
         "deleted_reason": "",
