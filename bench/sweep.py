@@ -150,7 +150,9 @@ def copy_rows(sessions: int, per_session: int, now: float):
             if status == "pending":
                 status, reason = "rejected", PENDING_AT_CLOSE
             checked = datetime.fromtimestamp(record["checked_in_at"], tz=UTC)
-            records.append((False, "", sids[s], len(users), status, checked, reason, "code", record["flags"]))
+            records.append(
+                (False, "", sids[s], len(users), status, checked, reason, "code", json.dumps(record["flags"]))
+            )
     users = [(n + 1, *row) for n, row in enumerate(users)]
     return users, attendances, records
 

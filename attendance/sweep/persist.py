@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
-from psycopg.types.array import ListBinaryDumper
 from django.db.models import BooleanField, Count
 from django.db.models.expressions import RawSQL
+from psycopg.types.array import ListBinaryDumper
 
 from .. import clock
 from ..excuses import service as excuses
