@@ -113,13 +113,6 @@ def single_sweep_thread(settings):
     settings.SWEEP_THREADS = 1
 
 
-@pytest.fixture(params=["sql", "orm"])
-def each_sweep_writer(request, settings):
-    """Run the test with each way the sweep can write (set-based SQL, bulk_create)."""
-    settings.SWEEP_WRITER = request.param
-    return request.param
-
-
 @pytest.fixture
 def redis_conn():
     return live.client()

@@ -326,14 +326,11 @@ WATCHDOG_CHECK_SECONDS = env.float("WATCHDOG_CHECK_SECONDS", default=15)
 WATCHDOG_STOP_SECONDS = env.float("WATCHDOG_STOP_SECONDS", default=8)
 # Sessions persisted side by side by one sweep run (each thread has its own DB connection).
 SWEEP_THREADS = env.int("SWEEP_THREADS", default=2)
-# Sessions a sweep thread takes at a time, written in transactions (three statements, one commit) of
+# Sessions a sweep thread takes at a time, written in transactions (bulk_create per table, one commit) of
 # at most about this many records; a transaction the database refuses is written again one session at
 # a time. (Named SWEEP_GROUP_* before: a "group" is the live store's slot group.)
 SWEEP_BATCH_SESSIONS = env.int("SWEEP_BATCH_SESSIONS", default=50)
 SWEEP_BATCH_RECORDS = env.int("SWEEP_BATCH_RECORDS", default=10000)
-# "sql": set-based statements (attendance/sweep/persist_sql.py); "orm":
-# bulk_create, kept for comparison (docs/ARCHITECTURE.md says why not default).
-SWEEP_WRITER = env.str("SWEEP_WRITER", default="sql")
 
 # Excuse requests: a student asks in advance, the teacher decides; an attachment (PDF, JPEG or PNG)
 # is kept in the private storage, as photos are.

@@ -4,14 +4,15 @@ Run with `make bench-sweep` (BENCH_ARGS="--sizes 10000,100000 --per-session 50")
 expects DATABASE_URL and REDIS_URL (scripts/devstack.py exec sets them) and owns both
 servers: it truncates the tables it fills and flushes Redis.
 
-For each size N and each writer (SWEEP_WRITER: the set-based SQL, then bulk_create) it
-fills Redis with N / R finished, due sessions of R records each (every record a student
+For each size N it fills Redis with N / R finished, due sessions of R records each (every record a student
 PostgreSQL does not know yet, so the sweep creates them), runs the sweep in a fresh child
 process (its peak RSS is read from that child's own /proc status, so it is the sweep's
 and nothing else's) and checks what landed; then it truncates and times COPY of the same
 rows (users, sessions, records) into the same tables: the ingestion limit.  The last line
-printed is one JSON object: the first writer's figures at the largest size under the
-usual keys, each other writer's under keys prefixed with its name.
+printed is one JSON object: the figures at the largest size (``ratio`` = sweep / COPY,
+``records``, ``peak_rss_mb``), the peak RSS at every size (``peak_rss_mb_by_size``) and
+every size's row (``sizes``).  The sweep writes through bulk_create only (the SQL
+writer it was compared with is gone; bench/RESULTS.md keeps its last figures).
 """
 
 from __future__ import annotations
@@ -149,7 +150,9 @@ def copy_rows(sessions: int, per_session: int, now: float):
             if status == "pending":
                 status, reason = "rejected", PENDING_AT_CLOSE
             checked = datetime.fromtimestamp(record["checked_in_at"], tz=UTC)
-            records.append((False, "", sids[s], len(users), status, checked, reason, "code", record["flags"]))
+            records.append(
+                (False, "", sids[s], len(users), status, checked, reason, "code", json.dumps(record["flags"]))
+            )
     users = [(n + 1, *row) for n, row in enumerate(users)]
     return users, attendances, records
 
@@ -203,10 +206,9 @@ def counts() -> tuple[int, int, int]:
         return cursor.fetchone()
 
 
-def sweep_in_child(writer: str = "sql") -> tuple[dict, float, float]:
+def sweep_in_child() -> tuple[dict, float, float]:
     """Run the sweep in a fresh interpreter; return its report, its peak RSS in MiB and its CPU seconds."""
-    env = {**os.environ, "SWEEP_WRITER": writer}
-    proc = subprocess.Popen([sys.executable, __file__, "--child"], cwd=ROOT, stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen([sys.executable, __file__, "--child"], cwd=ROOT, stdout=subprocess.PIPE)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -252,35 +254,34 @@ def time_copy(rows) -> float:
     return time.perf_counter() - started
 
 
-def sweep_once(writer: str, sessions: int, per_session: int, now: float, expected: tuple) -> dict:
-    """Fill Redis, sweep it with one writer in a child process, check every row landed."""
+def sweep_once(sessions: int, per_session: int, now: float, expected: tuple) -> dict:
+    """Fill Redis, sweep it in a child process, check every row landed."""
     truncate()
     started = time.perf_counter()
     fill_redis(sessions, per_session, now)
     fill_s = time.perf_counter() - started
-    report, rss, cpu = sweep_in_child(writer)
+    report, rss, cpu = sweep_in_child()
     if (report["processed"], report["failed"]) != (sessions, 0) or counts() != expected:
-        raise SystemExit(f"the {writer} sweep did not persist everything: {report}, rows {counts()} != {expected}")
+        raise SystemExit(f"the sweep did not persist everything: {report}, rows {counts()} != {expected}")
     return {"fill_s": fill_s, "s": report["s"], "cpu_s": cpu, "rss": rss, "ru_maxrss_mb": report["ru_maxrss_mb"]}
 
 
-def measure(records: int, per_session: int, writers: list[str]) -> dict:
+def measure(records: int, per_session: int) -> dict:
     sessions = max(1, records // per_session)
     records = sessions * per_session
     teachers = min(sessions, 100)
     now = time.time()
     expected = (records + teachers, sessions, records)
-    runs = {writer: sweep_once(writer, sessions, per_session, now, expected) for writer in writers}
+    main = sweep_once(sessions, per_session, now, expected)
     rows = copy_rows(sessions, per_session, now)
     truncate()
     copy_s = time_copy(rows)
     if counts() != expected:
         raise SystemExit(f"COPY did not load everything: rows {counts()} != {expected}")
-    main = runs[writers[0]]
     row = {
         "records": records,
         "sessions": sessions,
-        "writer": writers[0],
+        "writer": "bulk_create",
         "fill_s": round(main["fill_s"], 2),
         "sweep_s": round(main["s"], 2),
         "sweep_cpu_s": round(main["cpu_s"], 2),
@@ -290,12 +291,6 @@ def measure(records: int, per_session: int, writers: list[str]) -> dict:
         "peak_rss_mb": round(main["rss"], 1),
         "ru_maxrss_mb": round(main["ru_maxrss_mb"], 1),
     }
-    for writer in writers[1:]:  # the other writers, side by side: same rows, same run
-        other = runs[writer]
-        row[f"{writer}_sweep_s"] = round(other["s"], 2)
-        row[f"{writer}_ratio"] = round(other["s"] / copy_s, 2)
-        row[f"{writer}_vs_{writers[0]}"] = round(other["s"] / main["s"], 2)
-        row[f"{writer}_peak_rss_mb"] = round(other["rss"], 1)
     return row
 
 
@@ -303,12 +298,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="records per run, comma-separated")
     parser.add_argument("--per-session", type=int, default=100, help="records per session (R)")
-    parser.add_argument(
-        "--writers", default="sql,orm", help="SWEEP_WRITER values to run side by side; the first is the main one"
-    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    writers = args.writers.split(",")
     if args.child:
         return child()
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
@@ -325,18 +316,14 @@ def main() -> None:
     print(f"baseline: an empty sweep in a fresh process peaks at {baseline:.1f} MiB", flush=True)
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        row = measure(size, args.per_session, writers)
+        row = measure(size, args.per_session)
         results.append(row)
-        others = "".join(
-            f"  {w}: {row[f'{w}_sweep_s']:.2f} s, ratio {row[f'{w}_ratio']:.2f} ({row[f'{w}_vs_{writers[0]}']:.2f}×)"
-            for w in writers[1:]
-        )
         print(
             f"{row['records']:>9,} records in {row['sessions']:>6,} sessions:"
-            f" {writers[0]} sweep {row['sweep_s']:7.2f} s"
+            f" sweep {row['sweep_s']:7.2f} s"
             f" ({row['records_per_s']:,} records/s, {row['sweep_cpu_s']:.1f} s CPU,"
             f" peak RSS {row['peak_rss_mb']:.1f} MiB)"
-            f"  COPY {row['copy_s']:6.2f} s  ratio {row['ratio']:.2f}{others}",
+            f"  COPY {row['copy_s']:6.2f} s  ratio {row['ratio']:.2f}",
             flush=True,
         )
     largest, smallest = results[-1], results[0]
@@ -344,6 +331,7 @@ def main() -> None:
         **largest,
         "per_session": args.per_session,
         "peak_rss_mb_smallest": smallest["peak_rss_mb"],
+        "peak_rss_mb_by_size": {str(row["records"]): row["peak_rss_mb"] for row in results},
         "peak_rss_mb_baseline": round(baseline, 1),
         "sizes": results,
         "python": platform.python_version(),

@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -146,7 +145,9 @@ class AttendanceRecord(SoftDeleteFields):
     checked_in_at = models.DateTimeField(verbose_name=_("checked in at"), null=True, blank=True)
     fail_reason = models.CharField(verbose_name=_("reason"), max_length=255, blank=True)
     source = models.CharField(verbose_name=_("source"), max_length=16, choices=Source.choices)
-    flags = ArrayField(models.CharField(max_length=64), verbose_name=_("flags"), default=list, blank=True)
+    # A JSON list of words (jsonb, not text[]): bulk_create sends a jsonb column as one array
+    # parameter (INSERT … SELECT * FROM UNNEST), an ArrayField turns that off (the sweep's writer).
+    flags = models.JSONField(verbose_name=_("flags"), default=list, blank=True)
     # Photo check: the stored selfie (a name in the "photos" storage, emptied when it is
     # deleted after PHOTO_RETENTION_DAYS), what the verification found and the face distance.
     photo = models.CharField(verbose_name=_("photo"), max_length=255, blank=True, default="", db_default="")

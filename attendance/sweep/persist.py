@@ -1,31 +1,33 @@
-"""The sweep's write: finished sessions, one group to a transaction, safe to repeat."""
+"""The sweep's write: finished sessions, one batch to a transaction, through ``bulk_create``, safe to repeat."""
 
 from __future__ import annotations
 
-import json
 import logging
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.utils.translation import gettext_noop
-
-from accounts.collation import name_key
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import BooleanField, Count
+from django.db.models.expressions import RawSQL
+from psycopg.types.array import ListBinaryDumper
 
 from .. import clock
 from ..excuses import service as excuses
 from ..live import LiveRecord, LiveSession
-from ..models import Source, Status, rejection_reason
-from . import persist_sql as sql
+from ..models import Attendance, AttendanceRecord, Enrollment, Status
+from . import instances
+from .instances import PENDING_AT_CLOSE, PHOTO_NOT_IN_TIME
+
+__all__ = ["PENDING_AT_CLOSE", "PHOTO_NOT_IN_TIME", "Persisted", "session_persist", "sessions_persist"]
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# Stored in English, shown in the reader's language (attendance.reasons).
-PENDING_AT_CLOSE = gettext_noop("Not verified before the session ended.")
-PHOTO_NOT_IN_TIME = gettext_noop("Photo not verified in time.")
+# Rows per INSERT … SELECT * FROM UNNEST(…): one statement per this many records (bench/RESULTS.md).
+RECORDS_PER_INSERT = 10000
 
 
 @dataclass
@@ -43,58 +45,54 @@ def session_persist(*, session: LiveSession, records: list[LiveRecord]) -> Persi
 def sessions_persist(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
     """Write finished sessions in one transaction: users, sessions, records, then the approved excuses.
 
-    Three statements in one round trip whatever the number of sessions (the
-    SQL writer; the excuses add their own queries), so a sweep pays one commit
-    for a group of them.  Every insert ignores conflicts, so persisting the
-    same session twice changes nothing (and counts no record as saved).  One
-    bad session fails the whole group: the sweep then writes the group's
-    sessions one by one.  ``SWEEP_WRITER = "orm"`` writes the same rows
-    through ``bulk_create`` (``persist_orm``).
+    Each table is one ``bulk_create(ignore_conflicts=True)`` (INSERT … ON
+    CONFLICT DO NOTHING), so persisting the same session twice changes nothing
+    and counts no record as saved; the ids it does not return are read back
+    with one query per table.  One bad session fails the whole batch: the
+    sweep then writes the batch's sessions one by one.
     """
     for _, records in finished:
         _check_statuses(records)
-    if settings.SWEEP_WRITER == "orm":
-        from . import persist_orm
-
-        persisted = persist_orm.write(finished)
-    else:
-        persisted = _write_sql(finished)
+    now = clock.now_datetime()
+    with _parameters_apart():
+        accounts = _upsert_people(finished, now)
+        teachers = [accounts.get(session.teacher_number, (None,))[0] for session, _ in finished]
+        Attendance.objects.bulk_create(
+            [instances.session(session, teacher, now) for (session, _), teacher in zip(finished, teachers)],
+            ignore_conflicts=True,
+        )
+        persisted = _write_records(finished, accounts)
     # Absent students with an approved excuse request for the day become excused (audited).
     excuses.apply_to_sessions([session for session, _ in finished])
     return persisted
 
 
-def _write_sql(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
-    """The set-based SQL of ``persist_sql``: three statements whatever the number of sessions."""
-    now = clock.now_datetime()
+class _SweepCursor(ServerBindingCursor):
+    """Parameters sent apart from the SQL, lists of them in binary."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adapters.register_dumper(list, ListBinaryDumper)  # this cursor's own map, not the connection's
+
+
+@contextmanager
+def _parameters_apart():
+    """Bind the parameters on the server while the sweep writes, then on the client again as Django does.
+
+    Django's default client-side binding would quote each column's array of
+    an UNNEST insert into the SQL text value by value, and psycopg's text
+    arrays escape each string with a regex (in Python, a third of the sweep's
+    CPU); here the arrays travel apart, in binary.  Statements are
+    still not prepared (Django's prepare_threshold), so a pooler is no matter.
+    """
     connection.ensure_connection()
-    conn = connection.connection
-    sessions = json.dumps([session_row(session) for session, _ in finished])
-    # psycopg's own cursors bind parameters apart from the SQL (Django's would
-    # interpolate them into the SQL text on the client) and share one pipeline.
-    with (
-        connection.wrap_database_errors,
-        psycopg.Cursor(conn) as users,
-        psycopg.Cursor(conn) as attendances,
-        psycopg.Cursor(conn) as rows,
-    ):
-        with conn.pipeline():  # three statements, one round trip
-            users.execute(sql.UPSERT_USERS, {"people": _people(finished), "now": now})
-            attendances.execute(sql.INSERT_SESSIONS, {"sessions": sessions, "now": now})
-            rows.execute(
-                sql.INSERT_RECORDS,
-                {
-                    "records": _record_rows(finished),
-                    "sessions": sessions,
-                    "absent": Status.ABSENT,
-                    "absent_source": Source.SWEEP,
-                },
-            )
-        saved, renamed = rows.fetchone()
-    notes: dict[str, list[str]] = {}
-    for sid, number, kept, live_name in renamed:
-        notes.setdefault(sid, []).append(renamed_note(number, kept, live_name))
-    return [Persisted(records=saved.get(s.id, 0), renamed=notes.get(s.id, [])) for s, _ in finished]
+    raw = connection.connection
+    client = raw.cursor_factory
+    raw.cursor_factory = _SweepCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = client
 
 
 def renamed_note(number: str, kept: str, live_name: str) -> str:
@@ -109,7 +107,7 @@ def _check_statuses(records: list[LiveRecord]) -> None:
 
 
 def new_people(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[tuple[str, tuple[str, str]]]:
-    """The users a group of sessions names, sorted by school number: (number, (name, role))."""
+    """The users a batch of sessions names, sorted by school number: (number, (name, role))."""
     people: dict[str, tuple[str, str]] = {}
     for session, records in finished:
         # Within a session its teacher is a teacher; across sessions the
@@ -123,51 +121,59 @@ def new_people(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[tup
     return sorted(people.items())
 
 
-def _people(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> str:
-    return json.dumps(
-        [{"number": n, "name": name, "key": name_key(name), "role": role} for n, (name, role) in new_people(finished)]
+def _upsert_people(finished, now) -> dict[str, tuple[int, str]]:
+    """Add the users the database does not have yet; return everyone named: number → (id, account's name).
+
+    An existing school number keeps the database's name and role.
+    """
+    people = new_people(finished)
+    User.objects.bulk_create(
+        [instances.new_user(number, name, role, now) for number, (name, role) in people], ignore_conflicts=True
     )
+    # One array parameter (= ANY), not `__in`'s placeholder per number.
+    named = RawSQL("school_number = ANY(%s)", ([number for number, _ in people],), output_field=BooleanField())
+    rows = User.objects.filter(named).values_list("school_number", "id", "full_name")
+    return {number: (pk, name) for number, pk, name in rows}
 
 
-def session_row(session: LiveSession) -> dict:
-    """What the sweep writes of a session (times as epoch seconds), for either writer."""
-    return {
-        "id": session.id,
-        "course_id": session.course_id,
-        "lesson_name": session.lesson_name,
-        "starts_at": session.starts_at,
-        # A session finished in the second it started would break "ends after starts".
-        "ends_at": max(session.ends_at, session.starts_at + 1),
-        "late_threshold_minutes": session.late_threshold_minutes,
-        "require_code": session.require_code,
-        "network_mode": session.network_mode,
-        "location_radius_m": session.location_radius_m,
-        "one_device_per_student": session.one_device_per_student,
-        "photo_check": session.photo_check,
-        "admits_remote": session.admits_remote,
-        "teacher_number": session.teacher_number,
-    }
+def _write_records(finished, accounts: dict[str, tuple[int, str]]) -> list[Persisted]:
+    """The live records, then an absent one for each enrolled student without one; how many were new."""
+    sids = [session.id for session, _ in finished]
+    before = _counts(sids)
+    enrolled = _enrolled({session.course_id for session, _ in finished if session.course_id})
+    records, notes = [], {}
+    for session, live_records in finished:
+        sid = uuid.UUID(session.id)  # once per session: a string would be parsed once per record
+        seen = set()
+        for live_record in live_records:
+            student, account_name = accounts.get(live_record.school_number, (None, None))
+            live_name = live_record.full_name or live_record.school_number
+            if account_name is not None and account_name != live_name:
+                notes.setdefault(session.id, []).append(
+                    renamed_note(live_record.school_number, account_name, live_name)
+                )
+            seen.add(student)
+            records.append(instances.record(sid, student, live_record))
+        records.extend(instances.absent(sid, s) for s in enrolled.get(session.course_id, ()) if s not in seen)
+    AttendanceRecord.objects.bulk_create(records, batch_size=RECORDS_PER_INSERT, ignore_conflicts=True)
+    after = _counts(sids)
+    return [
+        Persisted(records=after.get(sid, 0) - before.get(sid, 0), renamed=sorted(notes.get(sid, []))) for sid in sids
+    ]
 
 
-def record_row(record: LiveRecord) -> dict:
-    """What a live record becomes in PostgreSQL (still pending: rejected), for either writer."""
-    status, reason, photo_result = record.status, record.reason or "", record.photo_result or ""
-    if status == Status.PENDING:
-        status, reason = Status.REJECTED, PHOTO_NOT_IN_TIME if record.photo else PENDING_AT_CLOSE
-        photo_result = "timeout" if record.photo else photo_result
-    return {
-        "number": record.school_number,
-        "name": record.full_name or record.school_number,
-        "status": status,
-        "checked_in_at": record.checked_in_at,
-        "fail_reason": rejection_reason(status, reason),  # free text; the column holds 255
-        "source": record.source or Source.TEACHER,
-        "flags": list(record.flags) if record.flags else [],
-        "photo": record.photo or "",
-        "photo_result": photo_result,
-        "photo_distance": record.photo_distance,
-    }
+def _enrolled(courses: set[int]) -> dict[int, list[int]]:
+    enrolled: dict[int, list[int]] = {}
+    for course, student in Enrollment.objects.filter(course_id__in=courses).values_list("course_id", "student_id"):
+        enrolled.setdefault(course, []).append(student)
+    return enrolled
 
 
-def _record_rows(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> str:
-    return json.dumps([{"session": session.id, **record_row(r)} for session, records in finished for r in records])
+def _counts(sids: list[str]) -> dict[str, int]:
+    rows = (
+        AttendanceRecord.objects.filter(attendance_id__in=sids)
+        .values("attendance_id")
+        .annotate(saved=Count("id"))
+        .values_list("attendance_id", "saved")
+    )
+    return {str(sid): saved for sid, saved in rows}

@@ -5,7 +5,7 @@ it (``live.close_and_read``), write users → sessions → records (then the
 approved excuses) in one transaction (``persist.sessions_persist``),
 and only after the commit delete its Redis keys.  A thread takes batches of
 SWEEP_BATCH_SESSIONS sessions, written in transactions cut once they reach
-SWEEP_BATCH_RECORDS records: three statements and one commit per transaction,
+SWEEP_BATCH_RECORDS records: a bulk_create per table and one commit per transaction,
 and its sessions one by one if the database refuses it (``handle_batch``).
 (A "slot group" is the live store's: the Redis keys that share a hash tag.)  A session that fails is
 logged, counted and left in Redis for the next run; after SWEEP_MAX_FAILURES

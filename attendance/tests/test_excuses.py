@@ -234,8 +234,8 @@ def test_declining_changes_no_record(teacher, student, course):
 
 # --- the sweep ---
 
-# The sweep runs in the test's own thread, with each writer (the SQL and bulk_create).
-sweeping = pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
+# The sweep runs in the test's own thread.
+sweeping = pytest.mark.usefixtures("single_sweep_thread")
 
 
 @sweeping

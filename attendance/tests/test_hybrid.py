@@ -111,7 +111,7 @@ def test_one_device_per_student_still_applies_remotely(client, teacher, student,
     assert "shared_device" in live.get_record(session.id, friend.school_number).flags
 
 
-@pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
+@pytest.mark.usefixtures("single_sweep_thread")
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_saves_the_hybrid_session_and_its_remote_records(client, teacher, student, course):
     session = start_hybrid(teacher, course)

@@ -12,7 +12,7 @@ from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 
 from .sweep_helpers import due_session, failures, is_live, live_record
 
-pytestmark = pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
+pytestmark = pytest.mark.usefixtures("single_sweep_thread")
 
 
 @pytest.fixture

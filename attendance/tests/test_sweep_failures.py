@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # --- idempotence and crashes ---------------------------------------------------
 
 
-@pytest.mark.usefixtures("each_sweep_writer")
 @pytest.mark.django_db(transaction=True)
 def test_it_leaves_the_same_rows_when_a_payload_is_swept_twice(teacher, course):
     EnrollmentFactory(course=course, student=UserFactory(school_number="S2002"))

@@ -23,7 +23,7 @@ from .sweep_helpers import (
 )
 
 # The sweep runs in the test's own thread, which sees the test's uncommitted rows.
-pytestmark = pytest.mark.usefixtures("single_sweep_thread", "each_sweep_writer")
+pytestmark = pytest.mark.usefixtures("single_sweep_thread")
 
 ROOT = Path(__file__).resolve().parents[2]
 
