@@ -22,6 +22,7 @@ from .records import (
     ELSEWHERE_REASON,
     SHARED_DEVICE,
     SHARED_DEVICE_REASON,
+    LiveChange,
     LiveRecord,
     LiveSession,
 )
@@ -138,17 +139,29 @@ def _acknowledged(outcome: str, written: str) -> str:
 # --- the records ------------------------------------------------------------------
 
 
-def set_record(session: LiveSession, record: LiveRecord) -> bool:
-    """Write a record on the teacher's behalf; False once the session is finished."""
-    keys = session_keys(session.id)
-    args = [record.school_number, record.to_json(), session.expire_at]
-    return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
+def set_record(session: LiveSession, record: LiveRecord, *, by: str = "", now: float = 0, reason: str = "") -> bool:
+    """Write a record on the teacher's behalf; False once the session is finished.
+
+    ``by`` (a school number): log the change for the saved session's change
+    log, with ``reason``, in the same script (nothing is logged when the
+    status and the reason stay as they were).
+    """
+    return _correct(session, record.school_number, record.to_json(), by=by, now=now, reason=reason)
 
 
-def remove_record(session: LiveSession, school_number: str) -> bool:
+def remove_record(session: LiveSession, school_number: str, *, by: str = "", now: float = 0, reason: str = "") -> bool:
+    return _correct(session, school_number, "", by=by, now=now, reason=reason)
+
+
+def _correct(session: LiveSession, school_number: str, value: str, *, by: str, now: float, reason: str) -> bool:
     keys = session_keys(session.id)
-    args = [school_number, "", session.expire_at]
-    return bool(topology().script("set_record", keys=[keys.meta, keys.records], args=args))
+    args = [school_number, value, session.expire_at, by, repr(now), reason]
+    return bool(topology().script("set_record", keys=[keys.meta, keys.records, keys.changes], args=args))
+
+
+def get_changes(sid: str) -> list[LiveChange]:
+    """The teacher's corrections logged so far, oldest first."""
+    return [LiveChange.from_json(raw) for raw in topology().client().lrange(session_keys(sid).changes, 0, -1)]
 
 
 def get_records(sid: str) -> dict[str, LiveRecord]:

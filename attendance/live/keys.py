@@ -11,6 +11,7 @@ touches one slot:
     attn:{g}:{sid}:attempts   hash  school number -> wrong codes typed
     attn:{g}:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
     attn:{g}:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
+    attn:{g}:{sid}:changes    list  the teacher's corrections on the live roster (``records.LiveChange``)
     attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
@@ -73,7 +74,7 @@ def _group_base(group: int) -> str:
     return f"{settings.LIVE_KEY_PREFIX}:{{{GROUP_TAGS[group]}}}:"
 
 
-SESSION_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "claim")
+SESSION_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "changes", "claim")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SessionKeys:
     attempts: str
     enrolled: str
     links: str
+    changes: str
     claim: str
     due: str
     dead: str
@@ -93,7 +95,7 @@ class SessionKeys:
     @property
     def expiring(self) -> tuple[str, ...]:
         """The keys that live until the session's end plus the grace period."""
-        return (self.meta, self.records, self.devices, self.attempts, self.enrolled, self.links)
+        return (self.meta, self.records, self.devices, self.attempts, self.enrolled, self.links, self.changes)
 
     @property
     def all(self) -> tuple[str, ...]:

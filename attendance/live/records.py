@@ -147,3 +147,24 @@ class LiveRecord:
 _FIELDS = frozenset(f.name for f in fields(LiveRecord))
 _ALWAYS = ("school_number", "full_name", "status", "checked_in_at", "source", "reason", "flags")
 _OPTIONAL = tuple((f.name, f.default) for f in fields(LiveRecord) if f.name not in _ALWAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveChange:
+    """A teacher's correction on the live roster, logged by the same script that writes the record, so the
+    saved session's change log shows it (``sweep.persist``). ``old``/``new``: statuses, "" for no record."""
+
+    school_number: str
+    by: str  # the school number of who made it
+    at: float
+    old: str
+    new: str
+    reason: str
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> LiveChange:
+        data = json.loads(raw)
+        return cls(**{name: data[name] for name in _CHANGE_FIELDS} | {"at": float(data["at"])})
+
+
+_CHANGE_FIELDS = tuple(f.name for f in fields(LiveChange))

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from .. import clock
 from .keys import dead_keys, due_keys, expire_at, session_keys
-from .records import LiveRecord, LiveSession
+from .records import LiveChange, LiveRecord, LiveSession
 from .topology import read, topology
 
 
@@ -49,26 +49,28 @@ def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
     return dict(zip(flat[::2], flat[1::2]))
 
 
-def _close_and_read_raw(sid: str) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+def _close_and_read_raw(sid: str) -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[bytes]]:
     keys = session_keys(sid)
-    meta, records = topology().script("close_and_read", keys=[keys.meta, keys.records], args=[])
-    return _pairs(meta), _pairs(records)
+    meta, records, changes = topology().script("close_and_read", keys=[keys.meta, keys.records, keys.changes], args=[])
+    return _pairs(meta), _pairs(records), changes
 
 
-def close_and_read(sid: str) -> tuple[LiveSession | None, list[LiveRecord]]:
-    """Close a session to corrections and return it with its records (None: its keys are gone).
+def close_and_read(sid: str) -> tuple[LiveSession | None, list[LiveRecord], list[LiveChange]]:
+    """Close a session to corrections and return it with its records and the teacher's logged corrections
+    (None: its keys are gone).
 
     Raises ValueError when what is stored cannot be read, so that the sweep
     counts the failure against this session.
     """
-    raw_meta, raw_records = _close_and_read_raw(sid)
+    raw_meta, raw_records, raw_changes = _close_and_read_raw(sid)
     if not raw_meta:
-        return None, []
+        return None, [], []
     try:
         session = LiveSession.from_redis(raw_meta)
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"unreadable meta: {exc!r}") from exc
-    return session, _decode_records(raw_records)
+        changes = [LiveChange.from_json(raw) for raw in raw_changes]
+    except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"unreadable meta or change log: {exc!r}") from exc
+    return session, _decode_records(raw_records), changes
 
 
 def _decode_records(raw: dict[bytes, bytes]) -> list[LiveRecord]:
@@ -117,10 +119,11 @@ def _without_secrets(raw_data: bytes) -> str:
 
 def dead_letter(sid: str, error: str) -> None:
     """Move a session the sweep cannot persist out of the way, keeping its records."""
-    meta, records = _close_and_read_raw(sid)
+    meta, records, changes = _close_and_read_raw(sid)
     payload = {
         "meta": {k.decode(): _without_secrets(v) if k == b"data" else v.decode() for k, v in meta.items()},
         "records": {k.decode(): v.decode() for k, v in records.items()},
+        "changes": [change.decode() for change in changes],
         "error": error,
         "dead_at": clock.now(),
     }
@@ -165,6 +168,9 @@ def requeue_dead_letter(sid: str) -> bool:
         if payload["records"]:
             pipe.hset(keys.records, mapping=payload["records"])
             pipe.expireat(keys.records, expires)
+        if payload.get("changes"):  # dead letters from before the change log have none
+            pipe.rpush(keys.changes, *payload["changes"])
+            pipe.expireat(keys.changes, expires)
         pipe.zadd(keys.due, {sid: float(meta.get("ends", 0))})
         pipe.hdel(keys.dead, sid)
         pipe.execute()

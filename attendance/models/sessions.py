@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from .. import clock
 from .courses import Course
 
 
@@ -203,7 +204,8 @@ class RecordChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
     )
-    changed_at = models.DateTimeField(verbose_name=_("changed at"), auto_now_add=True)
+    # A default, not auto_now_add: the sweep saves a live correction with the time it was made.
+    changed_at = models.DateTimeField(verbose_name=_("changed at"), default=clock.now_datetime)
     old_status = models.CharField(verbose_name=_("old status"), max_length=16, blank=True)
     new_status = models.CharField(verbose_name=_("new status"), max_length=16)
     reason = models.CharField(verbose_name=_("reason"), max_length=255)

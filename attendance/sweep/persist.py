@@ -16,8 +16,8 @@ from psycopg.types.array import ListBinaryDumper
 
 from .. import clock
 from ..excuses import service as excuses
-from ..live import LiveRecord, LiveSession
-from ..models import Attendance, AttendanceRecord, Enrollment, Status
+from ..live import LiveChange, LiveRecord, LiveSession
+from ..models import Attendance, AttendanceRecord, Enrollment, RecordChange, Status
 from . import instances
 from .instances import PENDING_AT_CLOSE, PHOTO_NOT_IN_TIME
 
@@ -36,14 +36,17 @@ class Persisted:
     renamed: list[str]
 
 
-def session_persist(*, session: LiveSession, records: list[LiveRecord]) -> Persisted:
-    """Write one finished session: users, then the session, then its records."""
-    return sessions_persist([(session, records)])[0]
+def session_persist(*, session: LiveSession, records: list[LiveRecord], changes: list[LiveChange] = ()) -> Persisted:
+    """Write one finished session: users, then the session, then its records (and its change log)."""
+    return sessions_persist([(session, records)], changes={session.id: list(changes)})[0]
 
 
 @transaction.atomic
-def sessions_persist(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> list[Persisted]:
-    """Write finished sessions in one transaction: users, sessions, records, then the approved excuses.
+def sessions_persist(
+    finished: list[tuple[LiveSession, list[LiveRecord]]], *, changes: dict[str, list[LiveChange]] | None = None
+) -> list[Persisted]:
+    """Write finished sessions in one transaction: users, sessions, records, the teachers' live corrections
+    (``changes``: session id → its logged corrections) as audited changes, then the approved excuses.
 
     Each table is one ``bulk_create(ignore_conflicts=True)`` (INSERT … ON
     CONFLICT DO NOTHING), so persisting the same session twice changes nothing
@@ -57,11 +60,15 @@ def sessions_persist(finished: list[tuple[LiveSession, list[LiveRecord]]]) -> li
     with _parameters_apart():
         accounts = _upsert_people(finished, now)
         teachers = [accounts.get(session.teacher_number, (None,))[0] for session, _ in finished]
+        # A session saved by an earlier run (which crashed before deleting its keys) has its change log already.
+        logged = {sid: log for sid, log in (changes or {}).items() if log}
+        saved_before = {str(pk) for pk in Attendance.objects.filter(pk__in=list(logged)).values_list("pk", flat=True)}
         Attendance.objects.bulk_create(
             [instances.session(session, teacher, now) for (session, _), teacher in zip(finished, teachers)],
             ignore_conflicts=True,
         )
         persisted = _write_records(finished, accounts)
+        _write_changes({sid: log for sid, log in logged.items() if sid not in saved_before}, finished, accounts)
     # Absent students with an approved excuse request for the day become excused (audited).
     excuses.apply_to_sessions([session for session, _ in finished])
     return persisted
@@ -160,6 +167,41 @@ def _write_records(finished, accounts: dict[str, tuple[int, str]]) -> list[Persi
     return [
         Persisted(records=after.get(sid, 0) - before.get(sid, 0), renamed=sorted(notes.get(sid, []))) for sid in sids
     ]
+
+
+def _write_changes(logged: dict[str, list[LiveChange]], finished, accounts: dict[str, tuple[int, str]]) -> None:
+    """The teachers' live corrections as audited changes of the saved records (one query for the records, one
+    for who made them, one insert). A correction of one who ends with no record (removed from a session
+    without a course) has no record to belong to and is not kept."""
+    if not logged:
+        return
+    teachers = {session.id: session.teacher_number for session, _ in finished}
+    # Who corrected, and whom (a removed check-in's student is in no live record): those the batch did not name.
+    named = {number for log in logged.values() for change in log for number in (change.by, change.school_number)}
+    people = {number: pk for number, (pk, _) in accounts.items()}
+    people.update(User.objects.filter(school_number__in=named - accounts.keys()).values_list("school_number", "id"))
+    rows = AttendanceRecord.objects.filter(attendance_id__in=list(logged)).values_list(
+        "attendance_id", "student_id", "id"
+    )
+    record_ids = {(str(sid), student): pk for sid, student, pk in rows}
+    entries = []
+    for sid, log in logged.items():
+        for change in log:
+            record = record_ids.get((sid, people.get(change.school_number)))
+            who = people.get(change.by) or people.get(teachers[sid])  # an account deleted since: the teacher
+            if record is None or who is None:
+                continue
+            entries.append(
+                RecordChange(
+                    record_id=record,
+                    changed_by_id=who,
+                    changed_at=clock.to_datetime(change.at),
+                    old_status=change.old,
+                    new_status=change.new or Status.ABSENT,  # a removed check-in is saved as absent
+                    reason=change.reason[:255],
+                )
+            )
+    RecordChange.objects.bulk_create(entries)
 
 
 def _enrolled(courses: set[int]) -> dict[int, list[int]]:

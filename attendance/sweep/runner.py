@@ -2,8 +2,9 @@
 
 For each due session (found through the due index): claim it, close and read
 it (``live.close_and_read``), write users → sessions → records (then the
-approved excuses) in one transaction (``persist.sessions_persist``),
-and only after the commit delete its Redis keys.  A thread takes batches of
+teacher's live corrections into the change log, and the approved excuses) in
+one transaction (``persist.sessions_persist``), and only after the commit
+delete its Redis keys.  A thread takes batches of
 SWEEP_BATCH_SESSIONS sessions, written in transactions cut once they reach
 SWEEP_BATCH_RECORDS records: a bulk_create per table and one commit per transaction,
 and its sessions one by one if the database refuses it (``handle_batch``).
@@ -73,6 +74,7 @@ class _Read:
     token: str
     session: live.LiveSession
     records: list[live.LiveRecord]
+    changes: list[live.LiveChange]
 
 
 def handle_batch(sids: list[str], result: SweepResult) -> None:
@@ -109,7 +111,7 @@ def _read_one(sid: str, result: SweepResult) -> _Read | None:
         result.skipped += 1
         return None
     try:
-        session, records = live.close_and_read(sid)
+        session, records, changes = live.close_and_read(sid)
         if session is None:
             live.delete_session(sid)  # keys expired or removed by an earlier run; the claim goes with them
             result.skipped += 1
@@ -122,7 +124,7 @@ def _read_one(sid: str, result: SweepResult) -> _Read | None:
         _release_quietly(sid, token)
         result.skipped += 1
         return None
-    return _Read(sid, token, session, records)
+    return _Read(sid, token, session, records, changes)
 
 
 def _waits_for_photos(session: live.LiveSession, records: list[live.LiveRecord], now: float) -> bool:
@@ -144,7 +146,8 @@ def _persist_batch(batch: list[_Read], result: SweepResult) -> None:
     deleted: set[str] = set()  # persisted and their keys deleted: the claim went with them
     try:
         try:
-            outcomes = sessions_persist([(item.session, item.records) for item in batch])
+            changes = {item.sid: item.changes for item in batch}
+            outcomes = sessions_persist([(item.session, item.records) for item in batch], changes=changes)
         except Exception as exc:
             if len(batch) == 1 or _database_is_down():
                 _fail(batch[0].sid, exc, result)
@@ -162,7 +165,7 @@ def _persist_batch(batch: list[_Read], result: SweepResult) -> None:
 
 def _persist_alone(item: _Read, result: SweepResult) -> Persisted | None:
     try:
-        return session_persist(session=item.session, records=item.records)
+        return session_persist(session=item.session, records=item.records, changes=item.changes)
     except Exception as exc:
         _fail(item.sid, exc, result)
         return None

@@ -1,10 +1,10 @@
-"""The teacher's live session: start it, read it, correct its roster, finish it."""
+"""The teacher's live session: start it, read it, finish it (its roster's corrections: ``roster``)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
@@ -12,29 +12,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 from django_q.tasks import async_task
 
 from accounts.collation import name_key, search_fold
 
 from .. import clock, live
-from ..access import recording_refused
 from ..checkin import proofs
-from ..models import ATTENDED, Attendance, Course, ExcuseRequest, ReferencePhoto, Source, Status
+from ..models import ATTENDED, Attendance, Course, ExcuseRequest
 from ..photos import verify
 from ..reasons import flag_words
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-
-# The teacher's corrections, by the name in the URL.
-ROSTER_ACTIONS = {
-    "accept": Status.PRESENT,
-    "reject": Status.REJECTED,
-    "excuse": Status.EXCUSED,
-}
-SESSION_OVER = _("The session has ended; correct it from its history page.")
 
 
 class EndRefused(Exception):
@@ -99,15 +89,6 @@ class LiveRoster:
 class StartPage:
     open_session: live.LiveSession | None
     recent: list[Attendance]
-
-
-@dataclass
-class RosterChange:
-    """What a roster action did: ``error`` is empty when it worked (the page reads the roster after it)."""
-
-    error: str = ""
-    message: str = ""
-    not_found: bool = False
 
 
 def session_start(
@@ -261,104 +242,6 @@ def projector_ended(*, session: live.LiveSession | None, saved: Attendance | Non
     title = f"{saved.course.code} · {saved.lesson_name}" if saved.course_id else saved.lesson_name
     count = saved.records.alive().filter(status__in=ATTENDED).count()
     return {"title": title, "count": count, "ended": True, "session": None}
-
-
-# --- roster actions -----------------------------------------------------------
-
-
-def _set_status(
-    session: live.LiveSession, *, school_number: str, full_name: str, status: str, reason: str, record=None
-) -> bool:
-    record = record or live.get_record(session.id, school_number)
-    if record is None:
-        record = live.LiveRecord(school_number=school_number, full_name=full_name, status=status)
-    marked = replace(record, status=status, source=record.source or Source.TEACHER, reason=reason, by_teacher=True)
-    return live.set_record(session, marked)
-
-
-def _account(school_number: str) -> tuple[str, str] | None:
-    """The account's (full name, role), or None."""
-    return User.objects.filter(school_number=school_number).values_list("full_name", "role").first()
-
-
-def roster_mark(*, session: live.LiveSession, school_number: str, action: str, reason: str = "") -> RosterChange:
-    """Accept, reject or excuse a student (checked in or not) while the session is live."""
-    record = live.get_record(session.id, school_number)
-    account = None if record else _account(school_number)
-    if record is None and account is None:
-        return RosterChange(error=_("No such student in this session."), not_found=True)
-    if record is None:  # marking one who has not checked in: the same rule as adding them
-        course = Course.objects.filter(pk=session.course_id).first() if session.course_id else None
-        refused = recording_refused(school_number=school_number, role=account[1], course=course, add_anyway=False)
-        if refused:
-            return RosterChange(error=refused)
-    name = record.full_name if record else account[0]
-    status = ROSTER_ACTIONS[action]
-    ok = _set_status(session, school_number=school_number, full_name=name, status=status, reason=reason, record=record)
-    return RosterChange(error="" if ok else SESSION_OVER)
-
-
-def roster_approve_photo(*, session: live.LiveSession, school_number: str, by) -> RosterChange:
-    """Make the photo a student offered at this check-in their reference, and accept the check-in."""
-    record = live.get_record(session.id, school_number)
-    offered = (
-        ReferencePhoto.objects.filter(student__school_number=school_number, state=ReferencePhoto.State.PROPOSED)
-        .order_by("-created_at")
-        .first()
-    )
-    if record is None or offered is None:
-        error = _("This student has no photo waiting for approval.")
-        return RosterChange(error=error, not_found=True)
-    verify.make_ready(offered, by=by)
-    for older in ReferencePhoto.objects.filter(student_id=offered.student_id, state=ReferencePhoto.State.PROPOSED):
-        older.delete()  # other offers are moot now (their files go with them)
-    status = record.on_match or Status.PRESENT
-    ok = _set_status(
-        session,
-        school_number=school_number,
-        full_name=record.full_name,
-        status=status,
-        reason=gettext_noop("Reference photo approved by the teacher."),
-        record=replace(record, photo_result="match"),
-    )
-    message = gettext("%(name)s's photo is now their reference.") % {"name": record.full_name}
-    return RosterChange(error="" if ok else SESSION_OVER, message=message)
-
-
-def roster_remove(*, session: live.LiveSession, school_number: str) -> RosterChange:
-    """Take a student's record out of a live session."""
-    ok = live.remove_record(session, school_number)
-    return RosterChange(error="" if ok else SESSION_OVER)
-
-
-def roster_add(
-    *, session: live.LiveSession, school_number: str, full_name: str, add_anyway: bool = False
-) -> RosterChange:
-    """Add a student as present; one without an account needs a full name (the sweep creates them).
-    Who may be added is ``access.recording_refused``'s rule."""
-    account = _account(school_number)
-    course = Course.objects.filter(pk=session.course_id).first() if session.course_id else None
-    refused = recording_refused(
-        school_number=school_number, role=account[1] if account else None, course=course, add_anyway=add_anyway
-    )
-    if refused:
-        return RosterChange(error=refused)
-    name = (account[0] if account else "") or full_name.strip()
-    if not name:
-        error = _("No account has this school number: give the student's full name.")
-        return RosterChange(error=error)
-    ok = _set_status(
-        session,
-        school_number=school_number,
-        full_name=name,
-        status=Status.PRESENT,
-        reason=gettext_noop("Added by the teacher."),
-    )
-    if not ok:
-        return RosterChange(error=SESSION_OVER)
-    return RosterChange(
-        message=gettext("%(name)s (%(number)s) added as present.") % {"name": name, "number": school_number}
-    )
 
 
 # --- the end ------------------------------------------------------------------

@@ -26,9 +26,9 @@ from ..access import (
 )
 from ..checkin import proofs
 from ..forms import ReasonForm
-from . import service
+from . import roster, service
 from .forms import AddStudentForm, ExtendForm, StartSessionForm
-from .service import ROSTER_ACTIONS
+from .roster import ROSTER_ACTIONS
 
 
 @teacher_required
@@ -123,9 +123,9 @@ def record_action(request, sid, number, action):
     """Accept, reject, excuse, remove a student, or approve their photo: the roster answers in place (htmx)."""
     session = get_live_session_for_teacher(request.user, sid)
     if action == "remove":
-        change = service.roster_remove(session=session, school_number=number)
+        change = roster.roster_remove(session=session, by=request.user, school_number=number)
     elif action == "approve_photo":
-        change = service.roster_approve_photo(session=session, school_number=number, by=request.user)
+        change = roster.roster_approve_photo(session=session, school_number=number, by=request.user)
     elif action not in ROSTER_ACTIONS:
         return HttpResponse(_("Unknown action."), status=400)
     else:
@@ -137,7 +137,9 @@ def record_action(request, sid, number, action):
             )
             return _answer_roster(request, session, error=error, error_for=number, status=400)
         reason = form.cleaned_data["reason"] if needs_reason else ""
-        change = service.roster_mark(session=session, school_number=number, action=action, reason=reason)
+        change = roster.roster_mark(
+            session=session, by=request.user, school_number=number, action=action, reason=reason
+        )
     if change.not_found:
         return HttpResponse(change.error, status=404)
     status = 400 if change.error else 200
@@ -166,8 +168,9 @@ def add_student(request, sid):
     message = ""
     if form.is_valid():
         data = form.cleaned_data
-        change = service.roster_add(
+        change = roster.roster_add(
             session=session,
+            by=request.user,
             school_number=data["school_number"],
             full_name=data["full_name"],
             add_anyway=data["add_anyway"],

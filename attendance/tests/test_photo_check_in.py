@@ -12,6 +12,7 @@ from attendance.models import AttendanceRecord, ReferencePhoto, Status
 from attendance.photos import images, verify
 from attendance.sweep import run as sweep_run
 from attendance.sweep.persist import PHOTO_NOT_IN_TIME
+from attendance.teaching import roster
 from attendance.teaching import service as live_sessions
 from conftest import login
 from tests.factories import EnrollmentFactory, UserFactory
@@ -175,7 +176,7 @@ def test_a_teachers_correction_wins_over_a_late_result(
     student_client, teacher, photo_session, clock, reference, task_queue
 ):
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
-    live_sessions.roster_mark(session=photo_session, school_number="S1001", action="accept")
+    roster.roster_mark(session=photo_session, by=teacher, school_number="S1001", action="accept")
     assert run_queued_photo_task(task_queue).startswith("stale")
     assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
 

@@ -5,6 +5,7 @@ import segno
 
 from attendance import sweep
 from attendance.checkin import proofs as verification
+from attendance.teaching import roster
 from attendance.teaching import service as live_sessions
 from conftest import login
 
@@ -75,9 +76,9 @@ def test_after_the_end_the_projector_shows_no_name_only_that_the_session_ended(
     assert [page.status_code for page in pages] == [286, 200, 286, 200]  # 286: htmx stops polling
 
 
-def test_the_projector_counts_neither_rejected_nor_excused_students(teacher_client, session, student, clock):
+def test_the_projector_counts_neither_rejected_nor_excused_students(teacher_client, teacher, session, student, clock):
     check_in(session, student, clock.now)
-    live_sessions.roster_mark(session=session, school_number=student.school_number, action="reject", reason="No")
+    roster.roster_mark(session=session, by=teacher, school_number=student.school_number, action="reject", reason="No")
     assert b'id="checked-in-count">0<' in teacher_client.get(url("projector_code", session)).content
 
 
