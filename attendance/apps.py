@@ -5,10 +5,12 @@ from django.utils.translation import gettext_lazy as _
 SWEEP_SCHEDULE_NAME = "attn-sweep"
 PHOTO_RETENTION_SCHEDULE_NAME = "attn-photo-retention"
 TIMETABLE_SCHEDULE_NAME = "attn-timetable"
+PHOTO_REQUEUE_SCHEDULE_NAME = "attn-photo-requeue"
 
 
 def ensure_sweep_schedule(**kwargs) -> None:
-    """Create or update the periodic sweep, the timetable and photo retention, so they exist right after `migrate`."""
+    """Create or update the periodic sweep, the timetable, the lost photos' requeue and photo retention, so they
+    exist right after `migrate`."""
     from django.conf import settings
     from django_q.models import Schedule
 
@@ -26,6 +28,15 @@ def ensure_sweep_schedule(**kwargs) -> None:
         name=TIMETABLE_SCHEDULE_NAME,
         defaults={
             "func": "attendance.tasks.open_timetable_sessions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name=PHOTO_REQUEUE_SCHEDULE_NAME,
+        defaults={
+            "func": "attendance.tasks.requeue_lost_photos",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,

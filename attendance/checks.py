@@ -15,6 +15,8 @@ def check_live_settings(app_configs, **kwargs):
         problems.append(Error("LIVE_GRACE_DAYS must be at least 1 day.", id="attn.E002"))
     if settings.SWEEP_CLAIM_SECONDS <= 60:
         problems.append(Error("SWEEP_CLAIM_SECONDS must be over 60.", id="attn.E003"))
+    if not 3 <= settings.SWEEP_CLAIM_TTL < settings.SWEEP_CLAIM_SECONDS:
+        problems.append(Error("SWEEP_CLAIM_TTL must be at least 3 and under SWEEP_CLAIM_SECONDS.", id="attn.E007"))
     for entry in settings.TRUSTED_PROXIES:
         try:
             ipaddress.ip_network(entry.strip(), strict=False)

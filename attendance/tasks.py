@@ -43,6 +43,11 @@ def verify_photo(session_id: str, school_number: str, photo_name: str) -> str:
     return verify.verify_check_in(session_id, school_number, photo_name, send=send)
 
 
+def requeue_lost_photos() -> str:
+    """Scheduled every minute: hand again to the worker the photos whose verification was lost."""
+    return f"{verify.requeue_lost()} photo verifications asked again"
+
+
 def encode_reference(reference_id: int) -> str:
     """Enqueued by an administrator's upload: the reference photo's face encoding, computed once."""
     return verify.encode_reference(reference_id)

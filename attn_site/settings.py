@@ -313,7 +313,11 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SWEEP_INTERVAL = env.int("SWEEP_INTERVAL", default=60)
 SWEEP_MAX_FAILURES = env.int("SWEEP_MAX_FAILURES", default=5)
 SWEEP_OVERDUE_MINUTES = env.int("SWEEP_OVERDUE_MINUTES", default=10)
+# The longest a sweep run may take (the task's timeout is 30 s less).
 SWEEP_CLAIM_SECONDS = env.int("SWEEP_CLAIM_SECONDS", default=300)
+# A sweeper's claim on a session lives this long and its heartbeat renews it every third of that while
+# the sweeper works: a sweeper killed mid-session frees the session for the next run within this time.
+SWEEP_CLAIM_TTL = env.int("SWEEP_CLAIM_TTL", default=30)
 # The task cluster is stalled when no scheduled sweep has finished for SWEEP_STALL_SECONDS (about twice
 # the interval; django-q2's scheduler looks every 30 s), or the oldest queued task has waited over
 # QUEUE_STALL_SECONDS (past a task's timeout: a busy cluster frees a worker by then). /healthz/sweep
@@ -348,6 +352,9 @@ PHOTO_STORED_SIDE = env.int("PHOTO_STORED_SIDE", default=1024)  # longest side k
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
 # A finished session with photos still pending waits this long for them before the sweep persists it.
 PHOTO_SWEEP_WAIT = env.int("PHOTO_SWEEP_WAIT", default=120)
+# A photo still being checked this long after it was handed to the worker is handed over again (its task
+# was lost with a killed worker): a job every minute looks.
+PHOTO_REQUEUE_SECONDS = env.int("PHOTO_REQUEUE_SECONDS", default=90)
 # The external verifier (off unless PHOTO_VERIFIER_URL is set): the worker posts the photo there and
 # the verifier calls back POST /api/verification/ signed with PHOTO_VERIFIER_SECRET (HMAC-SHA256).
 PHOTO_VERIFIER_URL = env.str("PHOTO_VERIFIER_URL", default="")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
-from django_q.tasks import async_task
 
 from .. import live, storage
 from ..models import ATTENDED, Source, Status
-from ..photos import images, retention
+from ..photos import images, retention, verify
 from . import proofs
 from .outcomes import LOCKED_OUT, NOT_CONFIRMED, PHOTO_NEEDED, Kind, Outcome, Visitor
 
@@ -68,8 +67,7 @@ def _check_in_with_photo(session: live.LiveSession, record: live.LiveRecord, vis
     record = replace(record, status=Status.PENDING, on_match=record.status, photo=name, photo_result="checking")
     outcome, stored = live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in)
     if outcome in ("ok", live.UNREPLICATED) and stored and stored.status == Status.PENDING:
-        number = record.school_number
-        async_task("attendance.tasks.verify_photo", session.id, number, name, task_name=f"photo-{session.id}-{number}")
+        verify.ask(session.id, record.school_number, name)
     elif not (stored and stored.photo == name):
         storage.delete(name)  # not written (already checked in, closed): nothing refers to it
     return outcome, stored

@@ -37,6 +37,7 @@ from .checkins import (
     get_record_raw,
     get_records,
     get_records_and_wrong_codes,
+    get_records_of,
     remove_record,
     replace_record,
     set_record,
@@ -92,6 +93,7 @@ from .sweep_queue import (
     due_session_ids,
     oldest_due_end,
     release,
+    renew_claims,
     requeue_dead_letter,
 )
 from .topology import UNAVAILABLE, client, is_unavailable, topology
@@ -143,6 +145,7 @@ __all__ = [
     "get_record",
     "get_record_raw",
     "get_records",
+    "get_records_of",
     "get_records_and_wrong_codes",
     "get_session",
     "guess_key",
@@ -156,6 +159,7 @@ __all__ = [
     "open_sessions_snapshot",
     "previous_layout_count",
     "release",
+    "renew_claims",
     "remove_record",
     "replace_record",
     "requeue_dead_letter",

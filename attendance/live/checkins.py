@@ -169,6 +169,15 @@ def get_records(sid: str) -> dict[str, LiveRecord]:
     return {number.decode(): LiveRecord.from_json(value) for number, value in raw.items()}
 
 
+def get_records_of(sids: list[str]) -> dict[str, dict[str, LiveRecord]]:
+    """The records of several sessions in one pipeline (one per primary on a cluster)."""
+    found = topology().reads([read("hgetall", session_keys(sid).records) for sid in sids]) if sids else []
+    return {
+        sid: {number.decode(): LiveRecord.from_json(value) for number, value in raw.items()}
+        for sid, raw in zip(sids, found)
+    }
+
+
 def get_records_and_wrong_codes(sid: str) -> tuple[dict[str, LiveRecord], dict[str, int]]:
     """The records and the wrong codes typed per student, in one round trip (the live roster's read)."""
     keys = session_keys(sid)

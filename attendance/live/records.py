@@ -123,6 +123,7 @@ class LiveRecord:
     photo_result: str = ""  # "checking", then the verdict
     photo_distance: float | None = None
     photo_request: str = ""  # the external verifier's request id
+    photo_asked_at: float | None = None  # a verification asked for again (``photos.verify.requeue_lost``)
 
     def to_json(self) -> str:
         """The stored form: the always-present fields, and the others only when set (a smaller hash)."""

@@ -9,7 +9,7 @@ from django.conf import settings
 from .. import clock
 from .keys import dead_keys, due_keys, expire_at, session_keys
 from .records import LiveChange, LiveRecord, LiveSession
-from .topology import read, topology
+from .topology import read, read_script, topology
 
 
 def read_due(low, high, limit: int | None = None) -> list[list[tuple[str, float]]]:
@@ -36,8 +36,19 @@ def oldest_due_end() -> float | None:
 
 
 def claim(sid: str, token: str) -> bool:
-    """Claim a session for one sweeper; the claim expires if that sweeper dies."""
-    return bool(topology().client().set(session_keys(sid).claim, token, nx=True, ex=settings.SWEEP_CLAIM_SECONDS))
+    """Claim a session for one sweeper for SWEEP_CLAIM_TTL seconds: its heartbeat (``renew_claims``) keeps
+    the claim while it works, so a sweeper that dies frees the session within that time."""
+    return bool(topology().client().set(session_keys(sid).claim, token, nx=True, ex=settings.SWEEP_CLAIM_TTL))
+
+
+def renew_claims(held: dict[str, str]) -> int:
+    """The heartbeat: renew each claim (session id → token) still held by that token; how many were renewed.
+    One pipeline (one per primary on a cluster)."""
+    if not held:
+        return 0
+    ttl_ms = settings.SWEEP_CLAIM_TTL * 1000
+    calls = [read_script("renew_claim", [session_keys(sid).claim], token, ttl_ms) for sid, token in held.items()]
+    return sum(topology().reads(calls))
 
 
 def release(sid: str, token: str) -> None:

@@ -83,6 +83,43 @@ def judge(photo: bytes, reference_encoding) -> Verdict:
     return Verdict(MATCH if distance <= settings.PHOTO_TOLERANCE else MISMATCH, distance)
 
 
+def ask(sid: str, school_number: str, photo_name: str) -> None:
+    """Hand a pending check-in's photo to the worker (``tasks.verify_photo``)."""
+    task_name = f"photo-{sid}-{school_number}"
+    async_task("attendance.tasks.verify_photo", sid, school_number, photo_name, task_name=task_name)
+
+
+def requeue_lost(now: float | None = None) -> int:
+    """Ask again for each photo still "checking" PHOTO_REQUEUE_SECONDS after it was last asked for: its task
+    was lost (the worker that held it was killed). Scheduled every minute; how many were asked again.
+
+    Each ask is marked on the record by compare-and-set first, so two runs
+    never ask twice; a verdict lands once whichever task comes first (the
+    other finds the record no longer pending and stops before judging).
+    """
+    now = clock.now() if now is None else now
+    sessions = [s.id for s in live.unswept_sessions() if s.photo_check]
+    asked = 0
+    for sid, records in live.get_records_of(sessions).items():
+        for number, record in records.items():
+            if _lost(record, now):
+                raw = live.get_record_raw(sid, number)  # as stored, for the compare-and-set
+                record = live.LiveRecord.from_json(raw) if raw else None
+                marked = replace(record, photo_asked_at=now) if record and _lost(record, now) else None
+                if marked and live.replace_record(sid, number, raw, marked) == "ok":
+                    ask(sid, number, record.photo)
+                    asked += 1
+    if asked:
+        logger.warning("Asked again for %d photo verifications that were lost", asked)
+    return asked
+
+
+def _lost(record: live.LiveRecord, now: float) -> bool:
+    last = record.photo_asked_at or record.checked_in_at or 0
+    checking = record.status == Status.PENDING and record.photo_result == "checking" and record.photo
+    return bool(checking) and now - last >= settings.PHOTO_REQUEUE_SECONDS
+
+
 def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None) -> str:
     """The worker's task for one check-in photo: match it, then write the result.
 
@@ -90,6 +127,9 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     that has a reference to compare with; a first photo is offered as the
     reference here in either mode.
     """
+    raw = live.get_record_raw(sid, school_number)
+    if raw is not None and not _waits_for(live.LiveRecord.from_json(raw), photo_name):
+        return "stale: the record changed before the photo was judged"  # judged already (a task asked again)
     student = User.objects.filter(school_number=school_number).first()
     reference = reference_of(student) if student else None
     photo = images.read(photo_name)
@@ -135,7 +175,7 @@ def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> st
         if raw is None:
             return _apply_persisted(sid, school_number, photo_name, verdict)
         record = live.LiveRecord.from_json(raw)
-        if record.status != Status.PENDING or record.photo != photo_name:
+        if not _waits_for(record, photo_name):
             return "stale: the record changed before the photo was judged"
         outcome = live.replace_record(sid, school_number, raw, updated_record(record, verdict))
         if outcome == "ok":
@@ -146,6 +186,10 @@ def apply(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> st
         if outcome == "busy":
             time.sleep(BUSY_PAUSE)
     return "busy: a sweeper held the session throughout"
+
+
+def _waits_for(record: live.LiveRecord, photo_name: str) -> bool:
+    return record.status == Status.PENDING and record.photo == photo_name
 
 
 def _apply_persisted(sid: str, school_number: str, photo_name: str, verdict: Verdict) -> str:

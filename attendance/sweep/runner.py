@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from django.db import DatabaseError, connection, connections
 
 from .. import clock, live
 from ..models import Status, SweepRun, sweep_summary
+from . import claims
 from .persist import Persisted, session_persist, sessions_persist
 
 logger = logging.getLogger("attendance.sweep")  # the name operators filter on
@@ -106,14 +106,15 @@ def handle_batch(sids: list[str], result: SweepResult) -> None:
 
 
 def _read_one(sid: str, result: SweepResult) -> _Read | None:
-    token = uuid.uuid4().hex
-    if not live.claim(sid, token):
+    token = claims.take(sid)
+    if token is None:
         result.skipped += 1
         return None
     try:
         session, records, changes = live.close_and_read(sid)
         if session is None:
             live.delete_session(sid)  # keys expired or removed by an earlier run; the claim goes with them
+            claims.forget(sid)
             result.skipped += 1
             return None
     except Exception as exc:
@@ -180,6 +181,7 @@ def _clean_up(item: _Read, persisted: Persisted, result: SweepResult) -> bool:
     except Exception as exc:
         _fail(item.sid, exc, result, stop_if_database_down=False)
         return False
+    claims.forget(item.sid)
     result.processed += 1
     result.records += persisted.records
     if item.session.course_id:
@@ -222,6 +224,7 @@ def _count_failure(sid: str, error: str) -> None:
 
 
 def _release_quietly(sid: str, token: str) -> None:
+    claims.forget(sid)
     try:
         live.release(sid, token)
     except Exception:

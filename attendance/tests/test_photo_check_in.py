@@ -308,3 +308,27 @@ def test_after_a_mismatch_the_student_may_try_another_selfie(
     assert live.get_record(photo_session.id, "S1001").status == Status.PENDING
     assert run_queued_photo_task(task_queue) == verify.MATCH
     assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
+
+
+def test_a_verification_lost_with_its_worker_is_asked_for_again_once(
+    student_client, photo_session, clock, reference, task_queue, settings
+):
+    """The worker that took the task was killed: the task is gone from the queue and nothing judges the photo."""
+    check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
+    task_queue.purge_queue()  # the task, taken by a worker that died
+    assert verify.requeue_lost(clock.now + 10) == 0  # not lost yet: maybe waiting in a busy queue
+    later = clock.now + settings.PHOTO_REQUEUE_SECONDS
+    assert verify.requeue_lost(later) == 1
+    assert verify.requeue_lost(later + 1) == 0  # asked again already: not twice
+    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
+    assert verify.requeue_lost(later + settings.PHOTO_REQUEUE_SECONDS * 2) == 0  # judged: nothing lost
+
+
+def test_a_second_task_for_a_photo_already_judged_stops_before_judging(
+    student_client, photo_session, clock, reference, task_queue
+):
+    check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
+    name = live.get_record(photo_session.id, "S1001").photo
+    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert tasks.verify_photo(photo_session.id, "S1001", name).startswith("stale")
