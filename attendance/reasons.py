@@ -8,9 +8,12 @@ system's sentences (a rejected check-in that failed two checks), and one carries
 
 import re
 
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+from .clock import to_datetime
 
 # The reasons with numbers in them: (pattern of the stored English, the msgid it was formatted from).
 DISTANCE = gettext_noop("You are %(metres)s m from the classroom (allowed: %(radius)s m).")
@@ -57,6 +60,7 @@ FLAG_WORDS = {
     "no_location": _("location not shared"),
     "shared_device": _("phone used for another student"),
     "device_elsewhere": _("phone used in another open session"),
+    "retried": _("checked in again after a rejection"),
     "photo_mismatch": _("photo did not match"),
     "photo_no_face": _("no face in photo"),
     "photo_several_faces": _("several faces in photo"),
@@ -68,3 +72,17 @@ FLAG_WORDS = {
 def flag_words(flags) -> list[str]:
     """Flags as a teacher says them, in the reader's language."""
     return [str(FLAG_WORDS.get(flag, flag.replace("_", " "))) for flag in flags]
+
+
+def earlier_attempts(entries) -> list[str]:
+    """The rejected attempts a later check-in replaced, one line each in the reader's language:
+    "Rejected at 09:04: You are 1.634 m from the classroom … (too far from the room)"."""
+    lines = []
+    for entry in entries or ():
+        at = to_datetime(entry.get("at"))
+        when = timezone.localtime(at).strftime("%H:%M") if at else "?"
+        reason = translate(entry.get("reason", ""))
+        line = gettext("Rejected at %(time)s: %(reason)s") % {"time": when, "reason": reason}
+        words = flag_words(entry.get("flags") or ())
+        lines.append(f"{line} ({', '.join(words)})" if words else line)
+    return lines

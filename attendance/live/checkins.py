@@ -20,6 +20,7 @@ from .records import (
     CHECKED_IN,
     DEVICE_ELSEWHERE,
     ELSEWHERE_REASON,
+    RETRIED,
     SHARED_DEVICE,
     SHARED_DEVICE_REASON,
     LiveChange,
@@ -113,7 +114,7 @@ def _decide(candidates: list[Candidate], number: str, device: str, now: float, l
     else:
         seen_in = json.dumps(seen_in)
     head = [number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), locked, seen_in]
-    head += [DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON]
+    head += [DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON, RETRIED]
     chosen, outcome, stored = topology().script("check_in", keys=keys, args=head + args)
     session = candidates[chosen - 1].session if chosen else None
     written = session_keys(session.id).meta if session else keys[0]

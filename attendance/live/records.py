@@ -8,7 +8,7 @@ the reader's language (``attendance.reasons``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime
 
 from django.utils.translation import gettext_noop
@@ -26,6 +26,8 @@ CHECKED_IN = ("present", "late", "remote")
 # The device rule (one phone, one student per session): the second student's check-in is rejected.
 SHARED_DEVICE = "shared_device"
 SHARED_DEVICE_REASON = gettext_noop("This phone was already used to check in another student.")
+# A check-in that replaced the student's own rejected one (the rejected attempt is kept: ``earlier``).
+RETRIED = "retried"
 # A soft signal for the teacher: the phone checked in to another session open now.
 DEVICE_ELSEWHERE = "device_elsewhere"
 ELSEWHERE_REASON = gettext_noop("This phone checked in to another session that is open now.")
@@ -124,6 +126,9 @@ class LiveRecord:
     photo_distance: float | None = None
     photo_request: str = ""  # the external verifier's request id
     photo_asked_at: float | None = None  # a verification asked for again (``photos.verify.requeue_lost``)
+    # Rejected attempts this check-in replaced, oldest first: {"at", "reason", "flags"} each (the script
+    # keeps them, so evidence is never overwritten; it also adds the RETRIED flag).
+    earlier: list[dict] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The stored form: the always-present fields, and the others only when set (a smaller hash)."""
@@ -134,7 +139,10 @@ class LiveRecord:
     @classmethod
     def from_dict(cls, data: dict) -> LiveRecord:
         """A record from its decoded JSON (fields this version does not know are dropped)."""
-        return cls(**{name: value for name, value in data.items() if name in _FIELDS})
+        record = cls(**{name: value for name, value in data.items() if name in _FIELDS})
+        if record.earlier:  # Lua's cjson writes an empty list as {}: flags are a list here
+            record.earlier = [{**entry, "flags": list(entry.get("flags") or [])} for entry in record.earlier]
+        return record
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> LiveRecord:
@@ -147,7 +155,11 @@ class LiveRecord:
 
 _FIELDS = frozenset(f.name for f in fields(LiveRecord))
 _ALWAYS = ("school_number", "full_name", "status", "checked_in_at", "source", "reason", "flags")
-_OPTIONAL = tuple((f.name, f.default) for f in fields(LiveRecord) if f.name not in _ALWAYS)
+_OPTIONAL = tuple(
+    (f.name, f.default_factory() if f.default is MISSING else f.default)
+    for f in fields(LiveRecord)
+    if f.name not in _ALWAYS
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,8 @@ class AttendanceRecord(SoftDeleteFields):
     # A JSON list of words (jsonb, not text[]): bulk_create sends a jsonb column as one array
     # parameter (INSERT … SELECT * FROM UNNEST), an ArrayField turns that off (the sweep's writer).
     flags = models.JSONField(verbose_name=_("flags"), default=list, blank=True)
+    # The rejected attempts a later check-in replaced, oldest first: {"at", "reason", "flags"} each.
+    earlier = models.JSONField(verbose_name=_("earlier attempts"), default=list, blank=True)
     # Photo check: the stored selfie (a name in the "photos" storage, emptied when it is
     # deleted after PHOTO_RETENTION_DAYS), what the verification found and the face distance.
     photo = models.CharField(verbose_name=_("photo"), max_length=255, blank=True, default="", db_default="")

@@ -61,6 +61,7 @@ RECORD_FIELDS = (
     "fail_reason",
     "source",
     "flags",
+    "earlier",
     "photo",
     "photo_result",
     "photo_distance",
@@ -145,6 +146,7 @@ def record(sid: uuid.UUID, student: int | None, record: LiveRecord) -> Attendanc
         "fail_reason": rejection_reason(status, reason),  # free text; the column holds 255
         "source": record.source or Source.TEACHER,
         "flags": list(record.flags) if record.flags else [],
+        "earlier": record.earlier,
         "photo": record.photo or "",
         "photo_result": photo_result or "",
         "photo_distance": record.photo_distance,
@@ -163,6 +165,7 @@ def absent(sid: uuid.UUID, student: int) -> AttendanceRecord:
         "fail_reason": "",
         "source": Source.SWEEP,
         "flags": [],
+        "earlier": [],
         "photo": "",
         "photo_result": "",
         "photo_distance": None,

@@ -21,7 +21,7 @@ from .. import clock, live
 from ..checkin import proofs
 from ..models import ATTENDED, Attendance, Course, ExcuseRequest
 from ..photos import verify
-from ..reasons import flag_words
+from ..reasons import earlier_attempts, flag_words
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -56,6 +56,11 @@ class RosterRow:
     photo_result: str = ""  # "checking", then verify.MATCH or why not
     photo_distance: float | None = None
     excused_ahead: str = ""  # the reason of an approved excuse request for this day (not checked in)
+    earlier: tuple[dict, ...] = ()  # rejected attempts this check-in replaced
+
+    @property
+    def earlier_attempts(self) -> list[str]:
+        return earlier_attempts(self.earlier)
 
     @property
     def suspicious(self) -> bool:
@@ -174,6 +179,7 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
             photo=bool(record.photo),
             photo_result=record.photo_result or "",
             photo_distance=record.photo_distance,
+            earlier=tuple(record.earlier),
         )
         for number, record in records.items()
     ]

@@ -118,6 +118,12 @@ def _record_row() -> str:
     return _rows[language]
 
 
+def _reason_cell(record) -> str:
+    """The reason, then the rejected attempts the check-in replaced (escaped: the row is formatted text)."""
+    lines = [translate_reason(record.fail_reason), *reasons.earlier_attempts(record.earlier)]
+    return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines if line))
+
+
 def _record_row_args(record, records_url: str, token: str) -> dict:
     words = ", ".join(flag_words(record.flags))
     flags = format_html(' <span class="flag">⚑ {}</span>', words) if record.flags else ""
@@ -139,7 +145,7 @@ def _record_row_args(record, records_url: str, token: str) -> dict:
         "flags": flags,
         "at": at,
         "source": record.get_source_display(),
-        "reason": translate_reason(record.fail_reason),
+        "reason": _reason_cell(record),
         "url": records_url,
         "id": record.pk,
         "csrf": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),

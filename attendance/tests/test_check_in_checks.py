@@ -90,6 +90,22 @@ def test_it_rejects_a_position_outside_the_radius(student_client, located, clock
     assert "m from the classroom (allowed: 100 m)" in record.reason
 
 
+def test_a_check_in_after_a_rejection_keeps_the_rejected_attempt_for_the_teacher(
+    student_client, student, teacher, located, clock
+):
+    """Rejected 1.1 km away (a second rejection changes nothing), then present from the room's coordinates."""
+    type_code(student_client, code(located, clock.now), latitude="52.53", longitude="13.405")
+    assert check_in_service(located, student, clock.now + 5).flags == ["location"]
+    type_code(student_client, code(located, clock.now), latitude="52.5203", longitude="13.4052")
+    record = record_of(located)
+    assert record.status == Status.PRESENT and record.flags == ["retried"]
+    assert [e["flags"] for e in record.earlier] == [["location"]]
+    assert "m from the classroom (allowed: 100 m)" in record.earlier[0]["reason"]
+    roster = login(Client(), teacher).get(reverse("attendance:live_roster", args=[located.id])).text
+    assert "checked in again after a rejection" in roster
+    assert roster.count("Rejected at ") == 1 and "too far from the room" in roster
+
+
 def test_it_asks_for_the_position_then_rejects_a_check_in_without_it(student_client, located, clock):
     response = type_code(student_client, code(located, clock.now))
     assert response.status_code == 302 and "/go/" in response.url
@@ -137,7 +153,9 @@ def test_a_rejected_student_may_retry_from_their_own_phone(student, course, sess
     first = check_in_service(session, friend, clock.now, device="phone-of-sam-000001")
     second = check_in_service(session, friend, clock.now + 5, device="phone-of-fay-000002")
     assert first.status == Status.REJECTED
-    assert second.status == Status.PRESENT and second.flags == []
+    # The rejected attempt is kept on the record the teacher sees (issue 26): never silently replaced.
+    assert second.status == Status.PRESENT and second.flags == ["retried"]
+    assert [(e["reason"], e["flags"]) for e in second.earlier] == [(first.reason, ["shared_device"])]
 
 
 def test_a_device_may_serve_several_students_when_the_rule_is_off(student, teacher, course, clock):

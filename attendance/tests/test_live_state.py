@@ -1,5 +1,6 @@
 """Live state in Redis: every key expires after end + grace, the due index, and Redis being down."""
 
+import dataclasses
 import time
 
 import pytest
@@ -29,9 +30,11 @@ def check_in(session, student, now, device=""):
 
 
 def fill(session, student, clock):
-    """Give the session a record, a device and a counted wrong code."""
-    check_in(session, student, clock.now, device="phone-000000000001")
+    """Give the session a record, a device, a counted wrong code and a teacher's logged correction."""
+    record = check_in(session, student, clock.now, device="phone-000000000001")
     live.count_wrong_codes([session], "S9999")
+    corrected = dataclasses.replace(record, status="rejected", reason="Left early", by_teacher=True)
+    assert live.set_record(session, corrected, by=session.teacher_number, now=clock.now, reason="Left early")
 
 
 @pytest.mark.parametrize("grace_days", [3, 10])

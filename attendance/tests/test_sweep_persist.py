@@ -131,3 +131,22 @@ def test_it_writes_each_record_as_it_was_live(course, teacher):
     assert attendance.starts_at.timestamp() == pytest.approx(session.starts_at)
     assert attendance.ends_at.timestamp() == pytest.approx(session.ends_at)
     assert (attendance.late_threshold_minutes, attendance.network_mode, attendance.require_code) == (10, "off", True)
+
+
+@pytest.mark.django_db
+def test_the_rejected_attempts_a_check_in_replaced_are_saved_and_shown(teacher_client, teacher):
+    earlier = [
+        {
+            "at": time.time() - 900,
+            "reason": "Your location was not shared, and this session asks for it.",
+            "flags": ["no_location"],
+        }
+    ]
+    record = live_record("S1001", flags=["retried"], earlier=earlier)
+    session = due_session(records=[record], teacher_number=teacher.school_number)
+    assert sweep.run(session_id=session.id).processed == 1
+    saved = AttendanceRecord.objects.get(attendance_id=session.id)
+    assert saved.status == Status.PRESENT and saved.earlier == earlier and saved.flags == ["retried"]
+    page = teacher_client.get(f"/teach/sessions/{session.id}/", headers={"accept-language": "tr"}).text
+    assert "saatinde reddedildi: Konumunuz paylaşılmadı ve bu yoklama konum istiyor. (konum paylaşılmadı)" in page
+    assert "reddedildikten sonra yeniden" in page

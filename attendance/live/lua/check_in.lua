@@ -10,7 +10,8 @@
 -- ARGV: [1] school number, [2] device ('' when the device rule is off), [3] now, [4] wrong codes that
 --   lock a student out of a session, [5] candidates, [6] the lock-out's end or 'read', [7] JSON list of
 --   the devices hashes that hold this device, or 'read', [8] [9] the device-elsewhere flag and reason,
---   [10] [11] the shared-device flag and reason, then four per candidate: the record (JSON), expire_at,
+--   [10] [11] the shared-device flag and reason, [12] the flag of a check-in that replaced a rejected one,
+--   then four per candidate: the record (JSON), expire_at,
 --   admission ('yes', 'no', or 'roster': yes if on the session's enrolled snapshot), one device per
 --   student ('1' or '0').
 -- Returns {candidate (1-based, 0: none), outcome, stored record}; "guess_locked" and "not_enrolled" write
@@ -29,7 +30,7 @@ if locked_until > now then return {0, 'guess_locked', ''} end
 
 local chosen = 0
 for i = 1, n do
-  local admission = ARGV[11 + (i - 1) * 4 + 3]
+  local admission = ARGV[12 + (i - 1) * 4 + 3]
   if admission == 'yes' or (admission == 'roster' and redis.call('HEXISTS', KEYS[(i - 1) * 5 + 5], number) == 1) then
     chosen = i
     break
@@ -37,7 +38,7 @@ for i = 1, n do
 end
 if chosen == 0 then return {0, 'not_enrolled', ''} end
 
-local base, a = (chosen - 1) * 5, 11 + (chosen - 1) * 4
+local base, a = (chosen - 1) * 5, 12 + (chosen - 1) * 4
 local k = {meta = KEYS[base + 1], records = KEYS[base + 2], devices = KEYS[base + 3], attempts = KEYS[base + 4]}
 local record, one_device = ARGV[a + 1], ARGV[a + 4] == '1'
 if device ~= '' and one_device then
@@ -58,5 +59,7 @@ if device ~= '' and one_device then
     record = cjson.encode(new)
   end
 end
-local result = write(k, number, record, one_device and device or '', now, ARGV[a + 2], limit, ARGV[10], ARGV[11])
+local result = write(
+  k, number, record, one_device and device or '', now, ARGV[a + 2], limit, ARGV[10], ARGV[11], ARGV[12]
+)
 return {chosen, result[1], result[2]}

@@ -1,32 +1,40 @@
 -- The write at the end of every check-in (included by check_in.lua): open? -> locked out of this session
--- by wrong codes? -> record exists? (a rejected one may be replaced, unless the teacher set it) -> the
--- device rule (one phone, one student per session) -> write.  One script, so double taps and shared
--- devices race safely.  Returns {outcome, stored record}.
-local function write(k, number, record, device, now, expire_at, limit, shared_flag, shared_reason)
+-- by wrong codes? -> record exists? (only a rejected one, not set by the teacher, may be replaced) -> the
+-- device rule (one phone, one student per session) -> a rejection never replaces a rejection -> write;
+-- a replaced rejected attempt is kept in the new record's "earlier", with the retried flag.  One script,
+-- so double taps and shared devices race safely.  Returns {outcome, stored record}.
+local function write(k, number, record, device, now, expire_at, limit, shared_flag, shared_reason, retried_flag)
   local state = redis.call('HGET', k.meta, 'state')
   if not state then return {'missing', ''} end
   if state ~= 'open' or now >= tonumber(redis.call('HGET', k.meta, 'ends')) then return {'closed', ''} end
   if tonumber(redis.call('HGET', k.attempts, number) or '0') >= limit then return {'locked', ''} end
   local existing = redis.call('HGET', k.records, number)
-  if existing then
-    local old, new = cjson.decode(existing), cjson.decode(record)
-    if old['status'] ~= 'rejected' or new['status'] == 'rejected' or old['by_teacher'] then
-      return {'exists', existing}
-    end
-  end
+  local old = existing and cjson.decode(existing)
+  if old and (old['status'] ~= 'rejected' or old['by_teacher']) then return {'exists', existing} end
+  local new = cjson.decode(record)
+  local takes_device = false
   if device ~= '' then
     local owner = redis.call('HGET', k.devices, device)
     if owner and owner ~= number then
-      local new = cjson.decode(record)
       new['status'] = 'rejected'
       new['reason'] = shared_reason
       table.insert(new['flags'], shared_flag)
-      record = cjson.encode(new)
     else
-      redis.call('HSET', k.devices, device, number)
-      redis.call('EXPIREAT', k.devices, expire_at)
+      takes_device = true
     end
   end
+  if old and new['status'] == 'rejected' then return {'exists', existing} end
+  if takes_device then
+    redis.call('HSET', k.devices, device, number)
+    redis.call('EXPIREAT', k.devices, expire_at)
+  end
+  if old then
+    local earlier = old['earlier'] or {}
+    table.insert(earlier, {at = old['checked_in_at'], reason = old['reason'] or '', flags = old['flags'] or {}})
+    new['earlier'] = earlier
+    table.insert(new['flags'], retried_flag)
+  end
+  if old or not takes_device and device ~= '' then record = cjson.encode(new) end
   redis.call('HSET', k.records, number, record)
   redis.call('EXPIREAT', k.records, expire_at)
   return {'ok', record}
