@@ -343,7 +343,12 @@ TIMETABLE_LEAD_MINUTES = env.int("TIMETABLE_LEAD_MINUTES", default=15)
 # Photo check (issue 12): a selfie matched against the student's reference photo in the worker.
 PHOTO_TOLERANCE = env.float("PHOTO_TOLERANCE", default=0.6)  # face distance at or below which it is a match
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# A phone's front camera takes 8-16 megapixels (the check-in page scales the selfie down to 640 px first);
+# the header's size is checked before any decoding, and a decoded image costs ~4 bytes a pixel, twice.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=16_000_000)
+# Selfies one student may post to one session (each is decoded, stored and verified): a few retries after a
+# rejection ("no face"), then the teacher checks them in by hand.
+PHOTO_UPLOADS_PER_SESSION = env.int("PHOTO_UPLOADS_PER_SESSION", default=5)
 PHOTO_STORED_SIDE = env.int("PHOTO_STORED_SIDE", default=1024)  # longest side kept after the upload
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
 # A finished session with photos still pending waits this long for them before the sweep persists it.
