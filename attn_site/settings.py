@@ -391,16 +391,21 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {
         "client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"},
+        "redact_secrets": {"()": "attn_site.log_filters.RedactSecrets"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "one_mail_per_error": {"()": "attn_site.log_filters.OneMailPerError"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors", "redact_secrets"],
+        },
         # Django's own mail_admins handler, with one mail per distinct error every ERROR_MAIL_MINUTES.
         "mail_admins": {
             "level": "ERROR",
             "class": "django.utils.log.AdminEmailHandler",
-            "filters": ["require_debug_false", "one_mail_per_error"],
+            "filters": ["require_debug_false", "redact_secrets", "one_mail_per_error"],
         },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
