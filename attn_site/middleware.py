@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from attendance.live import is_unavailable
 
@@ -39,6 +40,26 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in user.
+
+    Their pages hold names, records, remote links and CSRF tokens: no shared
+    proxy may keep them, nor the browser's back button after a logout on a
+    shared PC.  Static files (whitenoise) and the health probes answer before
+    this middleware and keep their own headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
