@@ -49,7 +49,7 @@ def test_the_proxy_logs_the_same_paths_without_their_secrets(path, logged):
             continue
         found = re.match(pattern[1:].replace("(?<", "(?P<"), path)
         if found:
-            assert re.sub(r"\$(\w+)", lambda m: found.group(m.group(1)), replacement) == logged
+            assert re.sub(r"\$(\w+)", lambda m, found=found: found.group(m.group(1)), replacement) == logged
             return
     assert path == logged, f"{path} reaches the proxy's log as it is"
 
