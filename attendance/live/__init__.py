@@ -95,7 +95,7 @@ from .sweep_queue import (
     release,
     requeue_dead_letter,
 )
-from .topology import UNAVAILABLE, client, is_unavailable, topology
+from .topology import UNAVAILABLE, client, is_unavailable, server_memory, topology
 
 __all__ = [
     "ADMITTED",
@@ -162,6 +162,7 @@ __all__ = [
     "replace_record",
     "requeue_dead_letter",
     "session_group",
+    "server_memory",
     "session_keys",
     "set_record",
     "teacher_group",
