@@ -57,10 +57,21 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+        if response.status_code < 500 and "no-store" not in response.get("Cache-Control", "") and _logged_in(request):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _logged_in(request) -> bool:
+    """Whether the request came from a logged-in user; False when the login session cannot be read (an outage:
+    the page is the 503 page, or an anonymous one that never needed the session)."""
+    try:
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated
+    except Exception as exc:
+        if not ServiceUnavailableMiddleware.is_down(exc):
+            raise
+        return False
 
 
 class ServiceUnavailableMiddleware:
