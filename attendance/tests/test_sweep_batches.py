@@ -20,9 +20,9 @@ def batch_sizes(monkeypatch):
     """Record how many sessions each call of sessions_persist writes."""
     sizes, real = [], persist.sessions_persist
 
-    def counting(finished):
+    def counting(finished, **options):  # options: the live corrections (changes=) since issue 27
         sizes.append(len(finished))
-        return real(finished)
+        return real(finished, **options)
 
     monkeypatch.setattr(runner, "sessions_persist", counting)
     monkeypatch.setattr(persist, "sessions_persist", counting)  # under session_persist, one by one
