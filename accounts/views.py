@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
 from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_ratelimit.core import get_usage
@@ -117,6 +118,7 @@ def whoami(request):
 INVITATION_USED = _("This invitation link has expired or was already used. Ask your department for a new one.")
 
 
+@cache_control(no_store=True, private=True)  # its link sets a password; its visitor is not logged in yet
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request, uidb64, token):
     """Choose a password from a one-time invitation link, then log in with it."""

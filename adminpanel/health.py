@@ -40,11 +40,27 @@ def postgres() -> Probe:
     return _timed(query)
 
 
-def redis() -> Probe:
+def redis(alias: str = "live") -> Probe:
+    """Reach every server behind a Redis alias (``live``, or ``default``: login sessions, cache, task broker);
+    fail when one is down or full (a noeviction server at maxmemory refuses every write)."""
+
     def ping():
-        live.client().ping()
+        full = [memory for memory in live.server_memory(alias) if is_full(memory)]
+        if full:
+            used, limit = full[0]["used_memory"], full[0]["maxmemory"]
+            raise RuntimeError(
+                _("Redis is full (%(used)s of %(limit)s bytes, noeviction): it refuses every write")
+                % {"used": used, "limit": limit}
+            )
 
     return _timed(ping)
+
+
+def is_full(memory: dict) -> bool:
+    """A server that refuses writes for memory: noeviction, and maxmemory set and reached."""
+    limit = int(memory.get("maxmemory") or 0)
+    policy = memory.get("maxmemory_policy", "noeviction")
+    return limit > 0 and policy == "noeviction" and int(memory.get("used_memory") or 0) >= limit
 
 
 def redis_config() -> Probe:

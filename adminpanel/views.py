@@ -79,7 +79,8 @@ def healthz_sweep(request):
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"postgres": health.postgres(), "redis": health.redis()}
+    """For the load balancer: PostgreSQL and every Redis answer, and none is full (503 otherwise)."""
+    checks = {"postgres": health.postgres(), "redis": health.redis("live"), "redis_sessions": health.redis("default")}
     ok = all(p.ok for p in checks.values())
     body = {"status": "ok" if ok else "unavailable"}
     body.update({name: {"ok": p.ok, "latency_ms": p.latency_ms} for name, p in checks.items()})

@@ -1,7 +1,16 @@
-"""Form parts that several packages share: the browser's position, a correction's reason."""
+"""Form parts that several packages share: the browser's position, a correction's reason, a name's characters."""
+
+import unicodedata
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse line breaks, tabs and other control characters (a name is printed in lists, exports and logs)."""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        raise ValidationError(_("Line breaks, tabs and other control characters are not allowed here."))
 
 
 class PositionFields(forms.Form):

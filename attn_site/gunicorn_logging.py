@@ -1,28 +1,15 @@
-"""gunicorn's access log without check-in secrets: codes and link tokens are cut out of paths.
+"""gunicorn's access log without the secrets in paths: codes, link tokens, remote and invitation links (``redaction``).
 
 Used as ``--logger-class attn_site.gunicorn_logging.RedactingLogger`` (``make run`` and the Dockerfile).
 """
 
 from __future__ import annotations
 
-import re
-
 from gunicorn.glogging import Logger
 
-# /c/<sid>/<code>/ (the QR code's target) and /checkin/<sid>/go/<token>/ (the signed link).
-_SECRETS = [
-    (re.compile(r"(/c/[^/\s?]+/)[^/\s?]+"), r"\1<code>"),
-    (re.compile(r"(/checkin/[^/\s?]+/go/)[^/\s?]+"), r"\1<token>"),
-]
+from .redaction import redact
 
-
-def redact(text: str | None) -> str | None:
-    """Return the text with check-in codes and link tokens replaced by placeholders."""
-    if not text:
-        return text
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
+__all__ = ["RedactingLogger", "redact"]
 
 
 class RedactingLogger(Logger):

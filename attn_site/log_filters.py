@@ -1,9 +1,12 @@
-"""Logging filters: a refused request is one line, not a traceback; one mail per error, not per request."""
+"""Logging filters: a refused request is one line, not a traceback; no secret of a path in a line; one mail per
+error, not per request."""
 
 import hashlib
 import logging
 import time
 import traceback
+
+from .redaction import redact
 
 
 class ClientErrorsWithoutTraceback(logging.Filter):
@@ -13,6 +16,15 @@ class ClientErrorsWithoutTraceback(logging.Filter):
         status = getattr(record, "status_code", None)
         if status is not None and 400 <= status < 500:
             record.exc_info, record.exc_text = None, None
+        return True
+
+
+class RedactSecrets(logging.Filter):
+    """Cut codes and link tokens out of the paths a log line names (Django's "Not Found: /remote/…/<token>/")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
         return True
 
 

@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from attendance.live import is_unavailable
 
@@ -40,6 +41,37 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class PrivatePagesMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in user.
+
+    Their pages hold names, records, remote links and CSRF tokens: no shared
+    proxy may keep them, nor the browser's back button after a logout on a
+    shared PC.  Static files (whitenoise) and the health probes answer before
+    this middleware and keep their own headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 500 and "no-store" not in response.get("Cache-Control", "") and _logged_in(request):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def _logged_in(request) -> bool:
+    """Whether the request came from a logged-in user; False when the login session cannot be read (an outage:
+    the page is the 503 page, or an anonymous one that never needed the session)."""
+    try:
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated
+    except Exception as exc:
+        if not ServiceUnavailableMiddleware.is_down(exc):
+            raise
+        return False
 
 
 class ServiceUnavailableMiddleware:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "attn_site.middleware.PrivatePagesMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -170,6 +171,9 @@ SESSION_ENGINE = "attn_site.sessions"
 SESSION_CACHE_ALIAS = "default"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language switch's cookie: only the server reads it (no script), sent over HTTPS only in production.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Login session lifetime by role, in seconds.
 # Invitation links for users without a password (roster import) stay valid this long.
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_DAYS", default=14) * 86400
@@ -347,7 +351,12 @@ TIMETABLE_LEAD_MINUTES = env.int("TIMETABLE_LEAD_MINUTES", default=15)
 # Photo check (issue 12): a selfie matched against the student's reference photo in the worker.
 PHOTO_TOLERANCE = env.float("PHOTO_TOLERANCE", default=0.6)  # face distance at or below which it is a match
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# A phone's front camera takes 8-16 megapixels (the check-in page scales the selfie down to 640 px first);
+# the header's size is checked before any decoding, and a decoded image costs ~4 bytes a pixel, twice.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=16_000_000)
+# Selfies one student may post to one session (each is decoded, stored and verified): a few retries after a
+# rejection ("no face"), then the teacher checks them in by hand.
+PHOTO_UPLOADS_PER_SESSION = env.int("PHOTO_UPLOADS_PER_SESSION", default=5)
 PHOTO_STORED_SIDE = env.int("PHOTO_STORED_SIDE", default=1024)  # longest side kept after the upload
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
 # A finished session with photos still pending waits this long for them before the sweep persists it.
@@ -386,6 +395,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,
@@ -393,16 +403,21 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {
         "client_errors": {"()": "attn_site.log_filters.ClientErrorsWithoutTraceback"},
+        "redact_secrets": {"()": "attn_site.log_filters.RedactSecrets"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "one_mail_per_error": {"()": "attn_site.log_filters.OneMailPerError"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors", "redact_secrets"],
+        },
         # Django's own mail_admins handler, with one mail per distinct error every ERROR_MAIL_MINUTES.
         "mail_admins": {
             "level": "ERROR",
             "class": "django.utils.log.AdminEmailHandler",
-            "filters": ["require_debug_false", "one_mail_per_error"],
+            "filters": ["require_debug_false", "redact_secrets", "one_mail_per_error"],
         },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},

@@ -1,8 +1,11 @@
-"""Check-in codes and link tokens never reach gunicorn's access log."""
+"""Check-in codes, link tokens, remote and invitation links never reach a log (gunicorn, Django, nginx)."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from gunicorn.config import Config
 
 from attn_site.gunicorn_logging import RedactingLogger, redact
@@ -14,6 +17,57 @@ def test_it_cuts_codes_and_tokens_out_of_paths():
     assert redact(f"GET /c/{SID}/123456/ HTTP/1.1") == f"GET /c/{SID}/<code>/ HTTP/1.1"
     assert redact(f"/checkin/{SID}/go/eyJzaWQi:1xX:abc/") == f"/checkin/{SID}/go/<token>/"
     assert redact(f"/checkin/{SID}/result/") == f"/checkin/{SID}/result/"
+
+
+INVITATION = "/accounts/invitation/MTI/cdx7k2-4f0a1b2c3d4e5f60718293a4b5c6d7e8/"
+REMOTE = f"/remote/{SID}/3f9a0c1d2e4b5a6978877665/"
+
+
+def test_it_cuts_remote_and_invitation_tokens_out_of_paths():
+    assert redact(f"GET {INVITATION} HTTP/1.1") == "GET /accounts/invitation/<uid>/<token>/ HTTP/1.1"
+    assert redact(f"POST {REMOTE} HTTP/1.1") == f"POST /remote/{SID}/<token>/ HTTP/1.1"
+    assert redact(f"https://attn.example.edu{REMOTE}") == f"https://attn.example.edu/remote/{SID}/<token>/"
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        (f"/c/{SID}/123456/", f"/c/{SID}/<code>/"),
+        (f"/checkin/{SID}/go/eyJzaWQi:1xX:abc/", f"/checkin/{SID}/go/<token>/"),
+        (REMOTE, f"/remote/{SID}/<token>/"),
+        (INVITATION, "/accounts/invitation/<uid>/<token>/"),
+        (f"/checkin/{SID}/result/", f"/checkin/{SID}/result/"),
+    ],
+)
+def test_the_proxy_logs_the_same_paths_without_their_secrets(path, logged):
+    """deploy/nginx.conf's map, read as nginx would (first matching regex, else the path)."""
+    conf = (Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf").read_text()
+    body = re.search(r"map \$uri \$uri_redacted \{(.*?)\}", conf, re.S).group(1)
+    for line in body.strip().splitlines():
+        pattern, replacement = line.strip().rstrip(";").split(" ", 1)
+        if pattern == "default":
+            continue
+        found = re.match(pattern[1:].replace("(?<", "(?P<"), path)
+        if found:
+            assert re.sub(r"\$(\w+)", lambda m, found=found: found.group(m.group(1)), replacement) == logged
+            return
+    assert path == logged, f"{path} reaches the proxy's log as it is"
+
+
+def test_djangos_request_log_names_no_token(client, db, caplog):
+    import logging
+
+    from attn_site.log_filters import RedactSecrets
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get(INVITATION)
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    RedactSecrets().filter(record)
+    assert "cdx7k2" not in record.getMessage() and "/accounts/invitation/<uid>/<token>/" in record.getMessage()
+    from django.conf import settings
+
+    assert "redact_secrets" in settings.LOGGING["handlers"]["console"]["filters"]
+    assert "redact_secrets" in settings.LOGGING["handlers"]["mail_admins"]["filters"]
 
 
 def test_the_access_log_line_holds_no_code_nor_token(capsys):

@@ -50,3 +50,13 @@ def test_the_sweep_schedule_exists_after_migrate():
     schedule = Schedule.objects.get(name="attn-sweep")
     assert schedule.func == "attendance.tasks.sweep_due"
     assert schedule.repeats == -1
+
+
+@pytest.mark.parametrize("compose", ["docker-compose.yml", "docker-compose.cluster.yml"])
+def test_the_compose_redis_has_a_maxmemory_for_noeviction_to_act_on(compose):
+    """Without maxmemory, noeviction never applies: Redis grows until the kernel kills it."""
+    import re
+
+    text = (ROOT / compose).read_text()
+    assert re.search(r"--maxmemory\W+\$\{\w*REDIS_MAXMEMORY:-\d+[kmg]b\}", text)
+    assert re.search(r"--maxmemory-policy\W+noeviction", text)

@@ -136,3 +136,42 @@ def test_healthz_answers_503_when_redis_is_down(client, settings, tmp_path):
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["status"] == "unavailable" and body["redis"]["ok"] is False and body["postgres"]["ok"] is True
+
+
+def test_healthz_answers_503_when_the_sessions_redis_is_down(client, settings, tmp_path):
+    """The login sessions, the cache and the task broker may be another server than the live state."""
+    dead = f"unix://{tmp_path}/nothing-here.sock"
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": dead}}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["redis_sessions"]["ok"] is False and body["redis"]["ok"] is True
+
+
+@pytest.fixture
+def full_live_redis():
+    """The live Redis at maxmemory under noeviction: it refuses every write."""
+    conn = live.client()
+    saved = conn.config_get("maxmemory")["maxmemory"], conn.config_get("maxmemory-policy")["maxmemory-policy"]
+    conn.config_set("maxmemory-policy", "noeviction")
+    conn.config_set("maxmemory", 1)
+    yield conn
+    conn.config_set("maxmemory", saved[0])
+    conn.config_set("maxmemory-policy", saved[1])
+
+
+def test_healthz_answers_503_when_redis_is_full(client, full_live_redis):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["redis"]["ok"] is False
+    full_live_redis.config_set("maxmemory-policy", "allkeys-lru")
+    assert client.get("/healthz").status_code == 200, "a server that evicts still takes writes"
+
+
+def test_a_server_is_full_only_at_maxmemory_under_noeviction():
+    from adminpanel.health import is_full
+
+    assert is_full({"used_memory": 100, "maxmemory": 100, "maxmemory_policy": "noeviction"})
+    assert not is_full({"used_memory": 99, "maxmemory": 100, "maxmemory_policy": "noeviction"})
+    assert not is_full({"used_memory": 100, "maxmemory": 0, "maxmemory_policy": "noeviction"})
+    assert not is_full({"used_memory": 100, "maxmemory": 100, "maxmemory_policy": "allkeys-lru"})

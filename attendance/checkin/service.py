@@ -34,7 +34,7 @@ from .outcomes import (
     Visitor,
 )
 from .typed_code import check_in_with_code
-from .write import ELSEWHERE, new_record, record_check_in
+from .write import ELSEWHERE, count_photo_upload, new_record, record_check_in
 
 __all__ = [
     "ELSEWHERE",
@@ -56,6 +56,7 @@ __all__ = [
     "check_in_remote",
     "check_in_result",
     "check_in_with_code",
+    "count_photo_upload",
     "link_for_qr",
     "link_for_tap",
     "new_record",

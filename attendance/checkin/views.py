@@ -39,9 +39,29 @@ SESSION_GONE = gettext_lazy(
 )
 
 
-def _refused(request, error: str):
-    """A link that cannot check this student in, with a sentence saying why (a 404 all the same)."""
-    return render(request, "attendance/link_refused.html", {"error": error}, status=404)
+def _refused(request, error: str, *, status: int = 404, sid=None):
+    """A link that cannot check this student in, with a sentence saying why (a 404 unless told)."""
+    return render(request, "attendance/link_refused.html", {"error": error, "sid": sid}, status=status)
+
+
+PHOTO_REFUSED = {
+    "checked_in": (409, gettext_lazy("You are already checked in to this session: there is no photo to send.")),
+    "too_many": (
+        429,
+        gettext_lazy("You have sent too many photos to this session: ask your teacher to check you in."),
+    ),
+}
+
+
+def _photo_refused(request, session):
+    """A selfie refused before the server reads it: the student is checked in already, or sent too many."""
+    if request.method != "POST" or not session.photo_check or "photo" not in request.FILES:
+        return None
+    verdict = service.count_photo_upload(student=request.user, session=session)
+    if verdict not in PHOTO_REFUSED:
+        return None
+    status, error = PHOTO_REFUSED[verdict]
+    return _refused(request, error, status=status, sid=session.id if verdict == "checked_in" else None)
 
 
 def _open_session(request, sid):
@@ -117,6 +137,8 @@ def confirm(request, sid, token, device):
     session = _open_session(request, sid)
     if session is None:
         return _refused(request, SESSION_GONE)
+    if refused := _photo_refused(request, session):
+        return refused
     form = _confirm_form(request, session)
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
@@ -150,6 +172,8 @@ def remote(request, sid, token, device):
         return _refused(request, SESSION_GONE)
     if not service.remote_link_valid(session=session, token=token):
         return _refused(request, _("This remote link is not valid."))
+    if refused := _photo_refused(request, session):
+        return refused
     form = _confirm_form(request, session)
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)

@@ -73,6 +73,11 @@ def _check_in_with_photo(session: live.LiveSession, record: live.LiveRecord, vis
     return outcome, stored
 
 
+def count_photo_upload(*, student, session: live.LiveSession) -> str:
+    """Count a selfie posted to the session before it is read: "ok", "checked_in" or "too_many"."""
+    return live.count_photo_upload(session, student.school_number)
+
+
 def new_check_in(session: live.LiveSession, visitor: Visitor, source: str, now: float) -> live.LiveRecord:
     """The record a check-in writes: its status by the time, or rejected by the network and location checks."""
     if source == Source.REMOTE:  # elsewhere by design: no network nor location to check

@@ -13,7 +13,7 @@ by concern:
 - ``sessions``: start, read, finish, move the end; the open sessions and the
   process's snapshot of them.
 - ``student_view``: the open sessions as one student's check-in sees them.
-- ``checkins``: check-in writes and the records of a session.
+- ``checkins``: check-in writes, the records of a session, the selfies posted to it.
 - ``guesses``: wrong codes, per session and across sessions.
 - ``sweep_queue``: due indexes, claims, close-and-read, dead letters.
 - ``previous_layout``: moving sessions stored by the version before slot groups.
@@ -31,6 +31,7 @@ from .checkins import (
     check_in,
     check_in_by_code,
     count_checked_in,
+    count_photo_upload,
     count_records,
     get_changes,
     get_record,
@@ -97,7 +98,7 @@ from .sweep_queue import (
     renew_claims,
     requeue_dead_letter,
 )
-from .topology import UNAVAILABLE, client, is_unavailable, topology
+from .topology import UNAVAILABLE, client, is_unavailable, server_memory, topology
 
 __all__ = [
     "ADMITTED",
@@ -132,6 +133,7 @@ __all__ = [
     "count_due",
     "count_failure",
     "count_guess",
+    "count_photo_upload",
     "count_records",
     "count_checked_in",
     "count_wrong_codes",
@@ -166,6 +168,7 @@ __all__ = [
     "replace_record",
     "requeue_dead_letter",
     "session_group",
+    "server_memory",
     "session_keys",
     "set_record",
     "teacher_group",

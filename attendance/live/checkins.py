@@ -137,6 +137,15 @@ def _acknowledged(outcome: str, written: str) -> str:
     return outcome if held >= acks else UNREPLICATED
 
 
+def count_photo_upload(session: LiveSession, school_number: str) -> str:
+    """Count a selfie posted to a photo-check session, before it is read; return "ok", "checked_in" (the
+    student has a record that is not rejected: nothing to upload) or "too_many" (PHOTO_UPLOADS_PER_SESSION
+    reached: each upload is a decoded image, a stored file and a verification)."""
+    keys = session_keys(session.id)
+    args = [school_number, session.expire_at, settings.PHOTO_UPLOADS_PER_SESSION]
+    return topology().script("count_photo_upload", keys=[keys.records, keys.photos], args=args).decode()
+
+
 # --- the records ------------------------------------------------------------------
 
 

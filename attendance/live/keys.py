@@ -12,6 +12,7 @@ touches one slot:
     attn:{g}:{sid}:enrolled   hash  enrolled school number -> full name (copied at start)
     attn:{g}:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
     attn:{g}:{sid}:changes    list  the teacher's corrections on the live roster (``records.LiveChange``)
+    attn:{g}:{sid}:photos     hash  school number -> selfies posted (``checkins.count_photo_upload``)
     attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
@@ -74,7 +75,7 @@ def _group_base(group: int) -> str:
     return f"{settings.LIVE_KEY_PREFIX}:{{{GROUP_TAGS[group]}}}:"
 
 
-SESSION_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "changes", "claim")
+SESSION_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "changes", "photos", "claim")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class SessionKeys:
     enrolled: str
     links: str
     changes: str
+    photos: str
     claim: str
     due: str
     dead: str
@@ -95,7 +97,16 @@ class SessionKeys:
     @property
     def expiring(self) -> tuple[str, ...]:
         """The keys that live until the session's end plus the grace period."""
-        return (self.meta, self.records, self.devices, self.attempts, self.enrolled, self.links, self.changes)
+        return (
+            self.meta,
+            self.records,
+            self.devices,
+            self.attempts,
+            self.enrolled,
+            self.links,
+            self.changes,
+            self.photos,
+        )
 
     @property
     def all(self) -> tuple[str, ...]:

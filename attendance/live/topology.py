@@ -193,6 +193,15 @@ def topology() -> Topology:
     return found
 
 
+def server_memory(alias: str = LIVE_ALIAS) -> list[dict]:
+    """INFO memory of each server behind a Redis alias: ``live`` (every primary, on a cluster) or
+    ``default`` (the cache, the login sessions and the task broker; maybe the same server). A round trip
+    to each, so also their ping: raises what the client raises."""
+    if alias == LIVE_ALIAS:
+        return topology().each_server(lambda conn, **target: conn.info("memory", **target))
+    return [get_redis_connection(alias).info("memory")]
+
+
 def client():
     """The live state's Redis client (tests and operators' tools; the store uses the topology's primitives)."""
     return topology().client()

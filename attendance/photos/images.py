@@ -36,11 +36,13 @@ def clean(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
                 raise PhotoRefused(_("That file is not a photo (JPEG, PNG or WebP)."))
-            width, height = image.size
+            width, height = image.size  # from the header: nothing is decoded before this check
             if width * height > settings.PHOTO_MAX_PIXELS:
                 raise PhotoRefused(_("The photo has too many pixels: take it again at a lower resolution."))
-            image = ImageOps.exif_transpose(image).convert("RGB")
             side = settings.PHOTO_STORED_SIDE
+            if image.format in ("JPEG", "MPO"):
+                image.draft("RGB", (side, side))  # decode at 1/2, 1/4 or 1/8 scale where that still covers side
+            image = ImageOps.exif_transpose(image).convert("RGB")
             image.thumbnail((side, side))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=88)  # no exif= argument: the metadata stays behind

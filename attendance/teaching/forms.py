@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import clock
 from ..access import teacher_courses
-from ..forms import PositionFields
+from ..forms import PositionFields, no_control_characters
 from ..models import Attendance
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -125,8 +125,13 @@ class ExtendForm(forms.Form):
 
 
 class AddStudentForm(forms.Form):
-    school_number = forms.CharField(max_length=32, label=_("School number"))
-    full_name = forms.CharField(max_length=150, required=False, label=_("Full name (if they have no account yet)"))
+    school_number = forms.CharField(max_length=32, label=_("School number"), validators=[no_control_characters])
+    full_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label=_("Full name (if they have no account yet)"),
+        validators=[no_control_characters],
+    )
     add_anyway = forms.BooleanField(required=False, label=_("Not enrolled: add anyway"))
 
     def clean_school_number(self):

@@ -126,7 +126,8 @@ def _reason_cell(record) -> str:
 
 def _record_row_args(record, records_url: str, token: str) -> dict:
     words = ", ".join(flag_words(record.flags))
-    flags = format_html(' <span class="flag">⚑ {}</span>', words) if record.flags else ""
+    # SafeString(""): "" + a SafeString is a plain str, which the row would escape.
+    flags = format_html(' <span class="flag">⚑ {}</span>', words) if record.flags else SafeString("")
     if record.photo_result:
         text = verify.photo_text(record.photo_result, record.photo_distance)
         if record.photo:

@@ -85,3 +85,22 @@ def test_the_history_pages_refuse_post(teacher_client, teacher, course):
     attendance = make_session(teacher, course, [])
     assert teacher_client.post(URL).status_code == 405
     assert teacher_client.post(reverse("attendance:session_detail", args=[attendance.pk])).status_code == 405
+
+
+@pytest.mark.parametrize("flags", [[], ["photo_mismatch"]])
+def test_the_session_page_shows_the_photo_state_as_markup(teacher_client, teacher, course, flags):
+    """The photo state is HTML of its own (a span and the photo's link), not text escaped into the cell."""
+    attendance = make_session(teacher, course, [])
+    record = RecordFactory(
+        attendance=attendance,
+        status=Status.REJECTED,
+        fail_reason="Photo not verified in time.",
+        photo_result="timeout",
+        photo="checkins/x.jpg",
+        flags=flags,
+    )
+    html = teacher_client.get(reverse("attendance:session_detail", args=[attendance.pk])).content.decode()
+    photo = reverse("attendance:check_in_photo", args=[attendance.pk, record.student.school_number])
+    assert '<span class="photo-state">photo not verified in time</span>' in html
+    assert f'<a href="{photo}">see photo</a>' in html
+    assert "&lt;span" not in html and "&lt;br&gt;" not in html

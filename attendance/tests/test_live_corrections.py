@@ -119,6 +119,23 @@ def test_it_adds_a_student_without_an_account_when_named(teacher_client, session
     assert (record.school_number, record.full_name, record.status) == ("S4004", "Nell New", "present")
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"school_number": "S4004", "full_name": "Nell\r\nNew"},
+        {"school_number": "S4004", "full_name": "Nell\tNew"},
+        {"school_number": "S4004", "full_name": "Nell\x1b[31mNew"},
+        {"school_number": "S4004", "full_name": "Nell\u2028New"},
+        {"school_number": "S40\n04", "full_name": "Nell New"},
+    ],
+)
+def test_it_refuses_a_name_or_number_with_a_line_break_or_control_character(teacher_client, session, form):
+    response = teacher_client.post(url("add_student", session), {**form, "add_anyway": "on"})
+    assert response.status_code == 400
+    assert "control characters are not allowed" in response.content.decode()
+    assert live.get_records(session.id) == {}
+
+
 def test_a_school_number_with_a_slash_gets_its_actions(teacher_client, session):
     teacher_client.post(
         url("add_student", session), {"school_number": "2024/17", "full_name": "Sol Slash", "add_anyway": "on"}

@@ -1,7 +1,7 @@
 """Live state in Redis: every key expires after end + grace, the due index, and Redis being down."""
 
-import dataclasses
 import time
+from dataclasses import replace
 
 import pytest
 from django.test import override_settings
@@ -30,11 +30,12 @@ def check_in(session, student, now, device=""):
 
 
 def fill(session, student, clock):
-    """Give the session a record, a device, a counted wrong code and a teacher's logged correction."""
+    """Give the session a record, a device, a counted wrong code, a teacher's correction and a counted selfie."""
     record = check_in(session, student, clock.now, device="phone-000000000001")
     live.count_wrong_codes([session], "S9999")
-    corrected = dataclasses.replace(record, status="rejected", reason="Left early", by_teacher=True)
-    assert live.set_record(session, corrected, by=session.teacher_number, now=clock.now, reason="Left early")
+    corrected = replace(record, status="late", by_teacher=True)
+    assert live.set_record(session, corrected, by=session.teacher_number, now=clock.now, reason="Came late")
+    assert live.count_photo_upload(session, "S9999") == "ok"
 
 
 @pytest.mark.parametrize("grace_days", [3, 10])

@@ -20,7 +20,7 @@ def batch_sizes(monkeypatch):
     """Record how many sessions each call of sessions_persist writes."""
     sizes, real = [], persist.sessions_persist
 
-    def counting(finished, **options):
+    def counting(finished, **options):  # options: the live corrections (changes=) since issue 27
         sizes.append(len(finished))
         return real(finished, **options)
 
