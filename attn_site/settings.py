@@ -296,12 +296,16 @@ CHECKIN_LINK_MAX_AGE = env.int("CHECKIN_LINK_MAX_AGE", default=120)
 # A web process reads the list of open sessions at most this often for typed
 # codes (a session started since is found by the full path).
 CHECKIN_OPEN_SESSIONS_MAX_AGE = env.float("CHECKIN_OPEN_SESSIONS_MAX_AGE", default=1.0)
-# Wrong codes across all sessions: a student (or, opening QR links, a client
-# address) with CHECKIN_GUESS_LIMIT of them within CHECKIN_GUESS_WINDOW seconds
+# Wrong codes across all sessions: a student (or, opening one session's QR
+# links, a client address, an IPv6 one by its /64) with CHECKIN_GUESS_LIMIT
+# (CHECKIN_GUESS_LIMIT_PER_ADDRESS) of them within CHECKIN_GUESS_WINDOW seconds
 # is locked out for CHECKIN_GUESS_LOCK_SECONDS, doubled at every further
-# lock-out up to CHECKIN_GUESS_LOCK_MAX_SECONDS.
+# lock-out up to CHECKIN_GUESS_LOCK_MAX_SECONDS.  After
+# CHECKIN_QR_GUESS_LIMIT_PER_SESSION wrong QR codes in a session, from any
+# addresses, its QR codes are judged only after the login, against the student.
 CHECKIN_GUESS_LIMIT = env.int("CHECKIN_GUESS_LIMIT", default=10)
 CHECKIN_GUESS_LIMIT_PER_ADDRESS = env.int("CHECKIN_GUESS_LIMIT_PER_ADDRESS", default=30)
+CHECKIN_QR_GUESS_LIMIT_PER_SESSION = env.int("CHECKIN_QR_GUESS_LIMIT_PER_SESSION", default=100)
 CHECKIN_GUESS_WINDOW = env.int("CHECKIN_GUESS_WINDOW", default=900)
 CHECKIN_GUESS_LOCK_SECONDS = env.int("CHECKIN_GUESS_LOCK_SECONDS", default=60)
 CHECKIN_GUESS_LOCK_MAX_SECONDS = env.int("CHECKIN_GUESS_LOCK_MAX_SECONDS", default=86400)
