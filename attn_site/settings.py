@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
-    "axes",
     "csp",
     "django_q",
     "accounts",
@@ -54,7 +53,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 # Scripts only from our own static files (no inline scripts or handlers, no eval); inline
@@ -180,7 +178,7 @@ SESSION_COOKIE_AGE = STUDENT_SESSION_TTL
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.throttle.SlowGuessingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -218,21 +216,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling (django-axes, counters in the Redis cache).
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_CACHE = "default"
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-# The same client address as the network check (forwarding headers from trusted proxies only).
-AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
-# Failed logins from one client address, whatever the school number: a spray is throttled,
-# while a class behind one address logging in correctly is not.
-LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
+# Password guessing is slowed per account, from any address (accounts/throttle.py): LOGIN_FAILURE_LIMIT
+# wrong passwords within LOGIN_FAILURE_WINDOW seconds pause logins to the account for LOGIN_SLOWDOWN_SECONDS,
+# doubled at each further pause up to LOGIN_SLOWDOWN_MAX_SECONDS; a browser that logged in to the account
+# within LOGIN_KNOWN_BROWSER_DAYS is not paused (until it makes LOGIN_FAILURE_LIMIT wrong guesses itself).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+LOGIN_SLOWDOWN_SECONDS = env.int("LOGIN_SLOWDOWN_SECONDS", default=60)
+LOGIN_SLOWDOWN_MAX_SECONDS = env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=3600)
+LOGIN_KNOWN_BROWSER_DAYS = env.int("LOGIN_KNOWN_BROWSER_DAYS", default=180)
 
 # Pages, messages, e-mails and exports in English and Turkish: a user's own choice (the switch in
 # the header, kept on the account), else the browser's Accept-Language, else LANGUAGE_CODE.
