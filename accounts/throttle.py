@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_login_failed
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -104,7 +105,8 @@ class SlowGuessingBackend:
         return None
 
     def get_user(self, user_id):
-        return None
+        # The first backend is the one a session made by ``force_login`` without a backend names.
+        return ModelBackend().get_user(user_id)
 
 
 @receiver(user_login_failed)
