@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from axes.handlers.proxy import AxesProxyHandler
 
 from attendance import clock, live
 
@@ -59,7 +58,6 @@ def own_redis_keys(settings, live_redis):
     prefix = f"t{uuid.uuid4().hex[:12]}"
     settings.LIVE_KEY_PREFIX = f"{prefix}:attn"
     settings.CACHES = {name: {**config, "KEY_PREFIX": f"{prefix}:cache"} for name, config in settings.CACHES.items()}
-    AxesProxyHandler.get_implementation(force=True)  # axes keeps the cache it was made with
     conn = live.client()  # kept: a test may point LIVE_REDIS_URL at a dead server
     yield
     for key in conn.scan_iter(match=f"{prefix}:*", count=1000):

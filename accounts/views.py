@@ -1,6 +1,6 @@
 import logging
+import math
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -13,16 +13,15 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
-from django.utils.translation import check_for_language, ngettext
+from django.utils.translation import check_for_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
-from django_ratelimit.core import get_usage
 
-from attn_site.proxies import client_ip
+from attendance import clock
 
-from . import sso
+from . import sso, throttle
 from .forms import LoginForm
 from .sso import SignInRefused
 
@@ -30,20 +29,9 @@ User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
-def _client(group, request) -> str:
-    return client_ip(request)
-
-
-def _spraying(request, *, count: bool) -> bool:
-    """Whether this client address has used up its failed logins, whatever the school numbers (cache-based)."""
-    rate = settings.LOGIN_FAILURES_PER_ADDRESS
-    usage = get_usage(request, group="login-failures", key=_client, rate=rate, increment=count)
-    return usage is not None and usage["count"] >= usage["limit"]
-
-
 class LoginView(auth_views.LoginView):
-    """Log in by school number; django-axes locks one school number from one address after repeated
-    failures, and failures from one address across many school numbers are throttled here."""
+    """Log in by school number; wrong passwords slow logins to that account down, from any address, except in
+    a browser that logged in to it before (accounts/throttle.py): never the address they came from."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
@@ -60,31 +48,60 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         if not sso.password_login_allowed():
             raise PermissionDenied(_("Passwords are turned off here: sign in with your university account."))
-        if _spraying(request, count=False):
-            return render(request, "accounts/throttled.html", status=429)
+        username, now = request.POST.get("username", "").strip(), clock.now()
+        until = throttle.paused_until(request, username, now) if username else 0
+        if until > now:
+            return _paused(request, username, until - now)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.remember_browser(self.request, response, form.get_user().school_number)
+        return response
+
     def form_invalid(self, form):
-        _spraying(self.request, count=True)
-        left = self._tries_left(form)
-        if left is not None:
-            minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
-            message = ngettext(
-                "%(left)d try left: then logging in from here pauses for %(minutes)d minutes.",
-                "%(left)d tries left: then logging in from here pauses for %(minutes)d minutes.",
-                left,
-            )
-            form.add_error(None, message % {"left": left, "minutes": minutes})
+        message = self._warning()
+        if message:
+            form.add_error(None, message)
         return super().form_invalid(form)
 
-    def _tries_left(self, form) -> int | None:
-        """From the third wrong password on, how many are left before the lock-out (None: say nothing yet)."""
-        username = self.request.POST.get("username", "")
+    def _warning(self) -> str:
+        """From the third wrong password on, how many are left before logins to the account pause."""
+        username, now = self.request.POST.get("username", "").strip(), clock.now()
         if not username:
-            return None
-        failures = AxesProxyHandler.get_failures(self.request, {"username": username})
-        left = settings.AXES_FAILURE_LIMIT - failures
-        return left if failures >= 3 and left > 0 else None
+            return ""
+        until = throttle.paused_until(self.request, username, now)
+        if until > now:
+            minutes = _minutes(until - now)
+            return PAUSED % {"minutes": minutes}
+        left = throttle.tries_left(username, now)
+        if settings.LOGIN_FAILURE_LIMIT - left < 3:
+            return ""
+        return TRIES_LEFT % {"left": left}
+
+
+TRIES_LEFT = ngettext_lazy(
+    "%(left)d try left: then logging in to this account pauses, except in a browser that logged in to it before.",
+    "%(left)d tries left: then logging in to this account pauses, except in a browser that logged in to it before.",
+    "left",
+)
+PAUSED = ngettext_lazy(
+    "Too many wrong passwords for this account: logging in to it pauses for %(minutes)d minute.",
+    "Too many wrong passwords for this account: logging in to it pauses for %(minutes)d minutes.",
+    "minutes",
+)
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, round(seconds / 60))
+
+
+def _paused(request, username: str, seconds: float):
+    """429: logging in to this account from this browser is paused; the password was not checked."""
+    ctx = {"username": username, "minutes": _minutes(seconds)}
+    response = render(request, "accounts/locked_out.html", ctx, status=429)
+    response["Retry-After"] = str(math.ceil(seconds))
+    return response
 
 
 class LogoutView(auth_views.LogoutView):

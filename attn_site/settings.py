@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
-    "axes",
     "csp",
     "django_q",
     "accounts",
@@ -55,7 +54,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 # Scripts only from our own static files (no inline scripts or handlers, no eval); inline
@@ -184,7 +182,7 @@ SESSION_COOKIE_AGE = STUDENT_SESSION_TTL
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.throttle.SlowGuessingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -222,21 +220,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling (django-axes, counters in the Redis cache).
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_CACHE = "default"
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-# The same client address as the network check (forwarding headers from trusted proxies only).
-AXES_CLIENT_IP_CALLABLE = "attn_site.proxies.client_ip"
-# Failed logins from one client address, whatever the school number: a spray is throttled,
-# while a class behind one address logging in correctly is not.
-LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/10m")
+# Password guessing is slowed per account, from any address (accounts/throttle.py): LOGIN_FAILURE_LIMIT
+# wrong passwords within LOGIN_FAILURE_WINDOW seconds pause logins to the account for LOGIN_SLOWDOWN_SECONDS,
+# doubled at each further pause up to LOGIN_SLOWDOWN_MAX_SECONDS; a browser that logged in to the account
+# within LOGIN_KNOWN_BROWSER_DAYS is not paused (until it makes LOGIN_FAILURE_LIMIT wrong guesses itself).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+LOGIN_SLOWDOWN_SECONDS = env.int("LOGIN_SLOWDOWN_SECONDS", default=60)
+LOGIN_SLOWDOWN_MAX_SECONDS = env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=3600)
+LOGIN_KNOWN_BROWSER_DAYS = env.int("LOGIN_KNOWN_BROWSER_DAYS", default=180)
 
 # Pages, messages, e-mails and exports in English and Turkish: a user's own choice (the switch in
 # the header, kept on the account), else the browser's Accept-Language, else LANGUAGE_CODE.
@@ -300,12 +292,16 @@ CHECKIN_LINK_MAX_AGE = env.int("CHECKIN_LINK_MAX_AGE", default=120)
 # A web process reads the list of open sessions at most this often for typed
 # codes (a session started since is found by the full path).
 CHECKIN_OPEN_SESSIONS_MAX_AGE = env.float("CHECKIN_OPEN_SESSIONS_MAX_AGE", default=1.0)
-# Wrong codes across all sessions: a student (or, opening QR links, a client
-# address) with CHECKIN_GUESS_LIMIT of them within CHECKIN_GUESS_WINDOW seconds
+# Wrong codes across all sessions: a student (or, opening one session's QR
+# links, a client address, an IPv6 one by its /64) with CHECKIN_GUESS_LIMIT
+# (CHECKIN_GUESS_LIMIT_PER_ADDRESS) of them within CHECKIN_GUESS_WINDOW seconds
 # is locked out for CHECKIN_GUESS_LOCK_SECONDS, doubled at every further
-# lock-out up to CHECKIN_GUESS_LOCK_MAX_SECONDS.
+# lock-out up to CHECKIN_GUESS_LOCK_MAX_SECONDS.  After
+# CHECKIN_QR_GUESS_LIMIT_PER_SESSION wrong QR codes in a session, from any
+# addresses, its QR codes are judged only after the login, against the student.
 CHECKIN_GUESS_LIMIT = env.int("CHECKIN_GUESS_LIMIT", default=10)
 CHECKIN_GUESS_LIMIT_PER_ADDRESS = env.int("CHECKIN_GUESS_LIMIT_PER_ADDRESS", default=30)
+CHECKIN_QR_GUESS_LIMIT_PER_SESSION = env.int("CHECKIN_QR_GUESS_LIMIT_PER_SESSION", default=100)
 CHECKIN_GUESS_WINDOW = env.int("CHECKIN_GUESS_WINDOW", default=900)
 CHECKIN_GUESS_LOCK_SECONDS = env.int("CHECKIN_GUESS_LOCK_SECONDS", default=60)
 CHECKIN_GUESS_LOCK_MAX_SECONDS = env.int("CHECKIN_GUESS_LOCK_MAX_SECONDS", default=86400)

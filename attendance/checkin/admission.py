@@ -1,9 +1,11 @@
-"""Who may join a session — the one enrolment rule of every path — and the wrong-code lock-out's message."""
+"""Who may join a session — the one enrolment rule of every path — and a student's wrong codes: how they
+are counted and the lock-out's message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import ngettext
 
 from .. import live
@@ -65,6 +67,14 @@ def lock_message(until: float, now: float) -> str:
         "Too many wrong codes. Try again in %(minutes)d minutes, or ask your teacher.",
         minutes,
     ) % {"minutes": minutes}
+
+
+def count_wrong_code(student, sessions: list[live.LiveSession], now: float) -> tuple[int, float]:
+    """Count a student's wrong code against ``sessions`` and across all sessions; return (the most wrong codes
+    in one of them, the lock-out's end across sessions or 0)."""
+    tries = max(live.count_wrong_codes(sessions, student.school_number))
+    locked = live.count_guess(f"student:{student.school_number}", now, limit=settings.CHECKIN_GUESS_LIMIT)
+    return tries, locked
 
 
 def may_join_one(student, session: live.LiveSession, *, remember: bool) -> bool:

@@ -17,27 +17,35 @@ from django.utils.translation import gettext_lazy as _
 from .. import clock, live
 from ..models import Source
 from . import proofs
-from .admission import joinable_sessions, lock_message, may_join_one
+from .admission import count_wrong_code, joinable_sessions, lock_message, may_join_one
 from .outcomes import LINK_ELSEWHERE, LINK_EXPIRED, LINK_SALT, LINK_TAKEN, Kind, Outcome, Visitor
 from .write import record_check_in
+
+QR_EXPIRED = _("This QR code has expired.")
+QR_WRONG = _("The code of this QR link was wrong or had expired. Type the code shown on the screen.")
 
 
 def _digest(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()[:32]
 
 
-def signed_link(session: live.LiveSession, source: str, now: float, *, student=None, browser: str = "") -> str:
+def signed_link(
+    session: live.LiveSession, source: str, now: float, *, student=None, browser: str = "", code: str | None = None
+) -> str:
     """A signed link to the confirmation, bound to a student or (before the login) to a browser.
 
     The browser binding holds only a digest of the nonce kept in that browser's
     cookie: a forwarded link arrives without the cookie, and the digest does
-    not give the nonce away.
+    not give the nonce away.  ``code``: a QR code not judged yet (the
+    confirmation judges it, as of ``now``, against the student's own limits).
     """
     payload = {"sid": session.id, "src": source, "at": int(now)}
     if student is not None:
         payload["u"] = student.pk
     if browser:
         payload["b"] = _digest(browser)
+    if code is not None:
+        payload["c"] = code[:16]
     return signing.dumps(payload, salt=LINK_SALT, compress=True)
 
 
@@ -45,6 +53,8 @@ def signed_link(session: live.LiveSession, source: str, now: float, *, student=N
 class _Link:
     source: str
     browser_digest: str
+    at: int
+    code: str | None  # a QR code still to judge
 
 
 def _read_link(token: str, session: live.LiveSession, student, browser: str, now: float):
@@ -67,26 +77,41 @@ def _read_link(token: str, session: live.LiveSession, student, browser: str, now
         return None, Outcome(Kind.REFUSED, error=LINK_ELSEWHERE)
     source = payload.get("src")
     source = source if source in (Source.QR, Source.TAP, Source.CODE) else Source.QR
-    return _Link(source=source, browser_digest=str(payload.get("b", ""))), None
+    code = payload.get("c")
+    code = str(code) if code is not None else None
+    return _Link(source=source, browser_digest=str(payload.get("b", "")), at=at, code=code), None
 
 
 def link_for_qr(*, session: live.LiveSession, code: str, ip: str, now: float | None = None) -> Outcome:
     """The QR code's target: the code is checked now, then a signed link carries it through the login.
 
-    Nobody need be logged in here, so wrong codes count against the client address.
+    Nobody need be logged in here, so wrong codes count against the client address in this session (an IPv6
+    address by its /64) and against the session.  While either is locked out the code is not judged here:
+    the link carries it through the login, and the confirmation judges it against the student's own
+    limits.  So a guesser learns nothing more without an account, and a classmate's right code gets through.
     """
     now = clock.now() if now is None else now
-    subject = f"ip:{ip}"
-    locked = live.guess_locked_until(subject)
-    if locked > now:
-        return Outcome(Kind.REFUSED, session=session, error=lock_message(locked, now), locked=True)
-    if not session.require_code or not proofs.code_is_valid(session.secret, code, now):
-        live.count_guess(subject, now, limit=settings.CHECKIN_GUESS_LIMIT_PER_ADDRESS)
-        return Outcome(Kind.REFUSED, session=session, error=_("This QR code has expired."))
+    subjects = [f"qr:{session.id}:{proofs.address_group(ip)}", f"qr:{session.id}"]
     browser = secrets.token_urlsafe(18)
+    if session.require_code and max(live.guesses_locked_until(subjects)) > now:
+        link = signed_link(session, Source.QR, now, browser=browser, code=code)
+        return Outcome(Kind.CONFIRM, session=session, link=link, browser=browser)
+    if not session.require_code or not proofs.code_is_valid(session.secret, code, now):
+        _count_wrong_qr_code(session, subjects, now)
+        return Outcome(Kind.REFUSED, session=session, error=QR_EXPIRED)
     return Outcome(
         Kind.CONFIRM, session=session, link=signed_link(session, Source.QR, now, browser=browser), browser=browser
     )
+
+
+def _count_wrong_qr_code(session: live.LiveSession, subjects: list[str], now: float) -> None:
+    """Count a wrong QR code against the address in this session (the growing lock-out) and against the
+    session (after CHECKIN_QR_GUESS_LIMIT_PER_SESSION, for the rest of its life)."""
+    per_address, per_session = subjects
+    live.count_guess(per_address, now, limit=settings.CHECKIN_GUESS_LIMIT_PER_ADDRESS)
+    rest = max(60, int(session.expire_at - now))
+    limit = settings.CHECKIN_QR_GUESS_LIMIT_PER_SESSION
+    live.count_guess(per_session, now, limit=limit, window=rest, lock_seconds=rest, lock_max_seconds=rest)
 
 
 def link_for_tap(*, student, session: live.LiveSession, now: float | None = None) -> Outcome:
@@ -123,6 +148,11 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
     found = joinable_sessions(visitor.student, now, remember=True, device=visitor.device, started_only=False)
     if session.id not in {s.id for s in found.sessions}:
         return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
+    if found.locked_until > now:
+        return Outcome(Kind.REFUSED, session=session, error=lock_message(found.locked_until, now))
+    if link.code is not None and not proofs.code_is_valid(session.secret, link.code, link.at):
+        _tries, locked = count_wrong_code(visitor.student, [session], now)
+        return Outcome(Kind.REFUSED, session=session, error=lock_message(locked, now) if locked > now else QR_WRONG)
     if link.browser_digest and not live.use_link(session, link.browser_digest, visitor.student.school_number):
         return Outcome(Kind.REFUSED, session=session, error=LINK_TAKEN)
     seen_in = list(found.device_used_in)
@@ -138,6 +168,8 @@ def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, 
     found = joinable_sessions(visitor.student, now, remember=True, device=visitor.device, started_only=False)
     if session.id not in {s.id for s in found.sessions}:
         return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
+    if found.locked_until > now:
+        return Outcome(Kind.REFUSED, session=session, error=lock_message(found.locked_until, now))
     seen_in = list(found.device_used_in)
     return record_check_in(session=session, visitor=visitor, source=Source.REMOTE, now=now, device_seen_in=seen_in)
 

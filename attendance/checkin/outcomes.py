@@ -77,7 +77,6 @@ class Outcome:
     link: str = ""
     sessions: StudentSessions | None = None  # with a wrong code: the page lists them again
     browser: str = ""  # a new QR link's nonce: the view keeps it in the browser
-    locked: bool = False  # refused for too many wrong codes, not for this code
 
 
 @dataclass

@@ -53,6 +53,18 @@ def seconds_left_in_step(now: float) -> int:
     return max(1, int(step - (now % step)))
 
 
+def address_group(ip: str) -> str:
+    """The client an address stands for when guesses are counted: an IPv6 address by its /64 (one home or
+    phone is given a whole /64 to pick from), any other as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(getattr(address, "ipv4_mapped", None) or address)
+
+
 def network_problem(session, ip: str) -> str | None:
     """Return why the address fails the session's network check, or None."""
     if session.network_mode == "off":

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from .. import clock, live
 from ..models import Source
 from . import proofs
-from .admission import admission, joinable_sessions, lock_message
+from .admission import admission, count_wrong_code, joinable_sessions, lock_message
 from .links import signed_link
 from .outcomes import LOCKED_OUT, Kind, Outcome, StudentSessions, Visitor
 from .write import new_check_in, record_check_in, stored_outcome
@@ -48,8 +48,7 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     # so a typo in one class does not lock them out of every ad-hoc session in the school.
     # Every wrong code also counts against the student across all sessions.
     counted = [s for s in candidates if s.course_id] or candidates
-    tries = max(live.count_wrong_codes(counted, visitor.student.school_number))
-    locked = live.count_guess(f"student:{visitor.student.school_number}", now, limit=settings.CHECKIN_GUESS_LIMIT)
+    tries, locked = count_wrong_code(visitor.student, counted, now)
     if locked > now:
         return Outcome(Kind.WRONG_CODE, error=lock_message(locked, now), sessions=mine)
     limit = settings.CHECKIN_MAX_WRONG_CODES

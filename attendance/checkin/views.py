@@ -116,7 +116,7 @@ def qr_link(request, sid, code):
         return _refused(request, SESSION_GONE)
     outcome = service.link_for_qr(session=session, code=code, ip=client_ip(request))
     if outcome.kind is Kind.REFUSED:
-        ctx = {"session": session, "form": CodeForm(), "error": outcome.error, "locked": outcome.locked}
+        ctx = {"session": session, "form": CodeForm(), "error": outcome.error}
         return render(request, "attendance/qr_expired.html", ctx, status=400)
     return keep_link_nonce(_respond(request, outcome), outcome.browser)
 

@@ -14,7 +14,7 @@ by concern:
   process's snapshot of them.
 - ``student_view``: the open sessions as one student's check-in sees them.
 - ``checkins``: check-in writes, the records of a session, the selfies posted to it.
-- ``guesses``: wrong codes, per session and across sessions.
+- ``guesses``: wrong codes (per session and across sessions) and wrong passwords, and their lock-outs.
 - ``sweep_queue``: due indexes, claims, close-and-read, dead letters.
 - ``previous_layout``: moving sessions stored by the version before slot groups.
 
@@ -43,7 +43,7 @@ from .checkins import (
     replace_record,
     set_record,
 )
-from .guesses import count_guess, count_wrong_codes, guess_locked_until
+from .guesses import count_guess, count_wrong_codes, guess_locked_until, guesses_locked_until, guesses_so_far
 from .keys import (
     GROUP_TAGS,
     GROUPS,
@@ -154,6 +154,8 @@ __all__ = [
     "get_session",
     "guess_key",
     "guess_locked_until",
+    "guesses_locked_until",
+    "guesses_so_far",
     "is_enrolled",
     "is_unavailable",
     "new_session_id",

@@ -17,7 +17,7 @@ touches one slot:
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
     attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
-    attn:guess:{who}          hash  wrong codes of a student or client address: fails, window_end, strikes, until
+    attn:guess:{who}          hash  wrong guesses of one subject: fails, window_end, strikes, until
 
 Every per-session key expires at end + LIVE_GRACE_DAYS; only the due indexes
 and the dead letters have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give
@@ -131,7 +131,9 @@ def dead_keys() -> list[str]:
 
 
 def guess_key(subject: str) -> str:
-    """Wrong codes of one student (``student:<number>``) or client address (``ip:<address>``), all sessions."""
+    """Wrong guesses of one subject: a student's codes across sessions (``student:<number>``), QR codes of a
+    session (``qr:<sid>``) and of an address in it (``qr:<sid>:<address>``), passwords of an account
+    (``login:<number>``) and of a known browser (``login:<number>:<browser>``)."""
     return f"{settings.LIVE_KEY_PREFIX}:guess:{subject}"
 
 
