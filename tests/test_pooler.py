@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -62,8 +63,11 @@ def _count(url: str, table: str) -> int:
 
 
 @pytest.fixture
-def pooled(tmp_path):
+def pooled():
     shutil.which("pgbouncer") or pytest.fail("pgbouncer is missing: `make test` installs it from Debian")
+    # Not pytest's tmp_path: another pytest on the machine sets /tmp/pytest-of-root back to 0700, and
+    # PostgreSQL's restart (as its own system user) could then no longer reach its data folder.
+    tmp_path = Path(tempfile.mkdtemp(prefix="attn-pooler-"))
     os.chmod(tmp_path, 0o755)
     pgdata = tmp_path / "pg"
     pgdata.mkdir()
@@ -109,6 +113,7 @@ server_login_retry = 1
             kill_postgres(pgdata)
         except Exception:  # noqa: BLE001 - already gone
             pass
+        shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def app_env(database_url: str, prefix: str) -> dict:
