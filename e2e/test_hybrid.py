@@ -1,5 +1,6 @@
-"""A hybrid class: the teacher pastes the remote link into the video call, a student at home opens it
-on a phone and is counted present (remote) on the live roster and in the saved session."""
+"""A hybrid class: the teacher pastes the remote link into the video call and shares the projector page
+there; a student at home opens the link on a phone, types the code the shared screen shows and is counted
+present (remote) on the live roster and in the saved session. The link alone checks nobody in."""
 
 from __future__ import annotations
 
@@ -25,10 +26,19 @@ def test_a_remote_student_joins_a_hybrid_session(new_context):
     assert re.search(r"/remote/[0-9a-f-]{36}/[0-9a-f]{24}/$", link), link
     teacher.evaluate("window.sameDocument = true")
 
+    with teacher.context.expect_page() as opened:  # the screen shared in the video call
+        teacher.get_by_role("link", name="Projector view").click()
+    shared_screen = opened.value
+    expect(shared_screen.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
+    teacher.bring_to_front()
+
     home = new_context(PHONE).new_page()
     home.goto(link)
     log_in(home, STUDENT, STUDENT_PASSWORD)
-    expect(home).to_have_url(re.compile(r"/checkin/.+/result/$"))  # the confirmation goes on by itself
+    expect(home).to_have_url(re.compile(r"/remote/"))  # no check-in from the link alone: it asks for the code
+    home.get_by_label("Code on the shared screen").fill(shared_screen.locator("#current-code").inner_text())
+    home.get_by_role("button", name="Check in").click()
+    expect(home).to_have_url(re.compile(r"/checkin/.+/result/$"))
     expect(home.locator("#result-status")).to_have_text("present (remote)")
 
     expect(teacher.locator(f"#row-{STUDENT} .badge.remote")).to_be_visible()

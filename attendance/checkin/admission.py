@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import ngettext
 
 from .. import live
+from .outcomes import LOCKED_OUT
 
 
 def admission(session: live.LiveSession, *, on_roster: bool | None = None, enrolled: set[int] | None = None) -> str:
@@ -67,6 +68,22 @@ def lock_message(until: float, now: float) -> str:
         "Too many wrong codes. Try again in %(minutes)d minutes, or ask your teacher.",
         minutes,
     ) % {"minutes": minutes}
+
+
+def wrong_code_error(student, sessions: list[live.LiveSession], now: float) -> str:
+    """Count a wrong code against ``sessions`` and say so: the tries left, or the lock-out it reached."""
+    tries, locked = count_wrong_code(student, sessions, now)
+    if locked > now:
+        return lock_message(locked, now)
+    limit = settings.CHECKIN_MAX_WRONG_CODES
+    if tries >= limit:
+        return str(LOCKED_OUT)
+    left = limit - tries
+    return ngettext(
+        "That code is wrong or has expired. %(left)d try left.",
+        "That code is wrong or has expired. %(left)d tries left.",
+        left,
+    ) % {"left": left}
 
 
 def count_wrong_code(student, sessions: list[live.LiveSession], now: float) -> tuple[int, float]:

@@ -9,7 +9,7 @@ from ..forms import PositionFields
 from ..photos import images
 
 
-class CodeForm(PositionFields):
+class CodeField(forms.Form):
     # One rule and one message for every wrong shape (no length checks of their own beside it).
     code = forms.CharField(
         validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
@@ -23,7 +23,12 @@ class CodeForm(PositionFields):
             }
         ),
         label=_("Code on the screen"),
+        error_messages={"required": _("Type the 6-digit code shown on the screen.")},
     )
+
+
+class CodeForm(CodeField, PositionFields):
+    """The typed code (and the position, if the session asks for it)."""
 
 
 class ConfirmForm(PositionFields):
@@ -54,3 +59,8 @@ class ConfirmForm(PositionFields):
             return images.clean(upload.read())
         except images.PhotoRefused as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class RemoteForm(CodeField, ConfirmForm):
+    """A hybrid session's remote check-in: the code the teacher's shared screen shows (the link alone checks
+    nobody in), and the selfie if the session asks for one; no position (the student is elsewhere)."""

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import clock, live
 from ..models import Source
 from . import proofs
-from .admission import count_wrong_code, joinable_sessions, lock_message, may_join_one
+from .admission import count_wrong_code, joinable_sessions, lock_message, may_join_one, wrong_code_error
 from .outcomes import LINK_ELSEWHERE, LINK_EXPIRED, LINK_SALT, LINK_TAKEN, Kind, Outcome, Visitor
 from .write import record_check_in
 
@@ -159,9 +159,13 @@ def check_in_by_link(*, visitor: Visitor, session: live.LiveSession, token: str,
     return record_check_in(session=session, visitor=visitor, source=link.source, now=now, device_seen_in=seen_in)
 
 
-def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, now: float | None = None) -> Outcome:
-    """Check in through a hybrid session's remote link: "present (remote)", without the network and
-    location checks (the student is elsewhere); the enrolment, device and photo checks apply as in the room."""
+def check_in_remote(
+    *, visitor: Visitor, session: live.LiveSession, token: str, code: str, now: float | None = None
+) -> Outcome:
+    """Check in through a hybrid session's remote link with the code the teacher's shared screen shows:
+    "present (remote)", without the network and location checks (the student is elsewhere); the enrolment,
+    wrong-code, device and photo checks apply as in the room.  The link alone checks nobody in: forwarded
+    outside the call, it is worth nothing without the screen."""
     now = clock.now() if now is None else now
     if not remote_link_valid(session=session, token=token):
         return Outcome(Kind.NOT_FOUND, error=_("This remote link is not valid."))
@@ -170,6 +174,8 @@ def check_in_remote(*, visitor: Visitor, session: live.LiveSession, token: str, 
         return Outcome(Kind.NOT_FOUND, error=_("You are not enrolled in this course."))
     if found.locked_until > now:
         return Outcome(Kind.REFUSED, session=session, error=lock_message(found.locked_until, now))
+    if session.has_started(now) and not proofs.code_is_valid(session.secret, code, now):
+        return Outcome(Kind.WRONG_CODE, session=session, error=wrong_code_error(visitor.student, [session], now))
     seen_in = list(found.device_used_in)
     return record_check_in(session=session, visitor=visitor, source=Source.REMOTE, now=now, device_seen_in=seen_in)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import live
@@ -20,6 +22,15 @@ LINK_ELSEWHERE = _(
 LINK_TAKEN = _("Another student already checked in with this link. Scan the QR code or type the code yourself.")
 NOT_CONFIRMED = _("Your check-in could not be confirmed yet: please try again in a moment.")
 PHOTO_NEEDED = _("This session checks a photo of you: take a selfie to check in.")
+
+
+def not_started(session: live.LiveSession) -> str:
+    """A session opened ahead of its start takes no check-in before it (every path, and the script's own rule)."""
+    starts = timezone.localtime(session.starts_dt)
+    return gettext("%(session)s has not started yet: check in from %(time)s.") % {
+        "session": session.title,
+        "time": f"{starts:%H:%M}",
+    }
 
 
 @dataclass(frozen=True)

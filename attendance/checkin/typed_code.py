@@ -3,16 +3,14 @@ the full path (fresh reads; wrong codes counted towards the lock-out)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .. import clock, live
 from ..models import Source
 from . import proofs
-from .admission import admission, count_wrong_code, joinable_sessions, lock_message
+from .admission import admission, joinable_sessions, lock_message, wrong_code_error
 from .links import signed_link
-from .outcomes import LOCKED_OUT, Kind, Outcome, StudentSessions, Visitor
+from .outcomes import Kind, Outcome, StudentSessions, Visitor, not_started
 from .write import new_check_in, record_check_in, stored_outcome
 
 
@@ -26,11 +24,12 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
     fast = _check_in_with_code_fast(visitor, code, now)
     if fast is not None:
         return fast
-    found = joinable_sessions(visitor.student, now, remember=True, device=visitor.device)
-    mine = StudentSessions(mine=[s for s in found.sessions if s.course_id])
+    found = joinable_sessions(visitor.student, now, remember=True, device=visitor.device, started_only=False)
+    started = [s for s in found.sessions if s.has_started(now)]
+    mine = StudentSessions(mine=[s for s in started if s.course_id])
     if found.locked_until > now:
         return Outcome(Kind.WRONG_CODE, error=lock_message(found.locked_until, now), sessions=mine)
-    candidates = [s for s in found.sessions if s.require_code]
+    candidates = [s for s in started if s.require_code]
     for session in candidates:
         if proofs.code_is_valid(session.secret, code, now):
             if (session.location_radius_m and visitor.position is None) or (session.photo_check and not visitor.photo):
@@ -42,25 +41,16 @@ def check_in_with_code(*, visitor: Visitor, code: str, now: float | None = None)
                 session=session, visitor=visitor, source=Source.CODE, now=now, device_seen_in=seen_in
             )
     if not candidates:
+        upcoming = sorted((s for s in found.sessions if s not in started), key=lambda s: s.starts_at)
+        if upcoming:  # opened ahead of its start: say when, and count nothing
+            return Outcome(Kind.WRONG_CODE, error=not_started(upcoming[0]), sessions=mine)
         error = _("None of your courses has a session taking codes right now.")
         return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
     # Count against the student's own courses' sessions; only without one against ad-hoc ones,
     # so a typo in one class does not lock them out of every ad-hoc session in the school.
     # Every wrong code also counts against the student across all sessions.
     counted = [s for s in candidates if s.course_id] or candidates
-    tries, locked = count_wrong_code(visitor.student, counted, now)
-    if locked > now:
-        return Outcome(Kind.WRONG_CODE, error=lock_message(locked, now), sessions=mine)
-    limit = settings.CHECKIN_MAX_WRONG_CODES
-    if tries >= limit:
-        return Outcome(Kind.WRONG_CODE, error=LOCKED_OUT, sessions=mine)
-    left = limit - tries
-    error = ngettext(
-        "That code is wrong or has expired. %(left)d try left.",
-        "That code is wrong or has expired. %(left)d tries left.",
-        left,
-    ) % {"left": left}
-    return Outcome(Kind.WRONG_CODE, error=error, sessions=mine)
+    return Outcome(Kind.WRONG_CODE, error=wrong_code_error(visitor.student, counted, now), sessions=mine)
 
 
 _code_index: tuple[list | None, int, dict[str, list[live.LiveSession]]] = (None, 0, {})

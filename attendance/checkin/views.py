@@ -19,7 +19,7 @@ from attn_site.proxies import client_ip
 from ..access import get_live_session, student_required
 from . import service
 from .devices import device_cookie, keep_link_nonce, link_nonce
-from .forms import CodeForm, ConfirmForm
+from .forms import CodeForm, ConfirmForm, RemoteForm
 from .service import Kind, Visitor
 
 
@@ -166,7 +166,8 @@ def _confirm_page(request, session, form, **extra):
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def remote(request, sid, token, device):
-    """A hybrid session's remote link (pasted by the teacher into the video call): confirm, then check in."""
+    """A hybrid session's remote link (pasted by the teacher into the video call): the student types the code
+    the teacher's shared screen shows (and takes a selfie if the session asks), then checks in."""
     session = _open_session(request, sid)
     if session is None:
         return _refused(request, SESSION_GONE)
@@ -174,10 +175,17 @@ def remote(request, sid, token, device):
         return _refused(request, _("This remote link is not valid."))
     if refused := _photo_refused(request, session):
         return refused
-    form = _confirm_form(request, session)
+    posted = request.method == "POST"
+    form = RemoteForm(
+        request.POST if posted else None, request.FILES if posted else None, photo_check=session.photo_check
+    )
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
-        return _respond(request, service.check_in_remote(visitor=visitor, session=session, token=token))
+        code = form.cleaned_data["code"]
+        outcome = service.check_in_remote(visitor=visitor, session=session, token=token, code=code)
+        if outcome.kind is not Kind.WRONG_CODE:
+            return _respond(request, outcome)
+        form.add_error("code", outcome.error)
     return _confirm_page(request, session, form, remote=True)
 
 

@@ -11,7 +11,7 @@ from .. import live, storage
 from ..models import ATTENDED, Source, Status
 from ..photos import images, retention, verify
 from . import proofs
-from .outcomes import LOCKED_OUT, NOT_CONFIRMED, PHOTO_NEEDED, Kind, Outcome, Visitor
+from .outcomes import LOCKED_OUT, NOT_CONFIRMED, PHOTO_NEEDED, Kind, Outcome, Visitor, not_started
 
 
 def new_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> live.LiveRecord:
@@ -46,7 +46,7 @@ def record_check_in(
     open session and applies the device rule.
     """
     if not session.has_started(now):
-        return Outcome(Kind.REFUSED, session=session, error=_("This session has not started yet."))
+        return Outcome(Kind.REFUSED, session=session, error=not_started(session))
     if not session.is_open(now):
         return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     record = new_check_in(session, visitor, source, now)
@@ -100,6 +100,8 @@ def stored_outcome(session: live.LiveSession, outcome: str, stored: dict | None)
         return Outcome(Kind.REFUSED, session=session, error=NOT_CONFIRMED)
     if outcome == "locked":
         return Outcome(Kind.REFUSED, session=session, error=LOCKED_OUT)
+    if outcome == "not_started":
+        return Outcome(Kind.REFUSED, session=session, error=not_started(session))
     if outcome in ("closed", "missing"):
         return Outcome(Kind.REFUSED, session=session, error=_("This session is closed."))
     return Outcome(Kind.CHECKED_IN, session=session, record=stored)

@@ -52,7 +52,7 @@ def check_in(
     """Write a student's check-in to one session the caller admitted them to; return (outcome, stored record).
 
     outcome is "ok", "exists" (the student already has a record), "locked"
-    (too many wrong codes), "closed", "missing", or ``UNREPLICATED``.
+    (too many wrong codes), "not_started", "closed", "missing", or ``UNREPLICATED``.
     ``device_seen_in``: the open sessions this device checked in to (the
     soft "phone used elsewhere" flag when one is not this session).
     """

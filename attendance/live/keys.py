@@ -5,7 +5,7 @@ hash tag ``{g}`` (so one Redis Cluster slot), and a session sits in its
 teacher's group (``new_session_id``), so that every script and transaction
 touches one slot:
 
-    attn:{g}:{sid}:meta       hash  data (JSON meta), state, ends, failures
+    attn:{g}:{sid}:meta       hash  data (JSON meta), state, starts, ends, failures
     attn:{g}:{sid}:records    hash  school number -> record JSON (``records.LiveRecord``)
     attn:{g}:{sid}:devices    hash  device id -> school number
     attn:{g}:{sid}:attempts   hash  school number -> wrong codes typed

@@ -37,7 +37,15 @@ def create_session(session: LiveSession, enrolled: dict[str, str] | None = None)
                     return other_session.id
                 pipe.multi()
                 pipe.set(pointer, session.id, exat=session.expire_at)
-                pipe.hset(keys.meta, mapping={"data": session.to_data(), "state": OPEN, "ends": repr(session.ends_at)})
+                pipe.hset(
+                    keys.meta,
+                    mapping={
+                        "data": session.to_data(),
+                        "state": OPEN,
+                        "starts": repr(session.starts_at),
+                        "ends": repr(session.ends_at),
+                    },
+                )
                 pipe.expireat(keys.meta, session.expire_at)
                 pipe.zadd(keys.due, {session.id: session.ends_at})
                 if enrolled:

@@ -222,15 +222,20 @@ def _excused_ahead(session: live.LiveSession) -> dict[str, str]:
 def projector(*, session: live.LiveSession, absolute_url, now: float | None = None) -> dict:
     """What the projector shows: the current code, its QR code and the count so far.
 
+    A hybrid session shows the code even when the room takes none: the remote link asks for it, so only
+    someone who sees the shared screen in the video call can check in remotely.
+
     ``absolute_url`` turns a path into the URL the students' phones open.
     """
     now = clock.now() if now is None else now
     count = live.count_checked_in(session.id)
     view = {"session": session, "count": count, "now": now}
-    if session.require_code:
+    if session.require_code or session.admits_remote:  # a hybrid session's remote students type it too
         code = proofs.code_for(session.secret, proofs.current_step(now))
-        url = reverse("attendance:qr_link", args=[session.id, code])
-        view.update(code=code, seconds_left=proofs.seconds_left_in_step(now), link=url)
+        view.update(code=code, seconds_left=proofs.seconds_left_in_step(now), remote_only=not session.require_code)
+    if session.require_code:
+        url = reverse("attendance:qr_link", args=[session.id, view["code"]])
+        view["link"] = url
     else:
         url = reverse("attendance:student_home")
     qr = segno.make(absolute_url(url), error="m")

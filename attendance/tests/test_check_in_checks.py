@@ -7,6 +7,7 @@ from django.urls import reverse
 from attendance import live
 from attendance.checkin import service as check_in
 from attendance.checkin.devices import DEVICE_COOKIE
+from attendance.checkin.outcomes import not_started
 from attendance.models import Status
 from attendance.teaching import service as live_sessions
 from conftest import login
@@ -191,13 +192,13 @@ def test_a_late_check_in_through_the_page_says_so(student_client, teacher, cours
 
 def test_a_session_that_has_not_started_refuses_check_ins(student, student_client, teacher, course, clock):
     later = start(teacher, course, now=clock.now, started=-3600, require_code=False)
-    assert check_in_as(later, student, now=clock.now).error == "This session has not started yet."
+    assert check_in_as(later, student, now=clock.now).error == not_started(later)
     assert reverse("attendance:tap", args=[later.id]).encode() not in student_client.get(HOME).content
 
     confirm = confirm_url_for(student_client, later)
     response = post_confirm(student_client, confirm)
     assert response.url == HOME
-    assert "This session has not started yet." in messages_of(response)
+    assert not_started(later) in messages_of(response)
     assert record_of(later) is None
 
 

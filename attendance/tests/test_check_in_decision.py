@@ -14,6 +14,7 @@ from django.utils import translation
 from attendance import live
 from attendance.checkin import proofs as verification
 from attendance.checkin import service as check_in
+from attendance.checkin.outcomes import not_started
 from attendance.checkin.service import Kind, Visitor
 from attendance.live.sessions import keep_snapshot
 from attendance.models import Source, Status
@@ -86,7 +87,7 @@ def tap(session, visitor, now):
 
 def remote_link(session, visitor, now):
     token = verification.remote_token(session.secret)
-    return check_in.check_in_remote(visitor=visitor, session=session, token=token, now=now)
+    return check_in.check_in_remote(visitor=visitor, session=session, token=token, code=code(session, now), now=now)
 
 
 @dataclass(frozen=True)
@@ -254,3 +255,42 @@ def test_it_shows_the_shared_phone_reason_in_turkish_to_the_student_and_the_teac
     for page in (result, roster):
         assert page.status_code == 200
         assert turkish in page.text and live.SHARED_DEVICE_REASON not in page.text
+
+
+# --- a session that has not started (Moodle attendance #807) ---------------------------
+
+
+def attempt(path, session, student, now):
+    """A check-in through ``path`` that may be refused at any step (the link, the confirmation, the write)."""
+    visitor = Visitor(student=student, ip=TEACHER_IP, device=PHONE)
+    if path.check_in in (scan_qr, tap):
+        link = (
+            check_in.link_for_qr(session=session, code=code(session, now), ip=visitor.ip, now=now)
+            if path.check_in is scan_qr
+            else check_in.link_for_tap(student=student, session=session, now=now)
+        )
+        if link.kind != Kind.CONFIRM:
+            return link
+        visitor = replace(visitor, browser=link.browser or visitor.browser)
+        return check_in.check_in_by_link(visitor=visitor, session=session, token=link.link, now=now)
+    return path.check_in(session, visitor, now)
+
+
+@each_path
+def test_no_path_checks_in_to_a_session_that_has_not_started(path, teacher, course, student, clock):
+    session = start(teacher, course, now=clock.now, started=-600, **path.session)  # starts in ten minutes
+
+    outcome = attempt(path, session, student, clock.now)
+
+    assert outcome.kind != Kind.CHECKED_IN
+    assert outcome.error == not_started(session), (outcome.kind, outcome.error)
+    assert live.get_records(session.id) == {}
+
+
+def test_the_check_in_script_itself_refuses_a_session_that_has_not_started(teacher, course, student, clock):
+    session = start(teacher, course, now=clock.now, started=-600)
+    record = check_in.new_record(student, status=Status.PRESENT, source=Source.CODE, now=clock.now)
+
+    assert live.check_in(session, record, PHONE, clock.now) == ("not_started", None)
+    assert live.get_records(session.id) == {}
+    assert live.check_in(session, record, PHONE, session.starts_at)[0] == "ok"

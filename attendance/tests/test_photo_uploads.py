@@ -115,8 +115,9 @@ def test_it_refuses_a_photo_over_the_remote_link_once_checked_in(client, teacher
     session = start(teacher, course, now=clock.now, photo_check=True, admits_remote=True)
     login(client, student)
     url = reverse("attendance:remote", args=[session.id, proofs.remote_token(session.secret)])
-    assert client.post(url, {"photo": upload(astronaut_jpeg())}).status_code == 302
-    assert client.post(url, {"photo": upload(astronaut_jpeg())}).status_code == 409
+    typed = code(session, clock.now)
+    assert client.post(url, {"photo": upload(astronaut_jpeg()), "code": typed}).status_code == 302
+    assert client.post(url, {"photo": upload(astronaut_jpeg()), "code": typed}).status_code == 409
     assert len(stored_selfies(session)) == 1
 
 

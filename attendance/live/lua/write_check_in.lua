@@ -1,12 +1,14 @@
--- The write at the end of every check-in (included by check_in.lua): open? -> locked out of this session
+-- The write at the end of every check-in (included by check_in.lua): open and started? -> locked out of this session
 -- by wrong codes? -> record exists? (only a rejected one, not set by the teacher, may be replaced) -> the
 -- device rule (one phone, one student per session) -> a rejection never replaces a rejection -> write;
 -- a replaced rejected attempt is kept in the new record's "earlier", with the retried flag.  One script,
 -- so double taps and shared devices race safely.  Returns {outcome, stored record}.
 local function write(k, number, record, device, now, expire_at, limit, shared_flag, shared_reason, retried_flag)
-  local state = redis.call('HGET', k.meta, 'state')
+  local meta = redis.call('HMGET', k.meta, 'state', 'ends', 'starts')
+  local state = meta[1]
   if not state then return {'missing', ''} end
-  if state ~= 'open' or now >= tonumber(redis.call('HGET', k.meta, 'ends')) then return {'closed', ''} end
+  if state ~= 'open' or now >= tonumber(meta[2]) then return {'closed', ''} end
+  if meta[3] and now < tonumber(meta[3]) then return {'not_started', ''} end  -- 'starts' is absent before 2026-12
   if tonumber(redis.call('HGET', k.attempts, number) or '0') >= limit then return {'locked', ''} end
   local existing = redis.call('HGET', k.records, number)
   local old = existing and cjson.decode(existing)
