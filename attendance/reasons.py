@@ -66,7 +66,16 @@ FLAG_WORDS = {
     "photo_several_faces": _("several faces in photo"),
     "photo_unreadable": _("photo unreadable"),
     "photo_no_reference": _("no reference photo yet"),
+    "spot_check": _("drawn for a spot check"),
+    "spot_check_passed": _("here at a spot check"),
+    "spot_check_failed": _("not in the room at a spot check"),
 }
+
+# The spot check's marks on a record: drawn (waiting for the teacher's answer), then passed or failed.
+SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, SPOT_CHECK_FAILED = "spot_check", "spot_check_passed", "spot_check_failed"
+SPOT_CHECK_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, SPOT_CHECK_FAILED})
+# Flags that say nothing against the check-in: the roster shows them without the warning mark.
+QUIET_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED})
 
 
 def flag_words(flags) -> list[str]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("teach/live/<uuid:sid>/projector/", teacher.projector, name="projector"),
     path("teach/live/<uuid:sid>/projector/code/", teacher.projector_code, name="projector_code"),
     path("teach/live/<uuid:sid>/add/", teacher.add_student, name="add_student"),
+    path("teach/live/<uuid:sid>/spot-check/", teacher.spot_check, name="spot_check"),
     path(
         "teach/live/<uuid:sid>/students/<path:number>/<str:action>/",
         teacher.record_action,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from accounts.collation import name_key
 
 from ..models import ATTENDED, Attendance, AttendanceRecord, Course, Status
+from ..reasons import SPOT_CHECK_FAILED, SPOT_CHECK_PASSED
 
 User = get_user_model()
 
@@ -63,6 +64,8 @@ class StudentLine:
     rate: float | None = None
     below: bool = False
     cannot_reach: bool = False
+    spot_checks_passed: int = 0  # the teacher's spot checks this term: "here" …
+    spot_checks_failed: int = 0  # … and "not here" (the report marks the student)
 
 
 @dataclass
@@ -105,8 +108,9 @@ def course_sessions(course: Course):
     return Attendance.objects.alive().filter(course=course).order_by("starts_at")
 
 
-def _matrix_records(session_ids: list) -> list[tuple[str, int, str]]:
-    """(session id as text, student id, status) of every live record of the sessions.
+def _matrix_records(session_ids: list) -> list[tuple[str, int, str, bool, bool]]:
+    """(session id as text, student id, status, passed a spot check, failed one) of every live record of the
+    sessions.
 
     A term's report reads 30,000 of them: fetched at once as plain tuples, the
     session id as text (the ORM builds a UUID object for each, a third of the page).
@@ -114,9 +118,9 @@ def _matrix_records(session_ids: list) -> list[tuple[str, int, str]]:
     table = AttendanceRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT attendance_id::text, student_id, status FROM {table} "  # noqa: S608 - the model's table name
+            f"SELECT attendance_id::text, student_id, status, flags ? %s, flags ? %s FROM {table} "  # noqa: S608 - the model's table name
             "WHERE attendance_id = ANY(%s) AND NOT is_deleted",
-            [session_ids],
+            [SPOT_CHECK_PASSED, SPOT_CHECK_FAILED, session_ids],
         )
         return cursor.fetchall()
 
@@ -131,12 +135,14 @@ def course_report(course: Course) -> CourseReport:
     column = {str(pk): i for pk, i in column.items()}
     session_tallies = [Tally() for _ in sessions]
     strangers = set()  # students with records who are no longer enrolled
-    for attendance_id, student_id, status in _matrix_records([s.pk for s in sessions]):
+    for attendance_id, student_id, status, passed, failed in _matrix_records([s.pk for s in sessions]):
         line = lines.get(student_id)
         if line is None:
             strangers.add(student_id)
             line = lines[student_id] = StudentLine(student_id, "", "", [None] * len(sessions))
         line.marks[column[attendance_id]] = status
+        line.spot_checks_passed += passed
+        line.spot_checks_failed += failed
         line.tally.add(status, course.excused_counts_as_present, course.remote_weight)
         session_tallies[column[attendance_id]].add(status, course.excused_counts_as_present, course.remote_weight)
     if strangers:

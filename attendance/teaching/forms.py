@@ -124,6 +124,10 @@ class ExtendForm(forms.Form):
     minutes = forms.IntegerField(min_value=-120, max_value=240, label=_("Move the end by (minutes)"))
 
 
+class SpotCheckForm(forms.Form):
+    size = forms.IntegerField(min_value=1, max_value=50, label=_("Students to draw"))
+
+
 class AddStudentForm(forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"), validators=[no_control_characters])
     full_name = forms.CharField(

@@ -1,4 +1,5 @@
-"""The teacher's corrections on the live roster: accept, reject, excuse, remove, add, approve a photo.
+"""The teacher's corrections on the live roster: accept, reject, excuse, remove, add, approve a photo, and
+the spot check (draw students counted present, then "here" or "not here").
 
 Each is written with the record by one script (``live.set_record``), which
 also logs it for the saved session's change log (who, when, from → to, why).
@@ -6,16 +7,19 @@ also logs it for the saved session's change log (who, when, from → to, why).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .. import clock, live
 from ..access import recording_refused
-from ..models import Course, ReferencePhoto, Source, Status
+from ..models import ATTENDED, Course, ReferencePhoto, Source, Status
 from ..photos import verify
+from ..reasons import SPOT_CHECK_DRAWN, SPOT_CHECK_FAILED, SPOT_CHECK_FLAGS, SPOT_CHECK_PASSED
 
 User = get_user_model()
 
@@ -141,3 +145,48 @@ def roster_add(
     return RosterChange(
         message=gettext("%(name)s (%(number)s) added as present.") % {"name": name, "number": school_number}
     )
+
+
+# The reason a "not here" writes on the record and in the change log (stored in English, shown translated).
+NOT_IN_THE_ROOM = gettext_noop("Not in the room at the spot check")
+
+
+def roster_spot_check(*, session: live.LiveSession, size: int | None = None) -> RosterChange:
+    """Draw up to ``size`` students at random among those counted present (in the room or remote) for the
+    teacher to call out; nobody is drawn twice in a session.  The draw is a flag on each record (no change
+    of status: nothing for the change log until the teacher answers)."""
+    size = settings.SPOT_CHECK_SIZE if size is None else size
+    eligible = [
+        r for r in live.get_records(session.id).values() if r.status in ATTENDED and not SPOT_CHECK_FLAGS & {*r.flags}
+    ]
+    if not eligible:
+        return RosterChange(error=_("Nobody counted present is left to draw for a spot check."))
+    drawn = random.SystemRandom().sample(eligible, min(size, len(eligible)))
+    for record in drawn:
+        if not live.set_record(session, replace(record, flags=[*record.flags, SPOT_CHECK_DRAWN])):
+            return RosterChange(error=SESSION_OVER)
+    names = ", ".join(r.full_name for r in sorted(drawn, key=lambda r: r.full_name))
+    return RosterChange(message=gettext("Spot check: call out %(names)s.") % {"names": names})
+
+
+def roster_spot_answer(*, session: live.LiveSession, by, school_number: str, here: bool) -> RosterChange:
+    """The teacher's answer for a drawn student: "here" keeps the record (flagged as passed); "not here"
+    rejects it with its reason and a flag, logged like every live correction."""
+    record = live.get_record(session.id, school_number)
+    if record is None or SPOT_CHECK_DRAWN not in record.flags:
+        return RosterChange(error=_("This student is not waiting for a spot check answer."), not_found=True)
+    flags = [f for f in record.flags if f != SPOT_CHECK_DRAWN]
+    if here:
+        ok = live.set_record(session, replace(record, flags=[*flags, SPOT_CHECK_PASSED]))
+        return RosterChange(error="" if ok else SESSION_OVER)
+    failed = replace(record, flags=[*flags, SPOT_CHECK_FAILED])
+    ok = _set_status(
+        session,
+        by=by,
+        school_number=school_number,
+        full_name=record.full_name,
+        status=Status.REJECTED,
+        reason=NOT_IN_THE_ROOM,
+        record=failed,
+    )
+    return RosterChange(error="" if ok else SESSION_OVER)

@@ -21,7 +21,7 @@ from .. import clock, live
 from ..checkin import proofs
 from ..models import ATTENDED, Attendance, Course, ExcuseRequest
 from ..photos import verify
-from ..reasons import earlier_attempts, flag_words
+from ..reasons import QUIET_FLAGS, SPOT_CHECK_DRAWN, earlier_attempts, flag_words
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -64,7 +64,12 @@ class RosterRow:
 
     @property
     def suspicious(self) -> bool:
-        return bool(self.flags)
+        return any(flag not in QUIET_FLAGS for flag in self.flags)
+
+    @property
+    def spot_check_due(self) -> bool:
+        """Drawn for a spot check: the teacher answers "here" or "not here"."""
+        return SPOT_CHECK_DRAWN in self.flags
 
     @property
     def locked_out(self) -> bool:
@@ -88,6 +93,7 @@ class LiveRoster:
     session: live.LiveSession
     rows: list[RosterRow]
     counts: Counter
+    spot_checks: list[RosterRow]  # drawn for a spot check, waiting for "here" or "not here" (whatever the search)
 
 
 @dataclass
@@ -206,7 +212,8 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
     everyone = rows + missing
     if query := search_fold(query):
         everyone = [r for r in everyone if query in search_fold(r.full_name) or query in search_fold(r.school_number)]
-    return LiveRoster(session=session, rows=everyone, counts=counts)
+    spot_checks = sorted((r for r in rows if r.spot_check_due), key=lambda r: name_key(r.full_name))
+    return LiveRoster(session=session, rows=everyone, counts=counts, spot_checks=spot_checks)
 
 
 def _excused_ahead(session: live.LiveSession) -> dict[str, str]:

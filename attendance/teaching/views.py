@@ -6,6 +6,7 @@ Each view passes the access check, reads its form and makes one call to
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from ..access import (
 from ..checkin import proofs
 from ..forms import ReasonForm
 from . import roster, service
-from .forms import AddStudentForm, ExtendForm, StartSessionForm
+from .forms import AddStudentForm, ExtendForm, SpotCheckForm, StartSessionForm
 from .roster import ROSTER_ACTIONS
 
 
@@ -120,12 +121,16 @@ def _to_finished(sid) -> HttpResponse:
 @teacher_required
 @require_POST
 def record_action(request, sid, number, action):
-    """Accept, reject, excuse, remove a student, or approve their photo: the roster answers in place (htmx)."""
+    """Accept, reject, excuse, remove a student, approve their photo, or answer a spot check ("here", "not
+    here"): the roster answers in place (htmx)."""
     session = get_live_session_for_teacher(request.user, sid)
     if action == "remove":
         change = roster.roster_remove(session=session, by=request.user, school_number=number)
     elif action == "approve_photo":
         change = roster.roster_approve_photo(session=session, school_number=number, by=request.user)
+    elif action in ("here", "not_here"):
+        here = action == "here"
+        change = roster.roster_spot_answer(session=session, by=request.user, school_number=number, here=here)
     elif action not in ROSTER_ACTIONS:
         return HttpResponse(_("Unknown action."), status=400)
     else:
@@ -162,6 +167,20 @@ def _answer_roster(request, session, *, error="", message="", error_for="", stat
 
 @teacher_required
 @require_POST
+def spot_check(request, sid):
+    """Draw students counted present for the teacher to call out (the live page only, never the projector)."""
+    session = get_live_session_for_teacher(request.user, sid)
+    form = SpotCheckForm(request.POST)
+    if not form.is_valid():
+        error = _("Draw between 1 and 50 students.")
+        return _answer_roster(request, session, error=error, status=400)
+    change = roster.roster_spot_check(session=session, size=form.cleaned_data["size"])
+    status = 400 if change.error else 200
+    return _answer_roster(request, session, error=change.error, message=change.message, status=status)
+
+
+@teacher_required
+@require_POST
 def add_student(request, sid):
     session = get_live_session_for_teacher(request.user, sid)
     form = AddStudentForm(request.POST)
@@ -194,7 +213,13 @@ def add_student(request, sid):
 def _roster_context(request, session) -> dict:
     query = _query(request)
     roster = service.live_roster(session=session, query=query)
-    return {"session": session, "rows": roster.rows, "counts": roster.counts, "query": query}
+    return {
+        "session": session,
+        "rows": roster.rows,
+        "counts": roster.counts,
+        "spot_checks": roster.spot_checks,
+        "query": query,
+    }
 
 
 def _render_roster(request, session, *, status=200, **extra):
@@ -204,6 +229,7 @@ def _render_roster(request, session, *, status=200, **extra):
 
 def _render_live(request, session, *, add_form=None, status=200):
     ctx = {**_roster_context(request, session), "add_form": add_form or AddStudentForm()}
+    ctx["spot_check_size"] = settings.SPOT_CHECK_SIZE
     if session.admits_remote:  # for the video call: shown on the teacher's page only, never on the projector
         token = proofs.remote_token(session.secret)
         ctx["remote_link"] = request.build_absolute_uri(reverse("attendance:remote", args=[session.id, token]))

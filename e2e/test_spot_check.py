@@ -1,0 +1,52 @@
+"""The teacher's spot check: a student who checked in is drawn, called out, answered "not here" in one click;
+the roster shows them rejected at once, and the saved session's change log keeps the correction."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e.helpers import PHONE, STUDENT_PASSWORD, SWEEP_TIMEOUT_MS, TEACHER_PASSWORD, log_in
+
+# seed_demo: T002 teaches MA110, which S0001, S0003, … take; no other test checks S0019 in.
+COURSE, STUDENT = "MA110 — Linear Algebra", "S0019"
+
+
+def test_a_spot_check_rejects_a_student_not_in_the_room(new_context):
+    teacher = new_context().new_page()
+    teacher.goto("/teach/")
+    log_in(teacher, "T002", TEACHER_PASSWORD)
+    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
+    teacher.get_by_role("button", name="Start session").click()
+    with teacher.context.expect_page() as opened:
+        teacher.get_by_role("link", name="Projector view").click()
+    projector = opened.value
+    expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
+    teacher.bring_to_front()
+
+    phone = new_context(PHONE).new_page()
+    phone.goto("/checkin/")
+    log_in(phone, STUDENT, STUDENT_PASSWORD)
+    phone.get_by_label("Code on the screen").fill(projector.locator("#current-code").get_attribute("data-code"))
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    expect(phone.locator("#result-status")).to_have_text("present")
+
+    expect(teacher.locator(f"#row-{STUDENT} .badge.present")).to_be_visible()
+    teacher.get_by_label("Spot check: students to call out").fill("1")
+    teacher.get_by_role("button", name="Spot check", exact=True).click()
+    called = teacher.locator(f"#spot-{STUDENT}")
+    expect(called).to_be_visible()
+    expect(projector.locator("body")).not_to_contain_text(STUDENT)  # the wall never shows who was drawn
+    called.get_by_role("button", name="Not here").click()
+    expect(teacher.locator(f"#row-{STUDENT} .badge.rejected")).to_be_visible()
+    expect(teacher.locator(f"#row-{STUDENT}")).to_contain_text("Not in the room at the spot check")
+    expect(teacher.locator("#spot-check")).to_have_count(0)
+
+    teacher.once("dialog", lambda dialog: dialog.accept())
+    teacher.get_by_role("button", name="Finish now").click()
+    teacher.wait_for_url(re.compile(r"/teach/sessions/[0-9a-f-]+/$"), timeout=SWEEP_TIMEOUT_MS)
+    expect(teacher.locator(f"#record-{STUDENT} .badge")).to_have_text("Rejected")
+    changes = teacher.locator("#changes")
+    expect(changes).to_contain_text("Not in the room at the spot check")
+    expect(changes).to_contain_text("Alan Turing")
