@@ -66,6 +66,7 @@ FLAG_WORDS = {
     "photo_several_faces": _("several faces in photo"),
     "photo_unreadable": _("photo unreadable"),
     "photo_no_reference": _("no reference photo yet"),
+    "photo_other_reference": _("another student's reference face"),
     "spot_check": _("drawn for a spot check"),
     "spot_check_passed": _("here at a spot check"),
     "spot_check_failed": _("not in the room at a spot check"),
@@ -78,9 +79,19 @@ SPOT_CHECK_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, SPOT_CHECK_FA
 QUIET_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED})
 
 
+# "same_face:S1234": the photo check found this face on another student's selfie or reference too.
+SAME_FACE_PREFIX = "same_face:"
+
+
 def flag_words(flags) -> list[str]:
     """Flags as a teacher says them, in the reader's language."""
-    return [str(FLAG_WORDS.get(flag, flag.replace("_", " "))) for flag in flags]
+    return [_flag_word(flag) for flag in flags]
+
+
+def _flag_word(flag: str) -> str:
+    if flag.startswith(SAME_FACE_PREFIX):
+        return gettext("same face as %(number)s") % {"number": flag.removeprefix(SAME_FACE_PREFIX)}
+    return str(FLAG_WORDS.get(flag, flag.replace("_", " ")))
 
 
 def earlier_attempts(entries) -> list[str]:

@@ -146,6 +146,14 @@ def count_photo_upload(session: LiveSession, school_number: str) -> str:
     return topology().script("count_photo_upload", keys=[keys.records, keys.photos], args=args).decode()
 
 
+def add_face(sid: str, school_number: str, encoding: bytes) -> dict[str, bytes]:
+    """Keep a selfie's face encoding with the session; return every encoding it holds (this one too), by
+    school number — {} once the session is gone (``lua/add_face.lua``)."""
+    keys = session_keys(sid)
+    flat = topology().script("add_face", keys=[keys.records, keys.faces], args=[school_number, encoding])
+    return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
 # --- the records ------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ touches one slot:
     attn:{g}:{sid}:links      hash  digest of a QR link's browser nonce -> the student who used it
     attn:{g}:{sid}:changes    list  the teacher's corrections on the live roster (``records.LiveChange``)
     attn:{g}:{sid}:photos     hash  school number -> selfies posted (``checkins.count_photo_upload``)
+    attn:{g}:{sid}:faces      hash  school number -> the selfie's face encoding (128 float32, ``checkins.add_face``)
     attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
@@ -75,7 +76,18 @@ def _group_base(group: int) -> str:
     return f"{settings.LIVE_KEY_PREFIX}:{{{GROUP_TAGS[group]}}}:"
 
 
-SESSION_PARTS = ("meta", "records", "devices", "attempts", "enrolled", "links", "changes", "photos", "claim")
+SESSION_PARTS = (
+    "meta",
+    "records",
+    "devices",
+    "attempts",
+    "enrolled",
+    "links",
+    "changes",
+    "photos",
+    "faces",
+    "claim",
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ class SessionKeys:
     links: str
     changes: str
     photos: str
+    faces: str
     claim: str
     due: str
     dead: str
@@ -106,6 +119,7 @@ class SessionKeys:
             self.links,
             self.changes,
             self.photos,
+            self.faces,
         )
 
     @property

@@ -30,7 +30,7 @@ class Face:
     encoding: tuple[float, ...] | None = None
 
 
-def _numpy():
+def numpy():
     import numpy  # noqa: PLC0415 — web processes import this module but never read faces
 
     return numpy
@@ -48,7 +48,7 @@ def encode(data: bytes) -> Face:
         with Image.open(io.BytesIO(data)) as image:
             image = image.convert("RGB")
             image.thumbnail((DETECT_SIDE, DETECT_SIDE))
-            pixels = _numpy().asarray(image)
+            pixels = numpy().asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return Face(UNREADABLE)
     api = _api()
@@ -74,5 +74,5 @@ def _detect(api, pixels, upsample: int) -> list[tuple[int, int, int, int]]:
 
 def distance(a, b) -> float:
     """The Euclidean distance of two encodings: 0 the same face, above PHOTO_TOLERANCE someone else."""
-    np = _numpy()
+    np = numpy()
     return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))

@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 
 from .. import clock, live
 from ..models import AttendanceRecord, ReferencePhoto, Status
-from . import faces, images
+from . import faces, images, same_face
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -30,6 +30,7 @@ User = get_user_model()
 MATCH = "match"
 MISMATCH = "mismatch"
 NO_REFERENCE = "no_reference"
+OTHER_REFERENCE = "other_reference"  # a first selfie showing another student's reference face
 TIMEOUT = "timeout"
 
 # What the student and the teacher read for each result (the record's reason).
@@ -39,6 +40,10 @@ REASONS = {
     faces.SEVERAL: gettext_noop("Several faces were found in the photo."),
     faces.UNREADABLE: gettext_noop("The photo could not be read."),
     NO_REFERENCE: gettext_noop("There is no reference photo yet: the teacher checks this photo and can accept it."),
+    OTHER_REFERENCE: gettext_noop(
+        "The face in the photo is another student's reference face: it was not kept as your reference, and the "
+        "teacher checks this photo."
+    ),
 }
 RESULTS = (MATCH, *REASONS)
 
@@ -51,6 +56,7 @@ PHOTO_TEXT = {
     faces.SEVERAL: _("several faces in photo"),
     faces.UNREADABLE: _("photo unreadable"),
     NO_REFERENCE: _("no reference photo yet"),
+    OTHER_REFERENCE: _("another student's reference face"),
     TIMEOUT: _("photo not verified in time"),
 }
 
@@ -68,6 +74,7 @@ BUSY_PAUSE = 0.5
 class Verdict:
     result: str  # MATCH or one of REASONS
     distance: float | None = None
+    same_as: tuple[str, ...] = ()  # other students whose selfie (or reference) shows this face
 
 
 def reference_of(student) -> ReferencePhoto | None:
@@ -76,7 +83,10 @@ def reference_of(student) -> ReferencePhoto | None:
 
 def judge(photo: bytes, reference_encoding) -> Verdict:
     """Compare a check-in photo with a reference encoding: the face distance against PHOTO_TOLERANCE."""
-    face = faces.encode(photo)
+    return judge_face(faces.encode(photo), reference_encoding)
+
+
+def judge_face(face: faces.Face, reference_encoding) -> Verdict:
     if face.found != faces.ONE:
         return Verdict(face.found)
     distance = round(faces.distance(face.encoding, reference_encoding), 4)
@@ -133,20 +143,30 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     student = User.objects.filter(school_number=school_number).first()
     reference = reference_of(student) if student else None
     photo = images.read(photo_name)
-    if reference is None:
-        verdict = _propose_reference(student, photo) if student else Verdict(NO_REFERENCE)
-    elif send is not None:
+    if reference is not None and send is not None:
         return send(sid, school_number, photo_name, photo, reference)
-    else:
-        verdict = judge(photo, reference.encoding)
-    return apply(sid, school_number, photo_name, verdict)
-
-
-def _propose_reference(student, photo: bytes) -> Verdict:
-    """No reference yet: the check-in photo is offered as one, for a teacher to approve."""
     face = faces.encode(photo)
+    # One face on two accounts: this selfie against the session's others (both records get the flag).
+    same = same_face.session_matches(sid, school_number, face.encoding) if face.found == faces.ONE else []
+    if reference is None:
+        verdict = _propose_reference(student, face, photo, sid) if student else Verdict(NO_REFERENCE)
+    else:
+        verdict = judge_face(face, reference.encoding)
+    verdict = replace(verdict, same_as=(*verdict.same_as, *same))
+    result = apply(sid, school_number, photo_name, verdict)
+    same_face.flag_others(sid, school_number, same)
+    return result
+
+
+def _propose_reference(student, face: faces.Face, photo: bytes, sid: str) -> Verdict:
+    """No reference yet: the check-in photo is offered as one, for a teacher to approve — unless it shows
+    another student's reference face (a friend's selfie offered as this student's reference)."""
     if face.found != faces.ONE:
         return Verdict(face.found)
+    session = live.get_session(sid)
+    owner = same_face.reference_owner(face.encoding, course_id=session and session.course_id, student=student)
+    if owner is not None:
+        return Verdict(OTHER_REFERENCE, same_as=(owner,))
     waiting = ReferencePhoto.objects.filter(student=student, state=ReferencePhoto.State.PROPOSED).exists()
     if not waiting:
         ReferencePhoto.objects.create(
@@ -162,9 +182,10 @@ def _propose_reference(student, photo: bytes) -> Verdict:
 def updated_record(record: live.LiveRecord, verdict: Verdict) -> live.LiveRecord:
     """The live record once its photo was judged: present/late on a match, else rejected with why."""
     judged = replace(record, photo_result=verdict.result, photo_distance=verdict.distance)
+    judged = same_face.flag(judged, verdict.same_as)
     if verdict.result == MATCH:
         return replace(judged, status=record.on_match or Status.PRESENT)
-    flags = [*record.flags, f"photo_{verdict.result}"]
+    flags = [*judged.flags, f"photo_{verdict.result}"]
     return replace(judged, status=Status.REJECTED, reason=REASONS[verdict.result], flags=flags)
 
 

@@ -30,12 +30,13 @@ def check_in(session, student, now, device=""):
 
 
 def fill(session, student, clock):
-    """Give the session a record, a device, a counted wrong code, a teacher's correction and a counted selfie."""
+    """Give the session a record, a device, a counted wrong code, a correction, a counted selfie and its face."""
     record = check_in(session, student, clock.now, device="phone-000000000001")
     live.count_wrong_codes([session], "S9999")
     corrected = replace(record, status="late", by_teacher=True)
     assert live.set_record(session, corrected, by=session.teacher_number, now=clock.now, reason="Came late")
     assert live.count_photo_upload(session, "S9999") == "ok"
+    assert live.add_face(session.id, "S9999", bytes(512))  # the worker kept the selfie's face encoding
 
 
 @pytest.mark.parametrize("grace_days", [3, 10])
