@@ -17,8 +17,10 @@ from .clock import to_datetime
 
 # The reasons with numbers in them: (pattern of the stored English, the msgid it was formatted from).
 DISTANCE = gettext_noop("You are %(metres)s m from the classroom (allowed: %(radius)s m).")
+MEETING = gettext_noop("In the online meeting for %(minutes)s of %(length)s minutes.")
 _PATTERNS = [
-    (re.compile(r"^You are (?P<metres>[\d,.]+) m from the classroom \(allowed: (?P<radius>\d+) m\)\.$"), DISTANCE)
+    (re.compile(r"^You are (?P<metres>[\d,.]+) m from the classroom \(allowed: (?P<radius>\d+) m\)\.$"), DISTANCE),
+    (re.compile(r"^In the online meeting for (?P<minutes>\d+) of (?P<length>\d+) minutes\.$"), MEETING),
 ]
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -26,6 +28,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 def distance_reason(metres: float, radius: int) -> str:
     """The location check's reason, stored in English."""
     return DISTANCE % {"metres": f"{metres:,.0f}", "radius": radius}
+
+
+def meeting_reason(minutes: int, length: int) -> str:
+    """A meeting report's reason, stored in English."""
+    return MEETING % {"minutes": minutes, "length": length}
 
 
 def _sentence(text: str) -> str:

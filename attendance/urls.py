@@ -3,6 +3,7 @@ from django.urls import path
 from .checkin import views as student
 from .excuses import views as excuses
 from .history import views as history
+from .meetings import views as meetings
 from .photos import views as photos
 from .teaching import views as teacher
 from .timetables import views as timetable
@@ -29,6 +30,8 @@ urlpatterns = [
     # Teacher: history.
     path("teach/sessions/", history.session_list, name="session_list"),
     path("teach/sessions/<uuid:sid>/", history.session_detail, name="session_detail"),
+    path("teach/sessions/<uuid:sid>/meeting/", meetings.meeting_preview, name="meeting_preview"),
+    path("teach/sessions/<uuid:sid>/meeting/apply/", meetings.meeting_apply, name="meeting_apply"),
     path("teach/sessions/<uuid:sid>/export/", history.session_export, name="session_export"),
     path("teach/sessions/<uuid:sid>/add/", history.record_add, name="record_add"),
     path("teach/sessions/<uuid:sid>/remove/", history.session_remove, name="session_remove"),

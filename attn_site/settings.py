@@ -288,6 +288,8 @@ LIVE_GRACE_DAYS = env.int("LIVE_GRACE_DAYS", default=3)
 CODE_STEP_SECONDS = env.int("CODE_STEP_SECONDS", default=15)
 LATE_THRESHOLD_MINUTES = env.int("LATE_THRESHOLD_MINUTES", default=10)
 CHECKIN_MAX_WRONG_CODES = env.int("CHECKIN_MAX_WRONG_CODES", default=5)
+# An online meeting's attendance report (Zoom, Teams, BigBlueButton) is refused above this size.
+MEETING_REPORT_MAX_BYTES = env.int("MEETING_REPORT_MAX_BYTES", default=2 * 1024 * 1024)
 # The students a spot check draws by default (the live page's box says how many each time, 1-50).
 SPOT_CHECK_SIZE = env.int("SPOT_CHECK_SIZE", default=5)
 CHECKIN_LINK_MAX_AGE = env.int("CHECKIN_LINK_MAX_AGE", default=120)

@@ -1,8 +1,8 @@
-"""The term's features: excuse requests, the timetable and the days without class."""
+"""The term's features: excuse requests, the timetable, the days without class and the meeting reports imported."""
 
 from django.contrib import admin
 
-from ..models import ExcuseRequest, NoClassDay, TimetableSlot
+from ..models import ExcuseRequest, MeetingImport, NoClassDay, TimetableSlot
 from ..timetables import service as timetable
 
 
@@ -59,3 +59,22 @@ class NoClassDayAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for entry in queryset.select_related("course"):
             timetable.remove_no_class_day(entry=entry)
+
+
+@admin.register(MeetingImport)
+class MeetingImportAdmin(admin.ModelAdmin):
+    """Read-only: each import of an online meeting's report, made on the teacher's session page."""
+
+    list_display = ("imported_at", "attendance", "product", "imported_by", "remote", "absent", "unchanged", "unmatched")
+    list_filter = ("product", ("imported_at", admin.DateFieldListFilter))
+    search_fields = ("attendance__lesson_name", "attendance__course__code", "imported_by__full_name")
+    list_select_related = ("attendance", "imported_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,14 +11,18 @@ REMOVED = "removed"
 
 
 @transaction.atomic
-def record_change_status(*, record: AttendanceRecord, by, status: str, reason: str) -> RecordChange:
-    """Change a persisted record's status, with an audit row."""
+def record_change_status(
+    *, record: AttendanceRecord, by, status: str, reason: str, source: str | None = None
+) -> RecordChange:
+    """Change a persisted record's status, with an audit row (``source``: what the change came from, when
+    not the teacher's own hand, e.g. a meeting report)."""
     record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
     change = RecordChange.objects.create(
         record=record, changed_by=by, old_status=record.status, new_status=status, reason=reason
     )
     record.set_status(status, reason)
-    record.save(update_fields=["status", "fail_reason"])
+    record.source = source or record.source
+    record.save(update_fields=["status", "fail_reason", "source"])
     return change
 
 
@@ -27,13 +31,15 @@ class AlreadyRecorded(Exception):
 
 
 @transaction.atomic
-def record_add(*, attendance: Attendance, by, student, status: str, reason: str) -> AttendanceRecord:
+def record_add(
+    *, attendance: Attendance, by, student, status: str, reason: str, source: str = Source.TEACHER
+) -> AttendanceRecord:
     """Add a student to a persisted session after the fact (or bring back a removed record). One who has a
     record already raises AlreadyRecorded: "added" must not quietly change a status."""
     record, created = AttendanceRecord.objects.select_for_update().get_or_create(
         attendance=attendance,
         student=student,
-        defaults={"status": status, "source": Source.TEACHER, "fail_reason": rejection_reason(status, reason)},
+        defaults={"status": status, "source": source, "fail_reason": rejection_reason(status, reason)},
     )
     if not created and not record.is_deleted:
         raise AlreadyRecorded(record.status)

@@ -2,6 +2,7 @@
 
 from .courses import Course, CourseQuerySet, Enrollment, validate_network
 from .excuses import ExcuseRequest
+from .meetings import MeetingImport
 from .operations import SweepRun, sweep_summary
 from .photos import ReferencePhoto, ReferenceState, ReferenceUpload, VerificationCallback
 from .sessions import (
@@ -29,6 +30,7 @@ __all__ = [
     "CourseQuerySet",
     "Enrollment",
     "ExcuseRequest",
+    "MeetingImport",
     "NoClassDay",
     "RecordChange",
     "ReferencePhoto",

@@ -68,6 +68,14 @@ class Course(models.Model):
         db_default=100,
         validators=[MaxValueValidator(100)],
     )
+    # An online meeting's report (Zoom, Teams, BigBlueButton): a student in the meeting for at least this share
+    # of the session is "present (remote)" (attendance.meetings).
+    meeting_min_share = models.PositiveSmallIntegerField(
+        verbose_name=_("online meeting: least share of the session (%)"),
+        default=75,
+        db_default=75,
+        validators=[MaxValueValidator(100)],
+    )
     # Low-attendance warnings by e-mail (attendance.warnings.service), once per crossing.
     warning_rule = models.CharField(
         verbose_name=_("low-attendance warnings"),

@@ -35,6 +35,7 @@ class Source(models.TextChoices):
     SWEEP = "sweep", _("Absent at close")
     IMPORT = "import", _("Import")
     REMOTE = "remote", _("Remote link")
+    MEETING = "meeting", _("Online meeting report")
 
 
 class SoftDeleteQuerySet(models.QuerySet):

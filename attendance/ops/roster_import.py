@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +9,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from accounts.collation import name_key
 
+from .. import textfiles
 from ..models import Course, Enrollment
 
 User = get_user_model()
@@ -42,26 +40,15 @@ class RenamesToConfirm(Exception):
         self.renames = renames
 
 
-CP1254_NOTE = _(
-    "The file was not UTF-8; it was read as Windows-1254 (Turkish Windows). "
-    'Check the names below, or save it as "CSV UTF-8" next time.'
-)
+CP1254_NOTE = textfiles.CP1254_NOTE
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The file's text and a note on how it was read: UTF-8 (with or without a BOM), else Windows-1254.
-
-    Windows-1254 decodes every byte but a few; Excel in Turkish and most
-    European locales writes it (or ISO-8859-9, which it contains for letters).
-    """
+    """The file's text and a note on how it was read (``attendance.textfiles``)."""
     try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1254"), CP1254_NOTE
-    except UnicodeDecodeError as exc:
-        raise RosterError([(1, _("the file is neither UTF-8 nor Windows-1254 text; save it as CSV UTF-8"))]) from exc
+        return textfiles.decode(data)
+    except textfiles.UnreadableText as exc:
+        raise RosterError([(1, str(exc))]) from exc
 
 
 @dataclass
@@ -92,27 +79,8 @@ class RosterReport:
         return text
 
 
-def separator(text: str) -> str:
-    """The file's separator: a comma, or the semicolon (or tab) Excel writes in many locales."""
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
-
-
-def _rows(text: str):
-    """Yield (line, cells); a line the csv module cannot read (a field over its size limit) gives None."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator(text))
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, None, str(exc)
-            continue
-        yield reader.line_num, row, ""
+separator = textfiles.separator
+_rows = textfiles.rows
 
 
 def _has_control_characters(value: str) -> bool:

@@ -1,0 +1,1 @@
+"""Online meeting reports (Zoom, Microsoft Teams, BigBlueButton) applied to a saved session."""
