@@ -53,6 +53,7 @@ urlpatterns = [
     # Excuse requests.
     path("me/excuses/", excuses.my_excuses, name="my_excuses"),
     path("me/excuses/<int:pk>/withdraw/", excuses.excuse_withdraw, name="excuse_withdraw"),
+    path("me/records/<int:record_id>/appeal/", excuses.appeal, name="appeal"),
     path("teach/excuses/", excuses.excuse_list, name="excuse_list"),
     path("teach/excuses/<int:pk>/<str:action>/", excuses.excuse_decide, name="excuse_decide"),
     path("excuses/<int:pk>/document/", excuses.excuse_attachment, name="excuse_attachment"),

@@ -22,10 +22,12 @@ from django.utils.translation import gettext_noop
 
 from .. import clock, storage
 from ..access import excuse_requests_for_teacher
+from ..history import corrections
 from ..models import Attendance, AttendanceRecord, Course, ExcuseRequest, RecordChange, Status
 
 # Stored in English, shown in the reader's language (attendance.reasons): "Excuse request approved. <reason>".
 APPROVED_CHANGE = gettext_noop("Excuse request approved.")
+APPEAL_APPROVED = gettext_noop("Appeal approved.")
 ATTACHMENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
 
@@ -49,9 +51,10 @@ def attachment_type(data: bytes) -> str:
     return kind
 
 
-def check_days(first_day: date, last_day: date, *, today: date | None = None) -> None:
+def check_days(first_day: date, last_day: date, *, today: date | None = None, past_ok: bool = False) -> None:
+    """The days a request may cover (``past_ok``: days already past, which become appeals)."""
     today = today or clock.localdate()
-    if first_day < today:
+    if first_day < today and not past_ok:
         raise ExcuseRefused(_("Ask before the day: the first day cannot be in the past."))
     if first_day > today + clock.HORIZON:
         raise ExcuseRefused(_("Ask at most a year ahead."))
@@ -69,6 +72,7 @@ def file_request(
         raise ExcuseRefused(_("You are not enrolled in this course."))
     check_days(first_day, last_day)
     asked = ExcuseRequest.objects.filter(
+        record__isnull=True,
         student=student,
         course=course,
         state__in=[ExcuseRequest.State.PENDING, ExcuseRequest.State.APPROVED],
@@ -77,6 +81,13 @@ def file_request(
     )
     if asked.exists():
         raise ExcuseRefused(_("You have asked for some of these days already: withdraw that request first."))
+    return create(
+        student=student, course=course, first_day=first_day, last_day=last_day, reason=reason, attachment=attachment
+    )
+
+
+def create(*, student, course: Course, first_day: date, last_day: date, reason: str, attachment=None, **appeal):
+    """Store the document (checked by its bytes) and the request; nothing is kept when either fails."""
     stored, name = "", ""
     if attachment is not None:
         if attachment.size > settings.EXCUSE_ATTACHMENT_MAX_BYTES:
@@ -95,6 +106,7 @@ def file_request(
             reason=reason,
             attachment=stored,
             attachment_name=name,
+            **appeal,
         )
     except Exception:
         storage.delete(stored)
@@ -119,7 +131,12 @@ def decide(*, request_id: int, by, approve: bool, note: str = "") -> ExcuseReque
     excuse.state = ExcuseRequest.State.APPROVED if approve else ExcuseRequest.State.DECLINED
     excuse.decided_by, excuse.decided_at, excuse.note = by, clock.now_datetime(), note[:255]
     excuse.save(update_fields=["state", "decided_by", "decided_at", "note"])
-    if approve:
+    if approve and excuse.record_id:  # an appeal: its one record, an audited change naming the appeal
+        record = AttendanceRecord.objects.alive().filter(pk=excuse.record_id).first()
+        if record is not None and record.status != excuse.wanted:
+            reason = f"{APPEAL_APPROVED} {excuse.reason}"[:255]
+            corrections.record_change_status(record=record, by=by, status=excuse.wanted, reason=reason)
+    elif approve:
         sessions = Attendance.objects.alive().filter(course_id=excuse.course_id).values_list("pk", flat=True)
         _apply([excuse], sessions.filter(starts_at__gte=_day_start(excuse.first_day)))
     return excuse
@@ -137,6 +154,7 @@ def apply_to_sessions(sessions) -> int:
     days = [timezone.localdate(s.starts_dt) for s in of_courses]
     approved = list(
         ExcuseRequest.objects.filter(
+            record__isnull=True,  # an appeal corrects its own record, once, when approved
             state=ExcuseRequest.State.APPROVED,
             course_id__in={s.course_id for s in of_courses},
             first_day__lte=max(days),

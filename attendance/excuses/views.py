@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import storage
 from ..access import get_excuse_document, student_required, teacher_required
-from ..models import ExcuseRequest
-from . import service
-from .forms import ExcuseRequestForm
+from ..models import AttendanceRecord, ExcuseRequest
+from . import appeals, service
+from .forms import AppealForm, ExcuseRequestForm
 
 DECIDED_SHOWN = 50
 
@@ -26,7 +26,7 @@ def my_excuses(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            service.file_request(
+            appeals.file_request_or_appeals(
                 student=request.user,
                 course=data["course"],
                 first_day=data["first_day"],
@@ -39,9 +39,41 @@ def my_excuses(request):
         else:
             messages.success(request, _("Your request was sent to your teacher."))
             return redirect("attendance:my_excuses")
-    mine = ExcuseRequest.objects.filter(student=request.user).select_related("course")[:100]
+    mine = ExcuseRequest.objects.filter(student=request.user).select_related("course", "record__attendance")[:100]
     status = 400 if form.errors else 200
     return render(request, "attendance/my_excuses.html", {"form": form, "requests": mine}, status=status)
+
+
+@student_required
+@require_http_methods(["GET", "POST"])
+def appeal(request, record_id: int):
+    """Appeal one saved record of the student's: present ("I was there") or excused, with a reason."""
+    record = (
+        AttendanceRecord.objects.alive()
+        .filter(pk=record_id, student=request.user, attendance__is_deleted=False)
+        .select_related("attendance__course")
+        .first()
+    )
+    if record is None:
+        raise Http404(_("No such record of yours."))
+    form = AppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appeals.file_appeal(
+                student=request.user,
+                record_id=record.pk,
+                wanted=data["wanted"],
+                reason=data["reason"],
+                attachment=data.get("attachment"),
+            )
+        except service.ExcuseRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your appeal was sent to your teacher."))
+            return redirect("attendance:my_excuses")
+    status = 400 if form.errors else 200
+    return render(request, "attendance/appeal.html", {"form": form, "record": record}, status=status)
 
 
 @student_required
@@ -56,7 +88,7 @@ def excuse_withdraw(request, pk: int):
 @teacher_required
 @require_GET
 def excuse_list(request):
-    requests = service.for_teacher(request.user)
+    requests = service.for_teacher(request.user).select_related("record__attendance")
     pending = list(requests.filter(state=ExcuseRequest.State.PENDING))
     decided = list(requests.exclude(state=ExcuseRequest.State.PENDING)[:DECIDED_SHOWN])
     return render(request, "attendance/excuse_list.html", {"pending": pending, "decided": decided})

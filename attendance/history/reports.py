@@ -212,7 +212,7 @@ def student_overview(student) -> list[MyCourse]:
     records = (
         AttendanceRecord.objects.alive()
         .filter(student=student, attendance__is_deleted=False, attendance__course__in=courses)
-        .select_related("attendance")
+        .select_related("attendance__course")
         .order_by("-attendance__starts_at")
     )
     by_course: dict[int, list[AttendanceRecord]] = {c.pk: [] for c in courses}

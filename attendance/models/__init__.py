@@ -6,6 +6,7 @@ from .meetings import MeetingImport
 from .operations import SweepRun, sweep_summary
 from .photos import ReferencePhoto, ReferenceState, ReferenceUpload, VerificationCallback
 from .sessions import (
+    APPEALABLE,
     ATTENDED,
     Attendance,
     AttendanceQuerySet,
@@ -21,6 +22,7 @@ from .timetables import NoClassDay, SlotOpening, TimetableSlot
 from .warnings import AttendanceWarning
 
 __all__ = [
+    "APPEALABLE",
     "ATTENDED",
     "Attendance",
     "AttendanceQuerySet",

@@ -68,6 +68,10 @@ class Course(models.Model):
         db_default=100,
         validators=[MaxValueValidator(100)],
     )
+    # A student may appeal a saved record (absent, late, rejected) this many days after the session.
+    appeal_days = models.PositiveSmallIntegerField(
+        verbose_name=_("days to appeal a record"), default=7, db_default=7, validators=[MaxValueValidator(365)]
+    )
     # An online meeting's report (Zoom, Teams, BigBlueButton): a student in the meeting for at least this share
     # of the session is "present (remote)" (attendance.meetings).
     meeting_min_share = models.PositiveSmallIntegerField(

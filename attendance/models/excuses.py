@@ -1,4 +1,4 @@
-"""Students' requests to be excused, and the teacher's decision."""
+"""Students' requests to be excused and appeals of saved records, and the teacher's decision."""
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +10,8 @@ from .courses import Course
 
 
 class ExcuseRequest(models.Model):
-    """A student's request to be excused for coming sessions of a course (a day or a range of days).
+    """A student's request to be excused for coming sessions of a course (a day or a range of days), or an
+    appeal of one saved record after the fact (``record``: "I was there", "I was ill").
 
     Approved, it turns the student's "absent" in the range into "excused" (a check-in stays what it
     was), with an audit row, whether the session is saved before or after the decision.
@@ -45,6 +46,17 @@ class ExcuseRequest(models.Model):
     )
     decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
     note = models.CharField(verbose_name=_("teacher's note"), max_length=255, blank=True)
+    # An appeal after the fact: the saved record the student asks to correct, and to what (present or
+    # excused). Empty for a request in advance, which covers days instead.
+    record = models.ForeignKey(
+        "attendance.AttendanceRecord",
+        verbose_name=_("appealed record"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+    )
+    wanted = models.CharField(verbose_name=_("asked status"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("excuse request")

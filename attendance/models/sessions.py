@@ -1,6 +1,7 @@
 """Attendance sessions, their records and the audit trail of the corrections made to them."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +26,8 @@ class Status(models.TextChoices):
 
 # The statuses that count as attending, in every report and rate.
 ATTENDED = frozenset({Status.PRESENT, Status.LATE, Status.REMOTE})
+# What a student may appeal after the fact (attendance.excuses.appeals), within the course's appeal days.
+APPEALABLE = frozenset({Status.ABSENT, Status.LATE, Status.REJECTED})
 
 
 class Source(models.TextChoices):
@@ -187,6 +190,17 @@ class AttendanceRecord(SoftDeleteFields):
             "status": self.get_status_display(),
             "session": self.attendance,
         }
+
+    @property
+    def appeal_until(self):
+        """The last moment the student may appeal this record (None: a session without a course)."""
+        course = self.attendance.course
+        return self.attendance.ends_at + timedelta(days=course.appeal_days) if course else None
+
+    @property
+    def can_be_appealed(self) -> bool:
+        until = self.appeal_until
+        return self.status in APPEALABLE and until is not None and clock.now_datetime() <= until
 
     def set_status(self, status: str, reason: str) -> None:
         """Change the status and keep why (a rejected record always has a reason; the caller saves it)."""

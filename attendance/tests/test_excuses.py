@@ -75,7 +75,7 @@ def test_one_day_when_the_last_day_is_left_empty(student_client, student, course
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"first": -1}, "cannot be in the past"),
+        ({"first": -1}, "No saved session of this course on those days can still be appealed"),
         ({"first": 2, "last": 1}, "comes before the first"),
         ({"first": 0, "last": 40}, "at most 31 days"),
         ({"reason": ""}, "This field is required"),
