@@ -1,5 +1,6 @@
 """The teacher's spot check: a student who checked in is drawn, called out, answered "not here" in one click;
-the roster shows them rejected at once, and the saved session's change log keeps the correction."""
+the roster shows them rejected at once, and the saved session's change log keeps the correction. The
+student then appeals the record ("I was there"), and the teacher's approval makes it present again."""
 
 from __future__ import annotations
 
@@ -46,7 +47,24 @@ def test_a_spot_check_rejects_a_student_not_in_the_room(new_context):
     teacher.once("dialog", lambda dialog: dialog.accept())
     teacher.get_by_role("button", name="Finish now").click()
     teacher.wait_for_url(re.compile(r"/teach/sessions/[0-9a-f-]+/$"), timeout=SWEEP_TIMEOUT_MS)
+    session_page = teacher.url
     expect(teacher.locator(f"#record-{STUDENT} .badge")).to_have_text("Rejected")
     changes = teacher.locator("#changes")
     expect(changes).to_contain_text("Not in the room at the spot check")
     expect(changes).to_contain_text("Alan Turing")
+
+    # The student was in the corridor: an appeal after the fact, approved in one click.
+    phone.goto("/me/")
+    phone.locator("a[id^=appeal-]").first.click()
+    phone.get_by_label("I was there: count me present").check()
+    phone.get_by_label("Reason", exact=True).fill("I was in the corridor for the roll call")
+    phone.get_by_role("button", name="Send the appeal").click()
+    expect(phone.get_by_text("Your appeal was sent to your teacher.")).to_be_visible()
+
+    teacher.goto("/teach/excuses/")
+    row = teacher.locator("#pending-excuses tr").filter(has_text="I was in the corridor")
+    expect(row).to_contain_text("Appeal of")
+    row.get_by_role("button", name="Approve").click()
+    teacher.goto(session_page)
+    expect(teacher.locator(f"#record-{STUDENT} .badge")).to_have_text("Present")
+    expect(teacher.locator("#changes")).to_contain_text("Appeal approved. I was in the corridor for the roll call")
