@@ -6,6 +6,7 @@ from django_q.tasks import async_task
 from . import sweep
 from .photos import external, references, retention, verify
 from .timetables import service as timetable
+from .warnings import changes
 from .warnings import service as warnings
 
 
@@ -61,3 +62,8 @@ def import_references(upload_id: int) -> str:
 def delete_old_photos() -> str:
     """Scheduled hourly: check-in photos older than PHOTO_RETENTION_DAYS are deleted."""
     return f"Deleted {retention.delete_old_photos()} photos"
+
+
+def tell_student_of_change(change_id: int) -> str:
+    """Enqueued by an audited correction: e-mail the student about it (when their course sends e-mails)."""
+    return changes.tell_student(change_id)

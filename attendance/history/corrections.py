@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django_q.tasks import async_task
 
 from .. import clock
 from ..models import Attendance, AttendanceRecord, Course, RecordChange, Source, rejection_reason
 
 REMOVED = "removed"
+
+
+def _tell_student(change: RecordChange) -> RecordChange:
+    """Once committed, the worker tells the student (``warnings.changes``: in-app always, by e-mail when the
+    course sends e-mails)."""
+    transaction.on_commit(lambda: async_task("attendance.tasks.tell_student_of_change", change.pk))
+    return change
 
 
 @transaction.atomic
@@ -23,7 +31,7 @@ def record_change_status(
     record.set_status(status, reason)
     record.source = source or record.source
     record.save(update_fields=["status", "fail_reason", "source"])
-    return change
+    return _tell_student(change)
 
 
 class AlreadyRecorded(Exception):
@@ -48,7 +56,9 @@ def record_add(
         record.restore()
         record.set_status(status, reason)
         record.save()
-    RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
+    _tell_student(
+        RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
+    )
     return record
 
 
@@ -57,8 +67,10 @@ def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
     """Soft-delete a record: gone from pages and reports, kept in the database."""
     record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
     record.soft_delete(by=by, reason=reason, at=clock.now_datetime())
-    RecordChange.objects.create(
-        record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
+    _tell_student(
+        RecordChange.objects.create(
+            record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
+        )
     )
 
 

@@ -27,6 +27,7 @@ from ..forms import ReasonForm
 from ..models import Attendance, AttendanceRecord, RecordChange
 from ..photos import verify
 from ..templatetags.attendance_cells import status_word
+from ..warnings import changes as record_changes
 from ..warnings import service as warnings
 from . import corrections, exports, reports
 from .forms import AddRecordForm, ChangeStatusForm, PolicyForm
@@ -297,5 +298,7 @@ def my_attendance(request):
         "shown": shown,
         "recent": MY_RECENT_RECORDS,
         "reference": verify.reference_status(request.user),
+        "changes": record_changes.recent_changes(request.user),
+        "notice_days": record_changes.NOTICE_DAYS,
     }
     return render(request, "attendance/my_attendance.html", ctx)
