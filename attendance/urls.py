@@ -19,6 +19,7 @@ urlpatterns = [
     path("teach/live/<uuid:sid>/projector/code/", teacher.projector_code, name="projector_code"),
     path("teach/live/<uuid:sid>/add/", teacher.add_student, name="add_student"),
     path("teach/live/<uuid:sid>/spot-check/", teacher.spot_check, name="spot_check"),
+    path("teach/live/<uuid:sid>/bulk/", teacher.live_bulk, name="live_bulk"),
     path(
         "teach/live/<uuid:sid>/students/<path:number>/<str:action>/",
         teacher.record_action,
@@ -30,6 +31,7 @@ urlpatterns = [
     # Teacher: history.
     path("teach/sessions/", history.session_list, name="session_list"),
     path("teach/sessions/<uuid:sid>/", history.session_detail, name="session_detail"),
+    path("teach/sessions/<uuid:sid>/records/bulk/", history.records_bulk_change, name="records_bulk_change"),
     path("teach/sessions/<uuid:sid>/meeting/", meetings.meeting_preview, name="meeting_preview"),
     path("teach/sessions/<uuid:sid>/meeting/apply/", meetings.meeting_apply, name="meeting_apply"),
     path("teach/sessions/<uuid:sid>/export/", history.session_export, name="session_export"),

@@ -34,6 +34,18 @@ def record_change_status(
     return _tell_student(change)
 
 
+def records_change_status(*, records, by, status: str, reason: str) -> int:
+    """Mark several records of a saved session at once: one audited change per record whose status changes
+    (one transaction: all or none); return how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for record in records:
+            if record.status != status:
+                record_change_status(record=record, by=by, status=status, reason=reason)
+                changed += 1
+    return changed
+
+
 class AlreadyRecorded(Exception):
     """The student has a record in the session already: a change of its status is a correction, not an add."""
 

@@ -13,6 +13,25 @@ class ChangeStatusForm(forms.Form):
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
 
+class BulkChangeForm(forms.Form):
+    """Several records of a saved session marked at once: the ticked ones, or everyone the sweep found absent."""
+
+    records = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    everyone_absent = forms.BooleanField(required=False, label=_("Everyone absent (not checked in)"))
+    status = forms.ChoiceField(choices=CORRECTABLE, label=_("Mark them"))
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
+
+    def __init__(self, *args, record_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].choices = [(i, i) for i in record_ids]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("records") and not data.get("everyone_absent"):
+            raise forms.ValidationError(_("Tick the students to mark, or everyone absent."))
+        return data
+
+
 class AddRecordForm(forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"))
     status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))

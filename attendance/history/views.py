@@ -24,13 +24,13 @@ from ..access import (
     teacher_required,
 )
 from ..forms import ReasonForm
-from ..models import Attendance, AttendanceRecord, RecordChange
+from ..models import Attendance, AttendanceRecord, RecordChange, Status
 from ..photos import verify
 from ..templatetags.attendance_cells import status_word
 from ..warnings import changes as record_changes
 from ..warnings import service as warnings
 from . import corrections, exports, reports
-from .forms import AddRecordForm, ChangeStatusForm, PolicyForm
+from .forms import AddRecordForm, BulkChangeForm, ChangeStatusForm, PolicyForm
 
 
 def _day(value: str, end: bool = False):
@@ -111,6 +111,28 @@ def _record_for_teacher(user, sid, record_id) -> AttendanceRecord:
     return get_object_or_404(
         AttendanceRecord.objects.alive().select_related("student"), pk=record_id, attendance=attendance
     )
+
+
+@teacher_required
+@require_POST
+def records_bulk_change(request, sid):
+    """Mark the ticked records (or everyone absent) with one status and one reason: an audited change each."""
+    attendance = get_attendance_for_teacher(request.user, sid)
+    alive = AttendanceRecord.objects.alive().filter(attendance=attendance)
+    form = BulkChangeForm(request.POST, record_ids=list(alive.values_list("pk", flat=True)))
+    if not form.is_valid():
+        messages.error(request, _("Not changed: %(error)s") % {"error": _first_error(form)})
+        return _session_page(request, attendance, status=400)
+    data = form.cleaned_data
+    chosen = alive.filter(status=Status.ABSENT) if data["everyone_absent"] else alive.filter(pk__in=data["records"])
+    changed = corrections.records_change_status(
+        records=chosen.select_related("student"), by=request.user, status=data["status"], reason=data["reason"]
+    )
+    messages.success(
+        request,
+        _("%(n)s records are now %(status)s.") % {"n": changed, "status": status_word(data["status"])},
+    )
+    return redirect("attendance:session_detail", sid=sid)
 
 
 @teacher_required

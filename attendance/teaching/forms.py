@@ -124,6 +124,33 @@ class ExtendForm(forms.Form):
     minutes = forms.IntegerField(min_value=-120, max_value=240, label=_("Move the end by (minutes)"))
 
 
+class BulkMarkForm(forms.Form):
+    """The live roster's bulk marking: the ticked students, or everyone not checked in."""
+
+    numbers = forms.MultipleChoiceField(required=False, choices=())
+    everyone_missing = forms.BooleanField(required=False, label=_("Everyone not checked in"))
+    action = forms.ChoiceField(
+        choices=[
+            ("accept", _("Present")),
+            ("excuse", _("Excused")),
+            ("reject", _("Rejected")),
+            ("remove", _("Absent (take the check-in out)")),
+        ],
+        label=_("Mark them"),
+    )
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"), validators=[no_control_characters])
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["numbers"].choices = [(n, n) for n in numbers]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("numbers") and not data.get("everyone_missing"):
+            raise forms.ValidationError(_("Tick the students to mark, or everyone not checked in."))
+        return data
+
+
 class SpotCheckForm(forms.Form):
     size = forms.IntegerField(min_value=1, max_value=50, label=_("Students to draw"))
 

@@ -190,3 +190,24 @@ def roster_spot_answer(*, session: live.LiveSession, by, school_number: str, her
         record=failed,
     )
     return RosterChange(error="" if ok else SESSION_OVER)
+
+
+def roster_bulk(
+    *, session: live.LiveSession, by, numbers=(), everyone_missing: bool = False, action: str, reason: str
+) -> RosterChange:
+    """Mark the ticked students (or everyone enrolled who has not checked in) at once with one reason: each is
+    the same logged correction as one row's button ("remove" takes a check-in out: absent)."""
+    done = 0
+    if everyone_missing and session.course_id:
+        seen = live.get_records(session.id)
+        missing = User.objects.enrolled_in(session.course_id).exclude(school_number__in=list(seen))
+        status = ROSTER_ACTIONS.get(action)  # "remove" has nothing to take out of those not checked in
+        for number, name in missing.values_list("school_number", "full_name") if status else ():
+            done += _set_status(session, by=by, school_number=number, full_name=name, status=status, reason=reason)
+    for number in numbers:
+        if action == "remove":
+            change = roster_remove(session=session, by=by, school_number=number)
+        else:
+            change = roster_mark(session=session, by=by, school_number=number, action=action, reason=reason)
+        done += not change.error
+    return RosterChange(message=gettext("%(n)s students marked.") % {"n": done})

@@ -28,7 +28,7 @@ from ..access import (
 from ..checkin import proofs
 from ..forms import ReasonForm
 from . import roster, service
-from .forms import AddStudentForm, ExtendForm, SpotCheckForm, StartSessionForm
+from .forms import AddStudentForm, BulkMarkForm, ExtendForm, SpotCheckForm, StartSessionForm
 from .roster import ROSTER_ACTIONS
 
 
@@ -163,6 +163,28 @@ def _answer_roster(request, session, *, error="", message="", error_for="", stat
     if status != 200:
         return _render_live(request, session, status=status)
     return redirect("attendance:live", sid=session.id)
+
+
+@teacher_required
+@require_POST
+def live_bulk(request, sid):
+    """Mark the ticked students, or everyone not checked in, with one status and one reason."""
+    session = get_live_session_for_teacher(request.user, sid)
+    roster_now = service.live_roster(session=session)
+    form = BulkMarkForm(request.POST, numbers=[row.school_number for row in roster_now.rows])
+    if not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _answer_roster(request, session, error=error, status=400)
+    data = form.cleaned_data
+    change = roster.roster_bulk(
+        session=session,
+        by=request.user,
+        numbers=data["numbers"],
+        everyone_missing=data["everyone_missing"],
+        action=data["action"],
+        reason=data["reason"],
+    )
+    return _answer_roster(request, session, message=change.message)
 
 
 @teacher_required

@@ -101,7 +101,9 @@ def _record_row() -> str:
             }.items()
         }
         _rows[language] = (
-            '<tr id="record-{{number}}"><td>{{name}}<br><span class="help">{{number}}</span></td>'
+            '<tr id="record-{{number}}"><td><input type="checkbox" name="records" value="{{id}}" form="bulk-form"'
+            ' id="pick-{{id}}" class="pick"><label for="pick-{{id}}">{{name}}</label><br>'
+            '<span class="help">{{number}}</span></td>'
             '<td><span class="badge {{status}}">{{status_label}}</span>{{flags}}</td>'
             '<td class="opt">{{at}}</td><td class="opt">{{source}}</td><td>{{reason}}</td>'
             '<td class="actions"><form method="post" action="{{url}}{{id}}/change/">{{csrf}}'
