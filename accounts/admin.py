@@ -1,14 +1,14 @@
 import segno
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .invitations import invitation_path
+from .invitations import email_invitations, invitation_path
 from .models import User
 
 MAX_SHEET = 2000  # invitations on one printed sheet
@@ -34,7 +34,7 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    actions = ("invitation_sheet",)
+    actions = ("invitation_sheet", "invitation_emails")
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("school_number", "full_name", "role", "password1", "password2")}),
     )
@@ -42,6 +42,21 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description=_("Print invitation links for the selected users"))
     def invitation_sheet(self, request, queryset):
         return self._sheet(request, queryset)
+
+    @admin.action(description=_("E-mail invitation links to the selected users"))
+    def invitation_emails(self, request, queryset):
+        return self._email(request, queryset)
+
+    def _email(self, request, queryset):
+        if not self.has_change_permission(request):
+            raise PermissionDenied(_("Invitations set passwords: they need the permission to change users."))
+        sent, without = email_invitations(queryset.order_by("name_key"), request.build_absolute_uri)
+        messages.success(
+            request,
+            _("%(sent)s invitations e-mailed; %(without)s people have no e-mail address (print theirs).")
+            % {"sent": sent, "without": without},
+        )
+        return redirect(request.get_full_path())
 
     def get_urls(self):
         sheet = self.admin_site.admin_view(self.invitations_view)
@@ -52,6 +67,8 @@ class UserAdmin(BaseUserAdmin):
         people = User.objects.filter(role=User.Role.STUDENT).without_password()
         if request.GET.get("course"):
             people = people.filter(enrollments__course__code=request.GET["course"])
+        if request.method == "POST":  # the sheet's "E-mail these invitations": the same people
+            return self._email(request, people)
         return self._sheet(request, people)
 
     def _sheet(self, request, queryset):

@@ -52,3 +52,40 @@ def test_the_admin_prints_the_sheet_of_students_without_a_password(client, impor
 def test_an_administrator_without_the_permission_cannot_print_it(client, imported):
     login(client, AdminFactory(school_number="A7008", is_superuser=False))
     assert client.get(reverse("admin:accounts_user_invitations")).status_code == 403
+
+
+def test_the_sheet_emails_each_person_their_own_link_in_their_language(client, imported):
+    from django.core import mail
+
+    imported.email, imported.language = "ines@uni.example", "tr"
+    imported.save()
+    no_address = UserFactory(school_number="S7010", full_name="Nora Noaddress")
+    no_address.set_unusable_password()
+    no_address.save()
+    login(client, AdminFactory(school_number="A7009", is_superuser=True))
+    sheet = reverse("admin:accounts_user_invitations") + "?without_password=1"
+
+    response = client.post(sheet)
+
+    assert response.status_code == 302 and response.url == sheet
+    (message,) = mail.outbox
+    assert message.to == ["ines@uni.example"] and "şifrenizi" in message.subject.lower()
+    page = client.get(sheet).content.decode()
+    assert "1 invitations e-mailed; 1 people have no e-mail address" in page
+    link = next(line for line in message.body.splitlines() if "/accounts/invitation/" in line).strip()
+    assert client.get(link).status_code == 200  # a working link
+
+
+def test_the_admin_action_emails_the_selected_users_and_needs_the_permission(client, imported):
+    from django.core import mail
+
+    imported.email = "ines@uni.example"
+    imported.save()
+    changelist = reverse("admin:accounts_user_changelist")
+    login(client, AdminFactory(school_number="A7011", is_superuser=False))
+    data = {"action": "invitation_emails", "_selected_action": [imported.pk]}
+    assert client.post(changelist, data).status_code in (302, 403)
+    assert mail.outbox == []
+    login(client, AdminFactory(school_number="A7012", is_superuser=True))
+    client.post(changelist, data)
+    assert [m.to for m in mail.outbox] == [["ines@uni.example"]]
