@@ -28,9 +28,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("school_number", "full_name", "email")
     ordering = ("name_key",)
     readonly_fields = ("last_login", "date_joined", "is_staff")
+    autocomplete_fields = ("advisor",)
     fieldsets = (
         (None, {"fields": ("school_number", "password")}),
-        ("Person", {"fields": ("full_name", "email", "role")}),
+        ("Person", {"fields": ("full_name", "email", "role", "advisor")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

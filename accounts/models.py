@@ -59,6 +59,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     sso_subject = models.CharField(
         verbose_name=_("single sign-on subject"), max_length=255, blank=True, default="", db_default=""
     )
+    # A student's advisor (a teacher): sees the student's whole record and gets a copy of their
+    # low-attendance warnings, once per crossing (attendance.warnings).
+    advisor = models.ForeignKey(
+        "self",
+        verbose_name=_("advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="advisees",
+        limit_choices_to={"role": "teacher"},
+    )
     # The language the user chose with the switch in the header; empty: the browser's.
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default="", verbose_name=_("language")

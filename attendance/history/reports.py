@@ -8,6 +8,7 @@ term's planned sessions, so a student's rate grows through the term.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -54,6 +55,10 @@ class Tally:
         return self.rate(policy_denominator(course, self))
 
 
+# A session missed, for "absences in a row".
+MISSED = frozenset({Status.ABSENT, Status.REJECTED})
+
+
 @dataclass
 class StudentLine:
     student_id: int
@@ -66,6 +71,19 @@ class StudentLine:
     cannot_reach: bool = False
     spot_checks_passed: int = 0  # the teacher's spot checks this term: "here" …
     spot_checks_failed: int = 0  # … and "not here" (the report marks the student)
+    absences_left: int | None = None  # more sessions they may miss and still reach the threshold (None: no plan)
+
+    @property
+    def streak(self) -> int:
+        """Absences (absent or rejected) in a row up to the latest session the student has a record of."""
+        count = 0
+        for mark in reversed(self.marks):
+            if mark is None:
+                continue
+            if mark not in MISSED:
+                break
+            count += 1
+        return count
 
 
 @dataclass
@@ -94,14 +112,21 @@ def policy_denominator(course: Course, tally: Tally) -> int | None:
     return None
 
 
-def can_still_reach(course: Course, tally: Tally, held: int, threshold: int) -> bool:
-    """Whether attending every remaining planned session reaches the threshold."""
+def absences_left(course: Course, tally: Tally, held: int, threshold: int) -> int | None:
+    """How many of the remaining planned sessions the student may still miss and reach the threshold by the
+    term's end: negative once they cannot reach it, None without planned sessions."""
     if not course.planned_sessions:
-        return True
+        return None
     remaining = max(0, course.planned_sessions - held)
     left_out = 0 if course.excused_counts_as_present else tally.excused
     total = max(course.planned_sessions - left_out, 1)
-    return 100 * (tally.attended + remaining) / total >= threshold
+    return math.floor((100 * (tally.attended + remaining) - threshold * total) / 100 + 1e-9)
+
+
+def can_still_reach(course: Course, tally: Tally, held: int, threshold: int) -> bool:
+    """Whether attending every remaining planned session reaches the threshold."""
+    left = absences_left(course, tally, held, threshold)
+    return left is None or left >= 0
 
 
 def course_sessions(course: Course):
@@ -151,7 +176,8 @@ def course_report(course: Course) -> CourseReport:
     for line in lines.values():
         line.rate = line.tally.rate_for(course)
         line.below = line.rate is not None and line.rate < threshold
-        line.cannot_reach = not can_still_reach(course, line.tally, len(sessions), threshold)
+        line.absences_left = absences_left(course, line.tally, len(sessions), threshold)
+        line.cannot_reach = line.absences_left is not None and line.absences_left < 0
     ordered = sorted(lines.values(), key=lambda line: name_key(line.full_name))
     return CourseReport(
         course=course,

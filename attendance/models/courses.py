@@ -68,6 +68,13 @@ class Course(models.Model):
         db_default=100,
         validators=[MaxValueValidator(100)],
     )
+    # Warn a student after this many absences in a row (0: never), besides the warning rule above.
+    absences_in_a_row = models.PositiveSmallIntegerField(
+        verbose_name=_("warn after this many absences in a row (0: never)"),
+        default=0,
+        db_default=0,
+        validators=[MaxValueValidator(50)],
+    )
     # A student may appeal a saved record (absent, late, rejected) this many days after the session.
     appeal_days = models.PositiveSmallIntegerField(
         verbose_name=_("days to appeal a record"), default=7, db_default=7, validators=[MaxValueValidator(365)]

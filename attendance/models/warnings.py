@@ -20,10 +20,19 @@ class AttendanceWarning(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(verbose_name=_("rule"), max_length=16, choices=Course.WarningRule.choices)
+
+    class Kind(models.TextChoices):
+        """What was crossed: the course's warning rule, or its absences in a row."""
+
+        BELOW = "below", _("Under the threshold")
+        CANNOT_REACH = "cannot_reach", _("Can no longer reach the threshold")
+        IN_A_ROW = "in_a_row", _("Absences in a row")
+
+    kind = models.CharField(verbose_name=_("rule"), max_length=16, choices=Kind.choices)
     rate = models.FloatField(verbose_name=_("rate"), null=True, blank=True)
     sent_at = models.DateTimeField(verbose_name=_("sent at"), auto_now_add=True)
     emailed = models.BooleanField(verbose_name=_("e-mailed"), default=False)
+    advisor_emailed = models.BooleanField(verbose_name=_("advisor e-mailed"), default=False, db_default=False)
     cleared_at = models.DateTimeField(verbose_name=_("back above at"), null=True, blank=True)
 
     class Meta:

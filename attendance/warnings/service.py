@@ -32,31 +32,68 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Preview:
-    """Who the next run would warn, and whose open warnings it would close."""
+class Due:
+    """A student who crossed one of the course's rules (``kind``: ``AttendanceWarning.Kind``)."""
 
-    to_warn: list[StudentLine]
+    line: StudentLine
+    kind: str
+
+    @property
+    def full_name(self) -> str:
+        return self.line.full_name
+
+    @property
+    def school_number(self) -> str:
+        return self.line.school_number
+
+    @property
+    def rate(self) -> float | None:
+        return self.line.rate
+
+
+@dataclass
+class Preview:
+    """Who the next run would warn (for which rule), and whose open warnings it would close."""
+
+    to_warn: list[Due]
     recovered: list[AttendanceWarning]
     threshold: int
 
 
-def crossed(rule: str, line: StudentLine) -> bool:
+def rules(course: Course) -> list[str]:
+    """The rules a course warns by: its warning rule, and its absences in a row when it counts them."""
+    kinds = [] if course.warning_rule == Course.WarningRule.OFF else [course.warning_rule]
+    return kinds + ([AttendanceWarning.Kind.IN_A_ROW] if course.absences_in_a_row else [])
+
+
+def crossed(rule: str, line: StudentLine, course: Course | None = None) -> bool:
     if rule == Course.WarningRule.BELOW:
         return line.below
     if rule == Course.WarningRule.CANNOT_REACH:
         return line.cannot_reach
+    if rule == AttendanceWarning.Kind.IN_A_ROW:
+        return course is not None and line.streak >= course.absences_in_a_row
     return False
 
 
 def preview(course: Course, report=None) -> Preview:
     report = report or course_report(course)
-    rule = course.warning_rule
-    if rule == Course.WarningRule.OFF:
+    kinds = rules(course)
+    if not kinds:
         return Preview([], [], report.threshold)
-    open_now = {w.student_id: w for w in course.warnings.filter(cleared_at__isnull=True, kind=rule)}
     lines = {line.student_id: line for line in report.lines}
-    to_warn = [line for line in report.lines if crossed(rule, line) and line.student_id not in open_now]
-    recovered = [w for sid, w in open_now.items() if sid not in lines or not crossed(rule, lines[sid])]
+    to_warn, recovered = [], []
+    open_now = list(course.warnings.filter(cleared_at__isnull=True, kind__in=kinds))
+    for kind in kinds:
+        warned = {w.student_id for w in open_now if w.kind == kind}
+        to_warn += [
+            Due(line, kind) for line in report.lines if crossed(kind, line, course) and line.student_id not in warned
+        ]
+    recovered = [
+        w
+        for w in open_now
+        if w.kind not in kinds or w.student_id not in lines or not crossed(w.kind, lines[w.student_id], course)
+    ]
     return Preview(to_warn, recovered, report.threshold)
 
 
@@ -65,7 +102,7 @@ def send_for_course(course: Course) -> int:
     due = preview(course)
     if due.recovered:
         AttendanceWarning.objects.filter(pk__in=[w.pk for w in due.recovered]).update(cleared_at=clock.now_datetime())
-    warned = [line for line in due.to_warn if _warn(course, line, due.threshold)]
+    warned = [due_one for due_one in due.to_warn if _warn(course, due_one, due.threshold)]
     if warned:
         _digest(course, warned, due.threshold)
     return len(warned)
@@ -73,7 +110,7 @@ def send_for_course(course: Course) -> int:
 
 def send_warnings(course_ids=None) -> int:
     """The task after each sweep: the courses whose sessions it saved (every course when None)."""
-    courses = Course.objects.exclude(warning_rule=Course.WarningRule.OFF)
+    courses = Course.objects.exclude(warning_rule=Course.WarningRule.OFF, absences_in_a_row=0)
     if course_ids is not None:
         courses = courses.filter(pk__in=course_ids)
     total = 0
@@ -85,21 +122,31 @@ def send_warnings(course_ids=None) -> int:
     return total
 
 
-def _warn(course: Course, line: StudentLine, threshold: int) -> bool:
+def _warn(course: Course, due: Due, threshold: int) -> bool:
+    """One warning: its row, the student's e-mail and the advisor's copy, all or none (once per crossing)."""
     from django.contrib.auth import get_user_model
 
-    student = get_user_model().objects.get(pk=line.student_id)
+    student = get_user_model().objects.select_related("advisor").get(pk=due.line.student_id)
+    advisor = student.advisor if student.advisor and student.advisor.email else None
+    context = {"student": student, "course": course, "line": due.line, "kind": due.kind, "threshold": threshold}
     try:
         with transaction.atomic():
             AttendanceWarning.objects.create(
-                course=course, student=student, kind=course.warning_rule, rate=line.rate, emailed=bool(student.email)
+                course=course,
+                student=student,
+                kind=due.kind,
+                rate=due.line.rate,
+                emailed=bool(student.email),
+                advisor_emailed=advisor is not None,
             )
             if student.email:
+                _mail(student, "email/low_attendance_subject.txt", "email/low_attendance.txt", context)
+            if advisor is not None:  # in the advisor's own language
                 _mail(
-                    student,
-                    "email/low_attendance_subject.txt",
-                    "email/low_attendance.txt",
-                    {"student": student, "course": course, "line": line, "threshold": threshold},
+                    advisor,
+                    "email/low_attendance_advisor_subject.txt",
+                    "email/low_attendance_advisor.txt",
+                    {**context, "advisor": advisor},
                 )
     except IntegrityError:
         return False  # another run warned this student for this crossing
@@ -109,7 +156,7 @@ def _warn(course: Course, line: StudentLine, threshold: int) -> bool:
     return True
 
 
-def _digest(course: Course, warned: list[StudentLine], threshold: int) -> None:
+def _digest(course: Course, warned: list[Due], threshold: int) -> None:
     for teacher in course.teachers.exclude(email=""):
         try:
             _mail(
