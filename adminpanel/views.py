@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from attendance import clock
 from attendance.access import staff_required
-from attendance.models import SweepRun
+from attendance.history import student_record
+from attendance.models import Course, SweepRun
 from attendance.ops import operations as ops
 
 from . import health
@@ -85,3 +86,16 @@ def healthz(request):
     body = {"status": "ok" if ok else "unavailable"}
     body.update({name: {"ok": p.ok, "latency_ms": p.latency_ms} for name, p in checks.items()})
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@staff_required
+@require_GET
+def department(request):
+    """Every course's rate, students under the threshold and rate by week (``?format=csv``: the export)."""
+    lines = student_record.department(list(Course.objects.order_by("code")))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(student_record.department_csv(lines), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="department.csv"'
+        return response
+    ctx = {"lines": lines, "threshold": settings.ATTENDANCE_THRESHOLD}
+    return render(request, "adminpanel/department.html", ctx)

@@ -95,6 +95,22 @@ def get_attendance_for_teacher(user, attendance_id) -> Attendance:
     )
 
 
+def get_student_for_viewer(user, school_number: str):
+    """A student whose whole record ``user`` may read: staff, the student's advisor, or a teacher of one of
+    the student's courses (404 for anyone else, as for a number that does not exist)."""
+    from django.contrib.auth import get_user_model
+
+    student = get_object_or_404(get_user_model(), school_number=school_number, role="student")
+    allowed = (
+        user.is_staff
+        or (user.is_teacher and student.advisor_id == user.pk)
+        or (user.is_teacher and Enrollment.objects.filter(student=student, course__teachers=user).exists())
+    )
+    if not allowed:
+        raise Http404(_("No such student."))
+    return student
+
+
 # --- private files ------------------------------------------------------------
 
 

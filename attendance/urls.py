@@ -31,6 +31,7 @@ urlpatterns = [
     # Teacher: history.
     path("teach/sessions/", history.session_list, name="session_list"),
     path("teach/sessions/<uuid:sid>/", history.session_detail, name="session_detail"),
+    path("students/<path:number>/", history.student_record_page, name="student_record"),
     path("teach/sessions/<uuid:sid>/records/bulk/", history.records_bulk_change, name="records_bulk_change"),
     path("teach/sessions/<uuid:sid>/meeting/", meetings.meeting_preview, name="meeting_preview"),
     path("teach/sessions/<uuid:sid>/meeting/apply/", meetings.meeting_apply, name="meeting_apply"),

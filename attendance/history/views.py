@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import time as dt_time
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import (
     get_attendance_for_teacher,
     get_course_for_teacher,
+    get_student_for_viewer,
     recording_refused,
     sessions_for_teacher,
     student_required,
@@ -29,7 +32,7 @@ from ..photos import verify
 from ..templatetags.attendance_cells import status_word
 from ..warnings import changes as record_changes
 from ..warnings import service as warnings
-from . import corrections, exports, reports
+from . import corrections, exports, reports, student_record
 from .forms import AddRecordForm, BulkChangeForm, ChangeStatusForm, PolicyForm
 
 
@@ -250,7 +253,22 @@ def session_export(request, sid):
 @require_GET
 def course_list(request):
     courses = teacher_courses(request.user).order_by("code")
-    return render(request, "attendance/course_list.html", {"courses": courses})
+    advisees = request.user.advisees.filter(role="student").order_by("name_key")
+    return render(request, "attendance/course_list.html", {"courses": courses, "advisees": advisees})
+
+
+@login_required
+@require_GET
+def student_record_page(request, number):
+    """A student's whole record for their teachers, their advisor and staff (``?format=csv``: the export)."""
+    student = get_student_for_viewer(request.user, number)
+    record = student_record.student_record(student)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(student_record.student_record_csv(record), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{student.school_number}-attendance.csv"'
+        return response
+    ctx = {"record": record, "threshold": settings.ATTENDANCE_THRESHOLD}
+    return render(request, "attendance/student_record.html", ctx)
 
 
 @teacher_required
@@ -310,8 +328,6 @@ MY_RECENT_RECORDS = 30
 @student_required
 @require_GET
 def my_attendance(request):
-    from django.conf import settings
-
     # Years of records: the latest few per course unless the student asks for all.
     shown = "" if request.GET.get("all") else f":{MY_RECENT_RECORDS}"
     ctx = {

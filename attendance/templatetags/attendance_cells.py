@@ -169,3 +169,9 @@ def status_word(status: str) -> str:
     if (get_language() or "").startswith("tr"):
         label = label.replace("İ", "i").replace("I", "ı")
     return label.lower()
+
+
+@register.filter
+def flag_list(flags) -> str:
+    """A record's flags as a teacher says them, in the reader's language."""
+    return ", ".join(flag_words(flags or ()))
