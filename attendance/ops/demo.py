@@ -59,6 +59,7 @@ class DemoReport:
     excuses_created: int = 0
     warnings_sent: int = 0
     slots_created: int = 0
+    round_three: int = 0  # an advisor, a streak rule, an appeal, a meeting report (issue 32)
 
 
 def demo_students() -> list[tuple[str, str]]:
@@ -84,6 +85,7 @@ def demo_seed() -> DemoReport:
         # e-mail addresses: they are listed on the course reports, and nothing is mailed).
         warnings_sent=_send_warnings(),
         slots_created=_ensure_timetable(),
+        round_three=_ensure_round_three(),
     )
 
 
@@ -259,6 +261,45 @@ def _ensure_excuses() -> int:
     )
     excuses.decide(request_id=declined.pk, by=people["T001"], approve=False, note="Not a reason to miss class")
     return 3
+
+
+def _ensure_round_three() -> int:
+    """Alan Turing advises the first ten students; CS101 warns after three absences in a row and takes
+    appeals for three weeks; a student
+    appeals their absence from CS101's last class; CS201's last hybrid class has its Zoom report applied."""
+    from ..excuses import appeals
+    from ..meetings import parse
+    from ..meetings import service as meetings
+
+    made = User.objects.filter(school_number__in=[f"S{n:04d}" for n in range(1, 11)], advisor__isnull=True).update(
+        advisor=User.objects.get(school_number="T002")
+    )
+    made += Course.objects.filter(code="CS101", absences_in_a_row=0).update(absences_in_a_row=3)
+    Course.objects.filter(code="CS101", appeal_days=7).update(appeal_days=21)  # the demo term ended last week
+    latest = Attendance.objects.filter(course__code="CS101").order_by("-starts_at").first()
+    absent = (
+        # Past S0030: the end-to-end tests use the first students of each course.
+        AttendanceRecord.objects.filter(attendance=latest, status=Status.ABSENT, student__school_number__gt="S0030")
+        .select_related("student", "attendance__course")
+        .order_by("student__school_number")
+        .first()
+    )
+    if absent is not None and absent.can_be_appealed and not absent.appeals.exists():
+        reason = "I sat at the back"
+        appeals.file_appeal(student=absent.student, record_id=absent.pk, wanted=Status.PRESENT, reason=reason)
+        made += 1
+    hybrid = Attendance.objects.filter(course__code="CS201", admits_remote=True).order_by("-starts_at").first()
+    if hybrid is not None and not hybrid.meeting_imports.exists():
+        missing = AttendanceRecord.objects.filter(attendance=hybrid, status=Status.ABSENT).select_related("student")
+        length = int((hybrid.ends_at - hybrid.starts_at).total_seconds() // 60)
+        rows = [f"{r.student.school_number} {r.student.full_name},,,,{m},No" for r, m in zip(missing, [length, 10])]
+        if rows:  # one in the call long enough, one not
+            head = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+            data = (head + "\n".join(rows)).encode()
+            plan = meetings.plan(hybrid, parse.read_report(data), data, hybrid.course.meeting_min_share)
+            meetings.apply(hybrid, plan, by=User.objects.get(school_number="T001"), confirmed=set())
+            made += 1
+    return made
 
 
 def _send_warnings() -> int:
