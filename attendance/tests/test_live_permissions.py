@@ -45,6 +45,8 @@ SPECS = [
     Spec("projector", ("get",), "teacher"),
     Spec("projector_code", ("get",), "teacher"),
     Spec("add_student", ("post",), "teacher"),
+    Spec("spot_check", ("post",), "teacher"),
+    Spec("live_bulk", ("post",), "teacher"),
     Spec("record_action", ("post",), "teacher", "sid number action"),
     Spec("finish", ("post",), "teacher"),
     Spec("change_end", ("post",), "teacher"),
@@ -96,6 +98,8 @@ def data_for(spec: Spec, world) -> dict:
         },
         "add_student": {"school_number": "S1001"},
         "change_end": {"minutes": "10"},
+        "spot_check": {"size": "5"},
+        "live_bulk": {"numbers": ["S1001"], "action": "accept", "reason": "Seen"},
         "student_home": {"code": code(world.session, world.clock.now)},
         "confirm": {"latitude": "", "longitude": ""},
     }.get(spec.name, {})
