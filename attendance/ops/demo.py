@@ -264,7 +264,7 @@ def _ensure_excuses() -> int:
 
 
 def _ensure_round_three() -> int:
-    """Alan Turing advises the first ten students; CS101 warns after three absences in a row and takes
+    """Alan Turing advises the first ten students; MA110 warns after three absences in a row; CS101 takes
     appeals for three weeks; a student
     appeals their absence from CS101's last class; CS201's last hybrid class has its Zoom report applied."""
     from ..excuses import appeals
@@ -274,7 +274,7 @@ def _ensure_round_three() -> int:
     made = User.objects.filter(school_number__in=[f"S{n:04d}" for n in range(1, 11)], advisor__isnull=True).update(
         advisor=User.objects.get(school_number="T002")
     )
-    made += Course.objects.filter(code="CS101", absences_in_a_row=0).update(absences_in_a_row=3)
+    made += Course.objects.filter(code="MA110", absences_in_a_row=0).update(absences_in_a_row=3)
     Course.objects.filter(code="CS101", appeal_days=7).update(appeal_days=21)  # the demo term ended last week
     latest = Attendance.objects.filter(course__code="CS101").order_by("-starts_at").first()
     absent = (
