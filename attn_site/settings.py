@@ -224,6 +224,10 @@ LTI_STAFF_ROLES = env.list("LTI_STAFF_ROLES", default=[])  # LTI roles that make
 LTI_FRAME_ANCESTORS = env.list("LTI_FRAME_ANCESTORS", default=[])  # more origins that may frame ATTN (a Canvas)
 LTI_TIMEOUT = env.int("LTI_TIMEOUT", default=10)  # seconds for each call to a platform (keys, tokens, rosters)
 LTI_NONCE_TTL = env.int("LTI_NONCE_TTL", default=86400)  # a launch's nonce is refused again for this long
+# Rosters from the LMS (NRPS): the member's field with the school number (else the account a launch linked),
+# and how often every linked course is synced (an instructor's launch syncs its course too).
+LTI_MEMBER_NUMBER_FIELD = env.str("LTI_MEMBER_NUMBER_FIELD", default="lis_person_sourcedid")
+LTI_ROSTER_SYNC_MINUTES = env.int("LTI_ROSTER_SYNC_MINUTES", default=60)
 # false: no password login at all (a campus that requires SSO); needs OIDC_ISSUER.
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 

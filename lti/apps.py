@@ -11,6 +11,25 @@ def ensure_tool_key(**kwargs) -> None:
         Key.objects.generate()
 
 
+ROSTER_SCHEDULE_NAME = "attn-lti-rosters"
+
+
+def ensure_roster_schedule(**kwargs) -> None:
+    """The linked courses' members are read from their LMS every LTI_ROSTER_SYNC_MINUTES."""
+    from django.conf import settings
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=ROSTER_SCHEDULE_NAME,
+        defaults={
+            "func": "lti.tasks.sync_rosters",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": max(1, settings.LTI_ROSTER_SYNC_MINUTES),
+            "repeats": -1,
+        },
+    )
+
+
 class LtiConfig(AppConfig):
     name = "lti"
     verbose_name = _("LMS (LTI)")
@@ -18,3 +37,4 @@ class LtiConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_tool_key, sender=self)
+        post_migrate.connect(ensure_roster_schedule, sender=self)

@@ -21,3 +21,43 @@ class LmsCourse(models.Model):
 
     def __str__(self):
         return f"{self.context} → {self.course.code}"
+
+
+class RosterSync(models.Model):
+    """One sync of a linked course's members from the LMS (Names and Role Provisioning Service)."""
+
+    link = models.ForeignKey(LmsCourse, verbose_name=_("LMS course"), on_delete=models.CASCADE, related_name="syncs")
+    at = models.DateTimeField(verbose_name=_("at"), default=clock.now_datetime)
+    trigger = models.CharField(verbose_name=_("trigger"), max_length=16, default="schedule")
+    enrolled = models.JSONField(verbose_name=_("enrolled"), default=list)  # school numbers
+    dropped = models.JSONField(verbose_name=_("dropped"), default=list)  # school numbers (their records stay)
+    renamed = models.JSONField(verbose_name=_("renamed"), default=list)  # [number, old name, new name]
+    teachers = models.JSONField(verbose_name=_("teachers linked"), default=list)  # school numbers
+    skipped = models.JSONField(verbose_name=_("skipped"), default=list)  # [who, reason msgid]
+    error = models.TextField(verbose_name=_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("roster sync")
+        verbose_name_plural = _("roster syncs")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["link", "-at"], name="lti_sync_link_at_idx")]
+
+    def __str__(self):
+        return f"{self.link} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        from django.utils.translation import gettext
+
+        if self.error:
+            return gettext("The LMS's roster could not be read: %(error)s") % {"error": self.error}
+        return gettext(
+            "%(enrolled)s enrolled, %(dropped)s dropped, %(renamed)s renamed, %(teachers)s teachers linked, "
+            "%(skipped)s skipped"
+        ) % {
+            "enrolled": len(self.enrolled),
+            "dropped": len(self.dropped),
+            "renamed": len(self.renamed),
+            "teachers": len(self.teachers),
+            "skipped": len(self.skipped),
+        }

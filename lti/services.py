@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext as _
+from django_q.tasks import async_task
 from lti_tool.models import LtiRegistration
 from lti_tool.utils import sync_data_from_launch
 
@@ -34,6 +36,9 @@ def launch_accept(request) -> Landing:
     sync_data_from_launch(lti_launch)
     user = people.user_for(who, lti_launch.user)
     course = courses.course_for_launch(context=lti_launch.context, user=user, role=who.role)
+    if who.role != User.Role.STUDENT and lti_launch.context.memberships_url:
+        link_id = course.lms_link.pk
+        transaction.on_commit(lambda: async_task("lti.tasks.sync_roster", link_id, "launch"))
     registration = lti_launch.registration
     return_url = (lti_launch.launch_presentation_claim or {}).get("return_url") or ""
     origins = frame_origins(registration.issuer, registration.auth_url, str(return_url))

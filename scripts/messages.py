@@ -85,7 +85,9 @@ def _template_messages(path: Path):
     code = templatize(path.read_text(), origin=str(path))
     for lineno, line in enumerate(code.splitlines(), 1):
         for match in _TEMPLATE_CALL.finditer(line):
-            call = match.group(0).replace("(u'", "('").replace(", u'", ", '").replace('(u"', '("').replace(', u"', ', "')
+            call = match.group(0)
+            for prefixed, plain in (("(u'", "('"), (", u'", ", '"), ('(u"', '("'), (', u"', ', "')):
+                call = call.replace(prefixed, plain)
             yield from _calls(ast.parse(call), f"{path.relative_to(ROOT)}:{lineno}", line=False)
 
 
