@@ -211,3 +211,37 @@ def test_launched_pages_may_be_framed_by_their_platform_only(client, lms):
     other.force_login(User.objects.get(school_number="T7001"))
     page = other.get(reverse("attendance:course_list"))
     assert page["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in page["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_an_administrator_registers_a_platform_in_the_admin_and_reads_the_urls_to_paste(client, staff, issuer):
+    from lti_tool.models import LtiDeployment, LtiRegistration
+
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get(reverse("admin:lti_tool_ltiregistration_add"))
+    assert page.status_code == 200
+    assert "http://testserver/lti/login/" in page.text and "http://testserver/lti/jwks/" in page.text
+    assert "contextmembership.readonly" in page.text
+    form = {
+        "name": "Moodle",
+        "uuid": "6f1c2a3e-1111-4222-8333-944455556666",
+        "issuer": issuer,
+        "client_id": "attn",
+        "auth_url": f"{issuer}/auth",
+        "token_url": f"{issuer}/token",
+        "keyset_url": f"{issuer}/jwks",
+        "is_active": "on",
+        "deployments-TOTAL_FORMS": "1",
+        "deployments-INITIAL_FORMS": "0",
+        "deployments-0-deployment_id": "deployment-1",
+        "deployments-0-is_active": "on",
+    }
+    response = client.post(reverse("admin:lti_tool_ltiregistration_add"), form)
+    assert response.status_code == 302, response.text[:2000]
+    assert LtiDeployment.objects.get(registration=LtiRegistration.objects.get(), deployment_id="deployment-1").is_active
+    assert walk(client.__class__(), issuer, **TEACHER).response.status_code == 302  # the launch now works
+    # Another administrator's view: teachers and students cannot reach the registrations.
+    client.force_login(TeacherFactory())
+    assert client.get(reverse("admin:lti_tool_ltiregistration_add")).status_code == 302
