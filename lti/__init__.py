@@ -7,6 +7,8 @@ means here:
 - ``launch``: the signed launch checked (pylti1p3's checks, then the audience and the nonce once);
 - ``people``: who the person is (the school number claim, the role) and their account;
 - ``courses``: the LMS course linked to an ATTN course, and where the person lands;
+- ``roster``: the course's members from the LMS (NRPS), on the roster import's rules;
+- ``grades``: attendance as a grade column (AGS), from the course report;
 - ``middleware``: the pages of a launched session may be framed by its platform, with cookies that
   survive a third-party frame.
 """

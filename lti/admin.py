@@ -7,7 +7,13 @@ from lti_tool.models import LtiRegistration
 
 from .models import LmsCourse
 
-SCOPES = ["https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"]
+SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+]
 
 
 @admin.register(LmsCourse)
@@ -42,5 +48,5 @@ def tool_urls(request) -> str:
     ]
     items = format_html_join("", "<li>{}: <code>{}</code></li>", rows)
     scopes = format_html_join("", "<li><code>{}</code></li>", ((scope,) for scope in SCOPES))
-    services = _("Services to allow (scopes), for the rosters:")
+    services = _("Services to allow (scopes), for the rosters and the grade column:")
     return format_html("<ul>{}</ul><p>{}</p><ul>{}</ul>", items, services, scopes)

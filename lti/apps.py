@@ -12,6 +12,7 @@ def ensure_tool_key(**kwargs) -> None:
 
 
 ROSTER_SCHEDULE_NAME = "attn-lti-rosters"
+SCORES_SCHEDULE_NAME = "attn-lti-score-retry"
 
 
 def ensure_roster_schedule(**kwargs) -> None:
@@ -28,6 +29,15 @@ def ensure_roster_schedule(**kwargs) -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.update_or_create(
+        name=SCORES_SCHEDULE_NAME,
+        defaults={
+            "func": "lti.tasks.retry_scores",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": max(1, settings.LTI_SCORE_RETRY_MINUTES),
+            "repeats": -1,
+        },
+    )
 
 
 class LtiConfig(AppConfig):
@@ -38,3 +48,8 @@ class LtiConfig(AppConfig):
     def ready(self):
         post_migrate.connect(ensure_tool_key, sender=self)
         post_migrate.connect(ensure_roster_schedule, sender=self)
+        from attendance.events import course_attendance_changed
+
+        from .tasks import on_course_attendance_changed
+
+        course_attendance_changed.connect(on_course_attendance_changed, dispatch_uid="lti-scores")

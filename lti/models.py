@@ -14,6 +14,8 @@ class LmsCourse(models.Model):
         "attendance.Course", verbose_name=_("course"), on_delete=models.CASCADE, related_name="lms_link"
     )
     linked_at = models.DateTimeField(verbose_name=_("linked at"), default=clock.now_datetime)
+    # The course's attendance column in the LMS's gradebook (AGS line item), once made.
+    lineitem_url = models.URLField(verbose_name=_("grade column"), max_length=500, blank=True, default="")
 
     class Meta:
         verbose_name = _("LMS course link")
@@ -61,3 +63,30 @@ class RosterSync(models.Model):
             "teachers": len(self.teachers),
             "skipped": len(self.skipped),
         }
+
+
+class ScorePush(models.Model):
+    """A student's attendance score as last sent to the LMS's grade column (or refused there)."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("refused, to retry")
+
+    link = models.ForeignKey(LmsCourse, verbose_name=_("LMS course"), on_delete=models.CASCADE, related_name="scores")
+    student = models.ForeignKey(
+        "accounts.User", verbose_name=_("student"), on_delete=models.CASCADE, related_name="lms_scores"
+    )
+    score = models.FloatField(verbose_name=_("score"))
+    state = models.CharField(verbose_name=_("state"), max_length=8, choices=State.choices)
+    attempts = models.PositiveIntegerField(verbose_name=_("attempts"), default=0)
+    error = models.TextField(verbose_name=_("error"), blank=True, default="")
+    at = models.DateTimeField(verbose_name=_("at"), default=clock.now_datetime)
+
+    class Meta:
+        verbose_name = _("score sent to the LMS")
+        verbose_name_plural = _("scores sent to the LMS")
+        constraints = [models.UniqueConstraint(fields=["link", "student"], name="lti_score_once_per_student")]
+        indexes = [models.Index(fields=["state", "link"], name="lti_score_state_idx")]
+
+    def __str__(self):
+        return f"{self.link} {self.student_id}: {self.score} ({self.state})"

@@ -105,6 +105,7 @@ def members_apply(*, link: LmsCourse, members: list[Member], trigger: str) -> Ro
     _created, _renamed, ids = students_write(learners)
     enrol({(course.pk, ids[number]) for number in learners if number in ids})
     sync.enrolled = sorted(set(ids) - before)
+    _link_lms_users(link, {m.user_id: ids[m.number] for m in listed if m.number in ids and m.user_id})
     if members:  # an empty answer drops nobody: an LMS course always lists its instructor
         gone = Enrollment.objects.filter(course=course).exclude(student__school_number__in=list(ids))
         sync.dropped = sorted(gone.values_list("student__school_number", flat=True))
@@ -113,6 +114,25 @@ def members_apply(*, link: LmsCourse, members: list[Member], trigger: str) -> Ro
     sync.skipped += skipped
     sync.save()
     return sync
+
+
+def _link_lms_users(link: LmsCourse, accounts: dict[str, int]) -> None:
+    """The LMS's user id of each student, for their grade: kept on django-lti's LtiUser, never relinked."""
+    registration = link.context.deployment.registration
+    known = set(LtiUser.objects.filter(registration=registration, sub__in=list(accounts)).values_list("sub", flat=True))
+    linked = set(
+        LtiUser.objects.filter(registration=registration, auth_user_id__in=list(accounts.values())).values_list(
+            "auth_user_id", flat=True
+        )
+    )
+    LtiUser.objects.bulk_create(
+        [
+            LtiUser(registration=registration, sub=sub, auth_user_id=pk)
+            for sub, pk in accounts.items()
+            if sub not in known and pk not in linked
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _link_teachers(course, instructors: list[Member]) -> tuple[list[str], list[list[str]]]:

@@ -14,6 +14,9 @@ course with members, and a few switches the tests turn:
     GET  /nrps/<context>          the course's members (Names and Role Provisioning Service)
     POST /control/tool-jwks       {"client": ..., "keys": [...]}: the tool's public keys
     PUT  /control/members/<ctx>   the course's members, as NRPS lists them
+    GET, POST /ags/<ctx>/lineitems, GET /ags/<ctx>/lineitems/<id>, POST /ags/<ctx>/lineitems/<id>/scores
+                                  the gradebook (Assignment and Grade Services)
+    GET  /control/scores          every score received; POST /control/refuse-scores {"times": n}: refuse n
 
 `launch_for=other` signs the launch for another tool (its client id); `key=other` signs it with a key the
 platform never published (under the published key's id); `ttl=-60` makes an expired launch; `aud=a,b` names
@@ -34,13 +37,15 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from jwcrypto.jwk import JWK
+from lti1p3platform.exceptions import LineItemNotFoundException
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.membership import Context
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.oidc_login import OIDCLoginAbstract
 from lti1p3platform.registration import Registration
 from lti1p3platform.request import Request, TRequest
-from lti1p3platform.service_connector import NamesRoleProvisioningService
+from lti1p3platform.score import UpdateScoreStatus
+from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService
 
 PORT = int(os.environ.get("LTI_PLATFORM_PORT", "0"))
 ISSUER = f"http://127.0.0.1:{PORT}"
@@ -56,7 +61,7 @@ def _pem(key: JWK, private: bool) -> str:
 
 PLATFORM_KEY = JWK.generate(kty="RSA", size=2048)
 OTHER_KEY = JWK.generate(kty="RSA", size=2048)  # never published: a forger's
-STATE: dict[str, t.Any] = {"tool_keys": {}, "members": {}, "contexts": {}}
+STATE: dict[str, t.Any] = {"tool_keys": {}, "members": {}, "lineitems": {}, "scores": [], "refuse_scores": 0}
 
 
 def registration(client_id: str, *, key: JWK = PLATFORM_KEY, deployment: str = DEPLOYMENT) -> Registration:
@@ -165,6 +170,7 @@ def authorize(environ, query: dict) -> tuple:
     launch.set_resource_link_claim(hint.get("link", "link-1"), title="Attendance")
     launch.set_launch_presentation_claim("iframe", return_url=f"{ISSUER}/courses/{context}")
     launch.set_nrps(f"{ISSUER}/nrps/{context}")
+    launch.set_ags(f"{ISSUER}/ags/{context}/lineitems", allow_creating_lineitems=True)
     extra_claims = {}
     if hint.get("number"):
         extra_claims["https://purl.imsglobal.org/spec/lti/claim/lis"] = {"person_sourcedid": hint["number"]}
@@ -198,6 +204,65 @@ class Members(NamesRoleProvisioningService):
         return {"content": members, "has_next": False, "next": None}
 
 
+class Grades(AssignmentsGradesService):
+    """The course's gradebook: line items and the scores posted to them (kept in STATE for the tests)."""
+
+    def __init__(self, request, config, context_id):
+        super().__init__(request, config, f"{ISSUER}/ags/{context_id}/lineitems")
+        self.context_id = context_id
+
+    def _items(self) -> list:
+        return STATE["lineitems"].setdefault(self.context_id, [])
+
+    def find_lineitems(self, page=1, limit=None, line_item_id=None, resource_link_id=None, resource_id=None, tag=None):
+        with LOCK:
+            items = [i for i in self._items() if tag is None or i.get("tag") == tag]
+        return {"content": items, "has_next": False, "next": None}
+
+    def find_lineitem(self, line_item_id):
+        with LOCK:
+            for item in self._items():
+                if item["id"].rsplit("/", 1)[1] == line_item_id:
+                    return item
+        raise LineItemNotFoundException(line_item_id)
+
+    def create_lineitem(self, creation_data):
+        with LOCK:
+            item = {**creation_data, "id": f"{ISSUER}/ags/{self.context_id}/lineitems/{len(self._items()) + 1}"}
+            self._items().append(item)
+        return item
+
+    def update_lineitem(self, update_data):
+        return update_data
+
+    def delete_lineitem(self, line_item_id):
+        return None
+
+    def update_score(self, line_item_id, score):
+        self.find_lineitem(line_item_id)
+        with LOCK:
+            if STATE["refuse_scores"] > 0:
+                STATE["refuse_scores"] -= 1
+                return UpdateScoreStatus.NOTAPPLIED
+            STATE["scores"].append({**score, "lineitem": line_item_id, "context": self.context_id})
+        return UpdateScoreStatus.SUCCESS
+
+    def get_results(self, line_item_id, page=1, limit=None, user_id=None):
+        return {"content": [], "has_next": False, "next": None}
+
+
+def ags(environ, path: str) -> tuple:
+    parts = path.strip("/").split("/")  # ags, <context>, lineitems[, <id>[, scores]]
+    request = WsgiRequest(environ)
+    service = Grades(request, PlatformConfig(client_id="attn"), parts[1])
+    if len(parts) == 3:
+        handler = service.handle_create_lineitem if request.method == "POST" else service.handle_get_lineitems
+        return _service(service.handle_resp(handler))
+    if len(parts) == 5 and parts[4] == "scores":
+        return _service(service.handle_resp(service.handle_update_score, line_item_id=parts[3]))
+    return _service(service.handle_resp(service.handle_get_lineitem, line_item_id=parts[3]))
+
+
 def _json(status: str, data, content_type="application/json") -> tuple:
     return (status, [("Content-Type", content_type)], json.dumps(data).encode())
 
@@ -208,7 +273,10 @@ def _service(response) -> tuple:
     )
     if response.code >= 300:
         return _json(status, {"error": response.message})
-    return _json(status, response.result, response.media_type)
+    result = response.result
+    if isinstance(result, dict) and "content" in result:  # a page of line items: the list itself
+        result = result["content"]
+    return _json(status, result, response.media_type)
 
 
 def route(environ) -> tuple:
@@ -233,6 +301,15 @@ def route(environ) -> tuple:
         request = WsgiRequest(environ)
         service = Members(request, PlatformConfig(client_id="attn"), path.rsplit("/", 1)[1])
         return _service(service.handle_resp(service.handle_get_members))
+    if path.startswith("/ags/"):
+        return ags(environ, path)
+    if path == "/control/scores":
+        with LOCK:
+            return _json("200 OK", STATE["scores"])
+    if path == "/control/refuse-scores" and method == "POST":
+        with LOCK:
+            STATE["refuse_scores"] = int(WsgiRequest(environ).json["times"])
+        return _json("200 OK", {})
     if path == "/control/tool-jwks" and method == "POST":
         data = WsgiRequest(environ).json
         with LOCK:

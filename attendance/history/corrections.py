@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from .. import clock
+from ..events import announce
 from ..models import Attendance, AttendanceRecord, Course, RecordChange, Source, rejection_reason
 
 REMOVED = "removed"
@@ -19,6 +20,7 @@ def record_change_status(*, record: AttendanceRecord, by, status: str, reason: s
     )
     record.set_status(status, reason)
     record.save(update_fields=["status", "fail_reason"])
+    announce([record.attendance.course_id])
     return change
 
 
@@ -43,6 +45,7 @@ def record_add(*, attendance: Attendance, by, student, status: str, reason: str)
         record.set_status(status, reason)
         record.save()
     RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
+    announce([attendance.course_id])
     return record
 
 
@@ -54,6 +57,7 @@ def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
     RecordChange.objects.create(
         record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
     )
+    announce([record.attendance.course_id])
 
 
 @transaction.atomic
@@ -61,6 +65,7 @@ def session_remove(*, attendance: Attendance, by, reason: str) -> None:
     """Soft-delete a whole session."""
     attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
     attendance.soft_delete(by=by, reason=reason, at=clock.now_datetime())
+    announce([attendance.course_id])
 
 
 @transaction.atomic
@@ -89,3 +94,4 @@ def course_set_policy(
         "remote_weight",
     ]
     course.save(update_fields=fields)
+    announce([course.pk])

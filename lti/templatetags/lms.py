@@ -1,9 +1,10 @@
 """The LMS's part of the course page and the operations page: the link and each course's last roster sync."""
 
 from django import template
+from django.db.models import Count, Q
 from django.utils.translation import gettext
 
-from ..models import LmsCourse, RosterSync
+from ..models import LmsCourse, RosterSync, ScorePush
 
 register = template.Library()
 
@@ -14,7 +15,12 @@ def lms_course(course):
     link = LmsCourse.objects.select_related("context").filter(course=course).first()
     sync = link.syncs.first() if link else None
     skipped = [(who, gettext(reason)) for who, reason in sync.skipped] if sync else []
-    return {"link": link, "sync": sync, "skipped": skipped}
+    scores = (
+        link.scores.aggregate(sent=Count("pk", filter=Q(state="sent")), failed=Count("pk", filter=Q(state="failed")))
+        if link
+        else {}
+    )
+    return {"link": link, "sync": sync, "skipped": skipped, "scores": scores}
 
 
 @register.inclusion_tag("lti/partials/ops_lms.html")
@@ -24,4 +30,10 @@ def lms_operations():
     for sync in RosterSync.objects.select_related("link__course").order_by("link_id", "-at").distinct("link_id"):
         latest[sync.link_id] = sync
     syncs = sorted(latest.values(), key=lambda s: (not s.error, s.link.course.code))
-    return {"syncs": syncs, "links": LmsCourse.objects.count()}
+    refused = (
+        ScorePush.objects.filter(state=ScorePush.State.FAILED)
+        .values("link__course__code")
+        .annotate(n=Count("pk"))
+        .order_by("link__course__code")
+    )
+    return {"syncs": syncs, "links": LmsCourse.objects.count(), "refused": list(refused)}
