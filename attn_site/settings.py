@@ -228,6 +228,7 @@ LTI_NONCE_TTL = env.int("LTI_NONCE_TTL", default=86400)  # a launch's nonce is r
 # and how often every linked course is synced (an instructor's launch syncs its course too).
 LTI_MEMBER_NUMBER_FIELD = env.str("LTI_MEMBER_NUMBER_FIELD", default="lis_person_sourcedid")
 LTI_ROSTER_SYNC_MINUTES = env.int("LTI_ROSTER_SYNC_MINUTES", default=60)
+LTI_REGISTRATION_LINK_HOURS = env.int("LTI_REGISTRATION_LINK_HOURS", default=24)  # a dynamic registration link
 LTI_SCORE_RETRY_MINUTES = env.int("LTI_SCORE_RETRY_MINUTES", default=10)  # scores an LMS refused are sent again
 # false: no password login at all (a campus that requires SSO); needs OIDC_ISSUER.
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)

@@ -6,6 +6,7 @@ from lti_tool.admin import LtiRegistrationAdmin
 from lti_tool.models import LtiRegistration
 
 from .models import LmsCourse
+from .registration import new_link
 
 SCOPES = [
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
@@ -46,6 +47,7 @@ def tool_urls(request) -> str:
         (_("Target link URI and redirect URI (launch)"), request.build_absolute_uri(reverse("lti:launch"))),
         (_("Public keyset URL (JWKS)"), request.build_absolute_uri(reverse("lti:jwks"))),
     ]
+    rows.append((_("Or, for dynamic registration (a new link, which works once)"), new_link(request)))
     items = format_html_join("", "<li>{}: <code>{}</code></li>", rows)
     scopes = format_html_join("", "<li><code>{}</code></li>", ((scope,) for scope in SCOPES))
     services = _("Services to allow (scopes), for the rosters and the grade column:")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/", views.oidc_login, name="login"),
     path("launch/", views.launch, name="launch"),
     path("jwks/", jwks, name="jwks"),
+    path("register/<str:token>/", views.register, name="register"),
 ]

@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
-from . import services
+from . import registration, services
 from .launch import LaunchRefused, ToolConfig
-from .middleware import FRAME_ANCESTORS
+from .middleware import FRAME_ANCESTORS, frame_origins
 
 logger = logging.getLogger(__name__)
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id")
@@ -69,3 +69,15 @@ def launch(request):
     login(request, landing.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[FRAME_ANCESTORS] = landing.frame_origins
     return redirect(landing.url)
+
+
+@require_GET
+def register(request, token):
+    """Dynamic registration, opened by the LMS with an administrator's link: ATTN registers itself there and
+    records the platform here, then tells the LMS's page to close."""
+    try:
+        platform = registration.register(request, token)
+    except LaunchRefused as exc:
+        return _refused(request, str(exc), exc.status)
+    page = render(request, "lti/registered.html", {"platform": platform})
+    return _framed(page, frame_origins(platform.issuer, platform.auth_url))

@@ -17,6 +17,8 @@ course with members, and a few switches the tests turn:
     GET, POST /ags/<ctx>/lineitems, GET /ags/<ctx>/lineitems/<id>, POST /ags/<ctx>/lineitems/<id>/scores
                                   the gradebook (Assignment and Grade Services)
     GET  /control/scores          every score received; POST /control/refuse-scores {"times": n}: refuse n
+    GET  /.well-known/openid-configuration, POST /register
+                                  dynamic registration (with a token from POST /control/registration-token)
 
 `launch_for=other` signs the launch for another tool (its client id); `key=other` signs it with a key the
 platform never published (under the published key's id); `ttl=-60` makes an expired launch; `aud=a,b` names
@@ -51,6 +53,11 @@ PORT = int(os.environ.get("LTI_PLATFORM_PORT", "0"))
 ISSUER = f"http://127.0.0.1:{PORT}"
 TOOL = os.environ.get("LTI_TOOL_BASE", "http://testserver").rstrip("/")
 CLIENTS = ("attn", "other")
+LTI_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
 DEPLOYMENT = "deployment-1"
 LOCK = threading.Lock()
 
@@ -61,7 +68,15 @@ def _pem(key: JWK, private: bool) -> str:
 
 PLATFORM_KEY = JWK.generate(kty="RSA", size=2048)
 OTHER_KEY = JWK.generate(kty="RSA", size=2048)  # never published: a forger's
-STATE: dict[str, t.Any] = {"tool_keys": {}, "members": {}, "lineitems": {}, "scores": [], "refuse_scores": 0}
+STATE: dict[str, t.Any] = {
+    "tool_keys": {},
+    "members": {},
+    "lineitems": {},
+    "scores": [],
+    "refuse_scores": 0,
+    "registration_tokens": set(),
+    "registrations": [],
+}
 
 
 def registration(client_id: str, *, key: JWK = PLATFORM_KEY, deployment: str = DEPLOYMENT) -> Registration:
@@ -279,6 +294,49 @@ def _service(response) -> tuple:
     return _json(status, result, response.media_type)
 
 
+def openid_configuration(environ) -> tuple:
+    """The platform's configuration for dynamic registration (only with a registration token it issued)."""
+    token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+    with LOCK:
+        known = token in STATE["registration_tokens"]
+    if not known:
+        return _json("401 Unauthorized", {"error": "invalid_token"})
+    return _json(
+        "200 OK",
+        {
+            "issuer": ISSUER,
+            "authorization_endpoint": f"{ISSUER}/auth",
+            "token_endpoint": f"{ISSUER}/token",
+            "jwks_uri": f"{ISSUER}/jwks",
+            "registration_endpoint": f"{ISSUER}/register",
+            "scopes_supported": ["openid", *LTI_SCOPES],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "lti1p3platform"},
+        },
+    )
+
+
+def register_tool(environ) -> tuple:
+    """A tool registers itself: the client id and the deployment it gets (the token works once)."""
+    token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+    data = WsgiRequest(environ).json or {}
+    with LOCK:
+        if token not in STATE["registration_tokens"]:
+            return _json("401 Unauthorized", {"error": "invalid_token"})
+        STATE["registration_tokens"].discard(token)
+        STATE["registrations"].append(data)
+    if data.get("redirect_uris") != [f"{TOOL}/lti/launch/"]:
+        return _json("400 Bad Request", {"error": "invalid_redirect_uri"})
+    tool = data.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {})
+    return _json(
+        "200 OK",
+        {
+            **data,
+            "client_id": "attn",
+            "https://purl.imsglobal.org/spec/lti-tool-configuration": {**tool, "deployment_id": DEPLOYMENT},
+        },
+    )
+
+
 def route(environ) -> tuple:
     path = environ["PATH_INFO"]
     method = environ["REQUEST_METHOD"]
@@ -301,6 +359,18 @@ def route(environ) -> tuple:
         request = WsgiRequest(environ)
         service = Members(request, PlatformConfig(client_id="attn"), path.rsplit("/", 1)[1])
         return _service(service.handle_resp(service.handle_get_members))
+    if path == "/.well-known/openid-configuration":
+        return openid_configuration(environ)
+    if path == "/register" and method == "POST":
+        return register_tool(environ)
+    if path == "/control/registration-token" and method == "POST":
+        token = base64.urlsafe_b64encode(os.urandom(12)).decode()
+        with LOCK:
+            STATE["registration_tokens"].add(token)
+        return _json("200 OK", {"token": token, "openid_configuration": f"{ISSUER}/.well-known/openid-configuration"})
+    if path == "/control/registrations":
+        with LOCK:
+            return _json("200 OK", STATE["registrations"])
     if path.startswith("/ags/"):
         return ags(environ, path)
     if path == "/control/scores":
