@@ -116,3 +116,20 @@ def test_a_refused_score_is_kept_shown_and_retried(
     assert ScorePush.objects.get(student=lena).state == "sent"
     assert received(issuer, link)[{"S7001": "lms-s1", "S7002": "lms-s2"}[lena.school_number]] in (0.0, 100.0)
     assert retry_scores() == "nothing to retry"
+
+
+@pytest.mark.django_db
+def test_an_approved_excuse_pushes_again(link, issuer, django_capture_on_commit_callbacks, monkeypatch):
+    from django.utils import timezone
+
+    from attendance.excuses.service import decide
+    from attendance.models import AttendanceRecord, ExcuseRequest
+
+    sweep_session(link, [("S7001", "Lena Learner", "present")], django_capture_on_commit_callbacks, monkeypatch)
+    assert received(issuer, link)["lms-s2"] == 0.0
+    mo = User.objects.get(school_number="S7002")
+    day = timezone.localdate(AttendanceRecord.objects.get(student=mo).attendance.starts_at)
+    excuse = ExcuseRequest.objects.create(student=mo, course=link.course, first_day=day, last_day=day, reason="Ill")
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(request_id=excuse.pk, by=link.course.teachers.get(), approve=True)
+    assert received(issuer, link)["lms-s2"] == 100.0
