@@ -4,6 +4,7 @@ from django.conf import settings
 from django_q.tasks import async_task
 
 from . import sweep
+from .events import announce
 from .photos import external, references, retention, verify
 from .timetables import service as timetable
 from .warnings import changes
@@ -22,9 +23,10 @@ def sweep_session(session_id: str) -> str:
 
 def _after_sweep(result) -> str:
     """The courses whose sessions were saved may have students to warn: a task of its own, so a slow
-    mail server never holds up the sweep."""
+    mail server never holds up the sweep; and whoever listens hears that their attendance changed."""
     if result.courses:
         async_task("attendance.tasks.send_warnings", sorted(result.courses))
+        announce(result.courses)
     return result.summary
 
 

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "accounts",
     "attendance",
     "adminpanel",
+    "lti_tool",
+    "lti",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "attn_site.middleware.PermissionsPolicyMiddleware",
     "attn_site.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lti.middleware.LmsFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,6 +216,20 @@ if OIDC_ISSUER:
     # "Log out" posts here and is sent on to the provider's end-session page: the form may go there.
     _issuer = urlsplit(OIDC_ISSUER)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+# LTI 1.3 launches from an LMS (lti/): platforms are registered in the admin. The claim holding the school
+# number: a claim's name, or "name#key" for a key inside it (Moodle's ID number is lis#person_sourcedid).
+LTI_NUMBER_CLAIM = env.str("LTI_NUMBER_CLAIM", default="https://purl.imsglobal.org/spec/lti/claim/lis#person_sourcedid")
+LTI_CREATE_ROLES = env.list("LTI_CREATE_ROLES", default=["student", "teacher"])  # unknown numbers get an account
+LTI_STAFF_ROLES = env.list("LTI_STAFF_ROLES", default=[])  # LTI roles that make an administrator; empty: never
+LTI_FRAME_ANCESTORS = env.list("LTI_FRAME_ANCESTORS", default=[])  # more origins that may frame ATTN (a Canvas)
+LTI_TIMEOUT = env.int("LTI_TIMEOUT", default=10)  # seconds for each call to a platform (keys, tokens, rosters)
+LTI_NONCE_TTL = env.int("LTI_NONCE_TTL", default=86400)  # a launch's nonce is refused again for this long
+# Rosters from the LMS (NRPS): the member's field with the school number (else the account a launch linked),
+# and how often every linked course is synced (an instructor's launch syncs its course too).
+LTI_MEMBER_NUMBER_FIELD = env.str("LTI_MEMBER_NUMBER_FIELD", default="lis_person_sourcedid")
+LTI_ROSTER_SYNC_MINUTES = env.int("LTI_ROSTER_SYNC_MINUTES", default=60)
+LTI_REGISTRATION_LINK_HOURS = env.int("LTI_REGISTRATION_LINK_HOURS", default=24)  # a dynamic registration link
+LTI_SCORE_RETRY_MINUTES = env.int("LTI_SCORE_RETRY_MINUTES", default=10)  # scores an LMS refused are sent again
 # false: no password login at all (a campus that requires SSO); needs OIDC_ISSUER.
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 

@@ -28,5 +28,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("ops/", include("adminpanel.urls")),
     path("admin/", admin.site.urls),
+    path("lti/", include("lti.urls")),
     path("", include("attendance.urls")),
 ]

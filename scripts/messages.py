@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "attendance", "adminpanel", "attn_site", "templates"]
+SOURCES = ["accounts", "attendance", "adminpanel", "attn_site", "lti", "templates"]
 LOCALE = ROOT / "locale"
 LANGUAGES = ["tr"]  # English is the source language: its msgids are the text
 
@@ -73,7 +73,10 @@ def _python_messages(path: Path):
     yield from _calls(ast.parse(path.read_text(), str(path)), str(path.relative_to(ROOT)))
 
 
-_TEMPLATE_CALL = re.compile(r"\b(?:n?p?gettext)\((?:u?'(?:[^'\\]|\\.)*'(?:,\s*)?)+(?:\s*,\s*\w+)?\)")
+# templatize writes a message with an apostrophe in double quotes.
+_TEMPLATE_CALL = re.compile(
+    r"""\b(?:n?p?gettext)\((?:(?:u?'(?:[^'\\]|\\.)*'|u?"(?:[^"\\]|\\.)*")(?:,\s*)?)+(?:\s*,\s*\w+)?\)"""
+)
 
 
 def _template_messages(path: Path):
@@ -82,7 +85,9 @@ def _template_messages(path: Path):
     code = templatize(path.read_text(), origin=str(path))
     for lineno, line in enumerate(code.splitlines(), 1):
         for match in _TEMPLATE_CALL.finditer(line):
-            call = match.group(0).replace("(u'", "('").replace(", u'", ", '")
+            call = match.group(0)
+            for prefixed, plain in (("(u'", "('"), (", u'", ", '"), ('(u"', '("'), (', u"', ', "')):
+                call = call.replace(prefixed, plain)
             yield from _calls(ast.parse(call), f"{path.relative_to(ROOT)}:{lineno}", line=False)
 
 

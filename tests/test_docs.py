@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "adminpanel", "attendance", "attn_site")
+APPS = ("accounts", "adminpanel", "attendance", "attn_site", "lti")
 LUA = ROOT / "attendance" / "live" / "lua"
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 README = ROOT / "README.md"

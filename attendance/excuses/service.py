@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from .. import clock, storage
 from ..access import excuse_requests_for_teacher
 from ..history import corrections
+from ..events import announce
 from ..models import Attendance, AttendanceRecord, Course, ExcuseRequest, RecordChange, Status
 
 # Stored in English, shown in the reader's language (attendance.reasons): "Excuse request approved. <reason>".
@@ -138,7 +139,8 @@ def decide(*, request_id: int, by, approve: bool, note: str = "") -> ExcuseReque
             corrections.record_change_status(record=record, by=by, status=excuse.wanted, reason=reason)
     elif approve:
         sessions = Attendance.objects.alive().filter(course_id=excuse.course_id).values_list("pk", flat=True)
-        _apply([excuse], sessions.filter(starts_at__gte=_day_start(excuse.first_day)))
+        if _apply([excuse], sessions.filter(starts_at__gte=_day_start(excuse.first_day))):
+            announce([excuse.course_id])  # audited changes of saved records, as a correction's
     return excuse
 
 

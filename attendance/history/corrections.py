@@ -6,6 +6,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from .. import clock
+from ..events import announce
 from ..models import Attendance, AttendanceRecord, Course, RecordChange, Source, rejection_reason
 
 REMOVED = "removed"
@@ -31,6 +32,7 @@ def record_change_status(
     record.set_status(status, reason)
     record.source = source or record.source
     record.save(update_fields=["status", "fail_reason", "source"])
+    announce([record.attendance.course_id])
     return _tell_student(change)
 
 
@@ -71,6 +73,7 @@ def record_add(
     _tell_student(
         RecordChange.objects.create(record=record, changed_by=by, old_status=old, new_status=status, reason=reason)
     )
+    announce([attendance.course_id])
     return record
 
 
@@ -84,6 +87,7 @@ def record_remove(*, record: AttendanceRecord, by, reason: str) -> None:
             record=record, changed_by=by, old_status=record.status, new_status=REMOVED, reason=reason
         )
     )
+    announce([record.attendance.course_id])
 
 
 @transaction.atomic
@@ -91,6 +95,7 @@ def session_remove(*, attendance: Attendance, by, reason: str) -> None:
     """Soft-delete a whole session."""
     attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
     attendance.soft_delete(by=by, reason=reason, at=clock.now_datetime())
+    announce([attendance.course_id])
 
 
 @transaction.atomic
@@ -119,3 +124,4 @@ def course_set_policy(
         "remote_weight",
     ]
     course.save(update_fields=fields)
+    announce([course.pk])

@@ -15,6 +15,7 @@ by concern:
 - ``student_view``: the open sessions as one student's check-in sees them.
 - ``checkins``: check-in writes, the records of a session, the selfies posted to it.
 - ``guesses``: wrong codes (per session and across sessions) and wrong passwords, and their lock-outs.
+- ``once``: values that may be used once (an LTI launch's nonce).
 - ``sweep_queue``: due indexes, claims, close-and-read, dead letters.
 - ``previous_layout``: moving sessions stored by the version before slot groups.
 
@@ -57,6 +58,7 @@ from .keys import (
     teacher_group,
     teacher_key,
 )
+from .once import use_once
 from .previous_layout import adopt_previous_layout, previous_layout_count
 from .records import (
     CHECKED_IN,
@@ -140,6 +142,7 @@ __all__ = [
     "count_checked_in",
     "count_wrong_codes",
     "create_session",
+    "use_once",
     "dead_letter",
     "dead_letters",
     "delete_session",

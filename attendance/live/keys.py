@@ -19,6 +19,7 @@ touches one slot:
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
     attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
     attn:guess:{who}          hash  wrong guesses of one subject: fails, window_end, strikes, until
+    attn:once:{kind}:{value}  str   a value used once, e.g. an LTI launch's nonce (EX)
 
 Every per-session key expires at end + LIVE_GRACE_DAYS; only the due indexes
 and the dead letters have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give
@@ -149,6 +150,11 @@ def guess_key(subject: str) -> str:
     session (``qr:<sid>``) and of an address in it (``qr:<sid>:<address>``), passwords of an account
     (``login:<number>``) and of a known browser (``login:<number>:<browser>``)."""
     return f"{settings.LIVE_KEY_PREFIX}:guess:{subject}"
+
+
+def once_key(kind: str, value: str) -> str:
+    """A value that may be used once (``once.use_once``): ``lti-nonce`` for an LTI launch's nonce."""
+    return f"{settings.LIVE_KEY_PREFIX}:once:{kind}:{value}"
 
 
 def teacher_key(school_number: str) -> str:

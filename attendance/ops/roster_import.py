@@ -131,13 +131,19 @@ def _parse(text: str, courses: dict[str, int], progress) -> tuple[list, list[tup
     return rows, problems
 
 
-def _not_students(rows) -> list[tuple[int, str]]:
-    """Rows naming a teacher or an administrator: the import never renames nor enrols them."""
-    others = dict(
-        User.objects.filter(school_number__in={number for _, number, _, _ in rows})
+def other_roles(numbers) -> dict[str, str]:
+    """The school numbers that belong to a teacher or an administrator (with the role): a roster (a file or
+    the LMS's) never renames nor enrols them, so a teacher is never turned into a student."""
+    return dict(
+        User.objects.filter(school_number__in=set(numbers))
         .exclude(role=User.Role.STUDENT)
         .values_list("school_number", "role")
     )
+
+
+def _not_students(rows) -> list[tuple[int, str]]:
+    """Rows naming a teacher or an administrator."""
+    others = other_roles(number for _, number, _, _ in rows)
     return [
         (
             line,
@@ -149,14 +155,18 @@ def _not_students(rows) -> list[tuple[int, str]]:
     ]
 
 
-def renames(rows) -> list[Rename]:
-    """Existing students whose name in the file differs from their account's."""
-    names = {number: name for _, number, name, _ in rows}
+def name_changes(names: dict[str, str]) -> list[Rename]:
+    """Existing students whose name (school number -> name) differs from their account's."""
     existing = User.objects.filter(school_number__in=list(names)).values_list("school_number", "full_name")
     return sorted(
         (Rename(number, old, names[number]) for number, old in existing if old != names[number]),
         key=lambda r: r.school_number,
     )
+
+
+def renames(rows) -> list[Rename]:
+    """Existing students whose name in the file differs from their account's."""
+    return name_changes({number: name for _, number, name, _ in rows})
 
 
 def import_roster(
@@ -182,8 +192,21 @@ def import_roster(
 
 @transaction.atomic
 def _apply(rows, courses) -> RosterReport:
-    report = RosterReport(rows=len(rows))
     names = {number: name for number, name, _ in rows}
+    report = RosterReport(rows=len(rows))
+    report.users_created, renamed, ids = students_write(names)
+    report.users_updated = len(renamed)
+    wanted = {(courses[code], ids[number]) for number, _, code in rows}
+    report.enrollments_created = enrol(wanted)
+    report.already_enrolled = len(wanted) - report.enrollments_created
+    report.without_password = User.objects.filter(school_number__in=list(names)).without_password().count()
+    return report
+
+
+def students_write(names: dict[str, str]) -> tuple[int, list[Rename], dict[str, int]]:
+    """Students by school number -> name: the new ones created (without a password), the others renamed.
+    Return how many were created, the renames, and every student's id. Callers have refused the numbers of
+    teachers and administrators first (``other_roles``); call it inside their transaction."""
     existing = dict(
         User.objects.filter(school_number__in=list(names), role=User.Role.STUDENT).values_list(
             "school_number", "full_name"
@@ -194,20 +217,23 @@ def _apply(rows, courses) -> RosterReport:
         for n, name in names.items()
         if n not in existing
     ]
-    User.objects.bulk_create(new_users, batch_size=1000)
-    report.users_created = len(new_users)
-    for number, old_name in existing.items():
-        if old_name != names[number]:
-            User.objects.filter(school_number=number).update(full_name=names[number], name_key=name_key(names[number]))
-            report.users_updated += 1
-    ids = dict(User.objects.filter(school_number__in=list(names)).values_list("school_number", "id"))
-    wanted = {(courses[code], ids[number]) for number, _, code in rows}
-    present = set(Enrollment.objects.filter(student_id__in=list(ids.values())).values_list("course_id", "student_id"))
-    missing = wanted - present
+    User.objects.bulk_create(new_users, batch_size=1000, ignore_conflicts=True)
+    renamed = [Rename(number, old, names[number]) for number, old in existing.items() if old != names[number]]
+    for rename in renamed:
+        User.objects.filter(school_number=rename.school_number).update(
+            full_name=rename.new, name_key=name_key(rename.new)
+        )
+    students = User.objects.filter(school_number__in=list(names), role=User.Role.STUDENT)
+    ids = dict(students.values_list("school_number", "id"))  # a teacher's number (made meanwhile) is never here
+    return len(new_users), sorted(renamed, key=lambda r: r.school_number), ids
+
+
+def enrol(pairs: set[tuple[int, int]]) -> int:
+    """Enrol (course id, student id) pairs; return how many enrolments were new."""
+    students = {student for _, student in pairs}
+    present = set(Enrollment.objects.filter(student_id__in=list(students)).values_list("course_id", "student_id"))
+    missing = pairs - present
     Enrollment.objects.bulk_create(
         [Enrollment(course_id=c, student_id=s) for c, s in missing], batch_size=1000, ignore_conflicts=True
     )
-    report.enrollments_created = len(missing)
-    report.already_enrolled = len(wanted) - len(missing)
-    report.without_password = User.objects.filter(school_number__in=list(names)).without_password().count()
-    return report
+    return len(missing)

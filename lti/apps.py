@@ -1,0 +1,55 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def ensure_tool_key(**kwargs) -> None:
+    """The tool signs its messages to platforms with a key: make one if there is none yet."""
+    from lti_tool.models import Key
+
+    if not Key.objects.active().exists():
+        Key.objects.generate()
+
+
+ROSTER_SCHEDULE_NAME = "attn-lti-rosters"
+SCORES_SCHEDULE_NAME = "attn-lti-score-retry"
+
+
+def ensure_roster_schedule(**kwargs) -> None:
+    """The linked courses' members are read from their LMS every LTI_ROSTER_SYNC_MINUTES."""
+    from django.conf import settings
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=ROSTER_SCHEDULE_NAME,
+        defaults={
+            "func": "lti.tasks.sync_rosters",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": max(1, settings.LTI_ROSTER_SYNC_MINUTES),
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name=SCORES_SCHEDULE_NAME,
+        defaults={
+            "func": "lti.tasks.retry_scores",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": max(1, settings.LTI_SCORE_RETRY_MINUTES),
+            "repeats": -1,
+        },
+    )
+
+
+class LtiConfig(AppConfig):
+    name = "lti"
+    verbose_name = _("LMS (LTI)")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(ensure_tool_key, sender=self)
+        post_migrate.connect(ensure_roster_schedule, sender=self)
+        from attendance.events import course_attendance_changed
+
+        from .tasks import on_course_attendance_changed
+
+        course_attendance_changed.connect(on_course_attendance_changed, dispatch_uid="lti-scores")
