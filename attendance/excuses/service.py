@@ -22,8 +22,8 @@ from django.utils.translation import gettext_noop
 
 from .. import clock, storage
 from ..access import excuse_requests_for_teacher
-from ..history import corrections
 from ..events import announce
+from ..history import corrections
 from ..models import Attendance, AttendanceRecord, Course, ExcuseRequest, RecordChange, Status
 
 # Stored in English, shown in the reader's language (attendance.reasons): "Excuse request approved. <reason>".
