@@ -1,24 +1,33 @@
 """Fuzzing every URL with a parameter and every form field, as every role, with hostile values.
 
-The URLs come from the URLconf and the field names from the forms themselves,
-so a new page or field is fuzzed without a hand-kept list.  The answer is never
-a 500, and nothing is created that hostile input should not create.
+The URLs come from the URLconf, the field names from the forms themselves, and the links and forms
+from a crawl of every page each role can open (tests/fuzz_crawl.py), so a new page or field is fuzzed
+without a hand-kept list.  Four kinds of request: any URL with valid or hostile parameters; a link a
+page shows with a hostile path segment or query value (NUL, text that is not ASCII); a form a page
+shows, filled in validly and then given hostile values by the input's type (dates at the calendar's
+end); the verifier's webhook with hostile signature headers.  The answer is never a 500, and nothing
+is created that hostile input should not create.
 
 `make test` runs FUZZ_EXAMPLES (default 150) examples; `make fuzz` runs 20,000.
 """
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import os
+import time
 import uuid
-from urllib.parse import quote
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from django import forms as django_forms
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,9 +36,11 @@ from accounts.models import User
 from attendance import forms as shared_forms
 from attendance import live
 from attendance.checkin import forms as check_in_forms
+from attendance.checkin import proofs
 from attendance.excuses import forms as excuse_forms
 from attendance.history import forms as history_forms
 from attendance.models import Attendance, AttendanceRecord, Course, RecordChange
+from attendance.photos import external
 from attendance.teaching import forms as teaching_forms
 from attendance.tests.live_helpers import start
 from attendance.timetables import forms as timetable_forms
@@ -42,6 +53,7 @@ from tests.factories import (
     TeacherFactory,
     UserFactory,
 )
+from tests.fuzz_crawl import crawl
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 
@@ -86,20 +98,50 @@ HOSTILE = [
     "[]",
 ]
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40), st.integers().map(str))
+# What an address (a path segment or a query value) may carry: NUL and text that is not ASCII above all.
+ADDRESS_HOSTILE = ["\x00", "S9001\x00", "a\x00b", "é", "é" * 24, "sha256=é", "İı", "\u202e", "日本", "%", "..", "-1"]
+address_text = st.one_of(st.sampled_from(ADDRESS_HOSTILE), hostile_text.filter(bool))
+# By an input's type: the dates at the calendar's end (year 9999 overflows date arithmetic) and beyond.
+TYPED_HOSTILE = {
+    "date": st.one_of(
+        st.sampled_from(["9999-12-31", "2700-01-01", "0001-01-01", "10000-01-01", "2026-02-30", "1900-01-01"]),
+        st.dates().map(str),
+    ),
+    "datetime-local": st.one_of(
+        st.sampled_from(["9999-12-31T23:59", "2700-01-01T00:00", "0001-01-01T00:00", "2026-13-01T00:00"]),
+        st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M")),
+    ),
+    "time": st.sampled_from(["24:00", "23:59:60", "99:99", "-1:00", "00:00"]),
+    "number": st.one_of(st.sampled_from(["1e309", "NaN", "-0", "2147483648"]), st.integers().map(str)),
+}
+ROLES = ["anonymous", "student", "teacher", "staff"]
 
 
-def _patterns(resolver=None, prefix=""):
-    """Every (route, view) of the project's own apps (Django's admin is Django's to fuzz)."""
+@dataclass(frozen=True)
+class Request:
+    role: str
+    method: str
+    path: str
+    data: dict = dataclass_field(default_factory=dict)
+    query: dict = dataclass_field(default_factory=dict)
+    headers: dict = dataclass_field(default_factory=dict)
+    body: bytes | None = None
+
+
+def _patterns(resolver=None, prefix="", admin=False):
+    """Every (route, converters) of the project's apps, and of Django's admin when asked."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
+            if entry.namespace == "admin" and not admin:
                 continue
-            yield from _patterns(entry, prefix + str(entry.pattern))
+            yield from _patterns(entry, prefix + str(entry.pattern), admin)
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry.pattern.converters
 
 
 ROUTES = [(route, converters) for route, converters in _patterns() if converters]
+# Where the crawl starts: every page without a parameter, the admin's too (it finds the rest by links).
+SEEDS = ["/" + route for route, _ in _patterns(admin=True) if not any(mark in route for mark in "<(^$")]
 
 
 def _form_fields() -> list[str]:
@@ -121,23 +163,100 @@ def _value_for(converter, world):
         return st.one_of(st.sampled_from(world["uuids"]), st.uuids().map(str))
     if kind == "IntConverter":
         return st.one_of(st.sampled_from(world["ints"]), st.integers(min_value=0, max_value=2**80).map(str))
-    return hostile_text.filter(bool).map(lambda value: quote(value, safe=""))
+    valid = st.sampled_from(world["texts"])
+    return st.one_of(valid, address_text, st.tuples(valid, address_text).map("".join)).map(
+        lambda value: quote(value, safe="")
+    )
 
 
 @st.composite
-def requests(draw, world):
+def route_requests(draw, world):
+    """Any URL with parameters, each parameter valid or hostile, with random fields and query."""
     route, converters = draw(st.sampled_from(ROUTES))
     path = route
     for name, converter in converters.items():
         value = draw(_value_for(converter, world))
         path = path.replace(f"<{_converter_name(route, name)}:{name}>", value, 1).replace(f"<{name}>", value, 1)
-    method = draw(st.sampled_from(["get", "post"]))
     data = draw(st.dictionaries(st.sampled_from(FIELDS), hostile_text, max_size=8))
-    query = draw(
-        st.dictionaries(st.sampled_from(["course", "from", "to", "page", "q", "format"]), hostile_text, max_size=3)
+    query = draw(st.dictionaries(st.sampled_from(world["query_keys"]), address_text, max_size=3))
+    return Request(draw(st.sampled_from(ROLES)), draw(st.sampled_from(["get", "post"])), "/" + path, data, query)
+
+
+@st.composite
+def link_requests(draw, world):
+    """A link some page shows (a filter, a photo, a roster action), with one segment or query value hostile."""
+    link = draw(st.sampled_from(world["links"]))
+    role = draw(st.sampled_from([link.role, link.role, *ROLES]))
+    segments, query = link.path.split("/"), dict(link.query)
+    where = draw(st.sampled_from(["path", "query", "new key"]))
+    if where == "path" and len(segments) > 2:
+        segments[draw(st.integers(1, len(segments) - 2))] = quote(draw(address_text), safe="")
+    elif where == "query" and query:
+        query[draw(st.sampled_from(sorted(query)))] = draw(address_text)
+    else:
+        query[draw(st.sampled_from(world["query_keys"]))] = draw(address_text)
+    return Request(role, draw(st.sampled_from(["get", "get", "post"])), "/".join(segments), query=query)
+
+
+def _hostile_for(kind: str):
+    return st.one_of(TYPED_HOSTILE[kind], hostile_text) if kind in TYPED_HOSTILE else hostile_text
+
+
+@st.composite
+def form_requests(draw, world):
+    """A form some page shows, filled as a person would, then one to three of its fields hostile."""
+    form = draw(st.sampled_from(world["forms"]))
+    role = draw(st.sampled_from([form.role, form.role, *ROLES]))
+    data = {}
+    for field in form.fields:
+        value = _default_for(field)
+        if value is not None and field.name not in data:
+            data[field.name] = value
+    by_name = {field.name: field for field in form.fields}
+    for name in draw(st.lists(st.sampled_from(sorted(by_name)), min_size=1, max_size=3)) if by_name else []:
+        field = by_name[name]
+        data[name] = draw(st.one_of(st.sampled_from(field.options or [""]), _hostile_for(field.kind)))
+    path, _, query = form.action.partition("?")
+    query = dict(parse_qsl(query, keep_blank_values=True))
+    if form.method == "get":
+        return Request(role, "get", path, query={**query, **data})
+    return Request(role, "post", path, data, query)
+
+
+def _default_for(field):
+    if field.kind == "file":
+        return SimpleUploadedFile("timetable.csv", b"Monday;09:00;90;B-204\n", content_type="text/csv")
+    if field.default is not None or field.kind in ("checkbox", "radio", "submit", "hidden"):
+        return field.default
+    today = datetime.date.today()
+    return {
+        "date": today.isoformat(),
+        "datetime-local": (datetime.datetime.now() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "time": "09:00",
+        "number": "60",
+        "email": "fuzz@example.com",
+    }.get(field.kind, "Fuzz")
+
+
+@st.composite
+def webhook_requests(draw):
+    """The verifier's callback, signed or not, with hostile signature and timestamp headers."""
+    body = draw(st.one_of(st.just(b'{"id": "req-1"}'), st.binary(max_size=64), hostile_text.map(str.encode)))
+    now = str(int(time.time()))
+    timestamp = draw(st.one_of(st.just(now), st.sampled_from(["", "-1", "1e9", "9" * 40]), hostile_text))
+    signature = draw(
+        st.one_of(
+            st.just(external.sign(body, int(now), django_settings.PHOTO_VERIFIER_SECRET)),
+            address_text.map(lambda text: "sha256=" + text),
+            address_text,
+        )
     )
-    role = draw(st.sampled_from(["anonymous", "student", "teacher", "staff"]))
-    return role, method, "/" + path, data, query
+    headers = {external.TIMESTAMP_HEADER: timestamp, external.SIGNATURE_HEADER: signature}
+    return Request("anonymous", "post", "/api/verification/", headers=headers, body=body)
+
+
+def requests(world):
+    return st.one_of(route_requests(world), link_requests(world), form_requests(world), webhook_requests())
 
 
 def _converter_name(route: str, name: str) -> str:
@@ -148,22 +267,30 @@ def _converter_name(route: str, name: str) -> str:
 @pytest.fixture
 def world(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PHOTO_VERIFIER_SECRET = "fuzz-verifier-secret"
     teacher = TeacherFactory(school_number="T9001")
     student = UserFactory(school_number="S9001")
     staff = AdminFactory(school_number="A9001", is_superuser=True)
     course = CourseFactory(code="FZ101", teachers=[teacher])
     EnrollmentFactory(course=course, student=student)
-    session = start(teacher, course)
+    session = start(teacher, course, admits_remote=True)  # a hybrid session: its remote link is live too
     persisted = AttendanceFactory(teacher=teacher, course=course)
     record = RecordFactory(attendance=persisted, student=student)
     clients = {"anonymous": Client()}
     for role, user in (("student", student), ("teacher", teacher), ("staff", staff)):
         clients[role] = Client()
         clients[role].force_login(user)
+    links, forms = crawl(clients, SEEDS)
     return {
         "clients": clients,
         "uuids": [session.id, str(persisted.pk), str(uuid.uuid4())],
         "ints": [str(course.pk), str(record.pk), "0"],
+        "texts": ["S9001", "reject", "accept", proofs.remote_token(session.secret), "123456"],
+        "links": links,
+        "forms": forms,
+        "query_keys": sorted(
+            {"course", "from", "to", "page", "q", "format", "o", "p"} | {k for link in links for k, _ in link.query}
+        ),
         "session": session,
     }
 
@@ -178,7 +305,22 @@ def _counts():
     }
 
 
+def _send(client, request: Request):
+    headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in request.headers.items()}
+    if request.body is not None:
+        return client.post(request.path, request.body, content_type="application/json", **headers)
+    if request.method == "get":
+        return client.get(request.path, {**request.query, **request.data}, **headers)
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in request.query.items())
+    return client.post(request.path + ("?" + query if query else ""), request.data, **headers)
+
+
 def test_no_url_and_no_form_answers_500_to_hostile_input(world):
+    # The crawl reached the pages behind the parameters: a live session, its remote link, the admin's filters.
+    views = {resolve(link.path).view_name for link in world["links"]}
+    assert {"attendance:live", "attendance:remote", "admin:accounts_user_changelist"} <= views, views
+    actions = {resolve(form.action.partition("?")[0]).view_name for form in world["forms"]}
+    assert {"attendance:my_excuses", "attendance:slot_add", "attendance:record_action"} <= actions, actions
     before = _counts()
     seen: set[int] = set()
 
@@ -190,15 +332,8 @@ def test_no_url_and_no_form_answers_500_to_hostile_input(world):
     )
     @given(requests(world))
     def one(request):
-        role, method, path, data, query = request
-        client = world["clients"][role]
-        if method == "get":
-            response = client.get(path, {**query, **data})
-        else:
-            response = client.post(
-                path + ("?" + "&".join(f"{k}={quote(v)}" for k, v in query.items()) if query else ""), data
-            )
-        assert response.status_code < 500, (role, method, path, data, query, response.status_code)
+        response = _send(world["clients"][request.role], request)
+        assert response.status_code < 500, (request, response.status_code)
         seen.add(response.status_code)
 
     one()
