@@ -25,6 +25,7 @@ class Field:
     kind: str  # the input's type ("text", "date", "select", "file", "checkbox", ...)
     default: str | None
     options: tuple[str, ...] = ()
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class _Page(HTMLParser):
             default = None
         else:
             default = attrs.get("value", "on" if kind == "checkbox" else None)
-        self.forms[-1]["fields"].append(Field(attrs["name"], kind, default))
+        self.forms[-1]["fields"].append(Field(attrs["name"], kind, default, required="required" in attrs))
 
 
 def _route_of(path: str) -> str | None:
