@@ -282,7 +282,7 @@ def webhook_requests(draw):
 
 def _far(day) -> bool:
     year = str(day or "").split("-", 1)[0]
-    return year.isdigit() and int(year) >= 2100
+    return year.isascii() and year.isdigit() and int(year) >= 2100
 
 
 def _nul(text) -> bool:
