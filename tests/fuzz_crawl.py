@@ -133,5 +133,7 @@ def _keep_form(forms: dict, role: str, found: dict) -> None:
         return
     fields = tuple(found["fields"])
     path = action.path + (f"?{action.query}" if action.query else "")
-    key = (role, view, found["method"], tuple(each.name for each in fields))
+    # One form per view and set of fields, but each action of it (approve and decline; a roster's actions).
+    action_words = tuple(part for part in action.path.split("/") if part and not part.isdigit() and len(part) < 30)
+    key = (role, view, action_words, found["method"], tuple(each.name for each in fields))
     forms.setdefault(key, Form(role, path, found["method"], fields))

@@ -74,7 +74,8 @@ address_text = st.one_of(st.sampled_from(ADDRESS_NUL), st.sampled_from(ADDRESS_H
 # By an input's type: the dates at the calendar's end (year 9999 overflows date arithmetic) and beyond.
 TYPED_HOSTILE = {
     "date": st.one_of(
-        st.sampled_from(["9999-12-31", "2700-01-01", "0001-01-01", "10000-01-01", "2026-02-30", "1900-01-01"]),
+        st.sampled_from(["9999-12-31", "2700-01-01"]),  # the calendar's end: valid dates that overflow
+        st.sampled_from(["0001-01-01", "10000-01-01", "2026-02-30", "1900-01-01"]),
         st.dates().map(str),
     ),
     "datetime-local": st.one_of(
