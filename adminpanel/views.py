@@ -27,6 +27,7 @@ def operations(request):
     ctx = {
         "postgres": health.postgres(),
         "redis": redis_probe,
+        "redis_sessions": health.redis("default"),  # the login sessions, the cache and the task broker
         "redis_config": health.redis_config(),
         "cluster": health.cluster(),
         "last_run": SweepRun.objects.first(),

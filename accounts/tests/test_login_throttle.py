@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.throttle import KNOWN_COOKIE
+from attendance import live
 from attendance.tests.live_helpers import freeze
 from tests.factories import PASSWORD, AdminFactory, TeacherFactory, UserFactory
 
@@ -118,3 +119,15 @@ def test_logging_out_says_so(client, student):
     response = client.post(reverse("accounts:logout"), follow=True)
     assert response.status_code == 200
     assert "You are logged out." in response.content.decode()
+
+
+def test_the_counter_of_every_name_tried_expires_within_its_memory(settings):
+    """Wrong passwords for names that exist or not leave one counter each, and each goes by itself."""
+    TeacherFactory(school_number="T7009")
+    for number in ["T7009", *(f"NOBODY{n}" for n in range(20))]:
+        attempt(Client(), number, address="198.51.100.3")
+    conn = live.client()
+    counters = {key: conn.ttl(key) for key in conn.scan_iter(match=f"{settings.LIVE_KEY_PREFIX}:guess:login:*")}
+    assert len(counters) == 21
+    memory = settings.LOGIN_SLOWDOWN_MAX_SECONDS + settings.LOGIN_FAILURE_WINDOW
+    assert all(0 < ttl <= memory for ttl in counters.values()), counters

@@ -2,6 +2,7 @@ import json
 import time
 
 import pytest
+import redis
 from django.urls import reverse
 from django_q.signing import SignedPackage
 
@@ -146,6 +147,38 @@ def test_healthz_answers_503_when_the_sessions_redis_is_down(client, settings, t
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["redis_sessions"]["ok"] is False and body["redis"]["ok"] is True
+
+
+@pytest.fixture
+def sessions_redis(tmp_path, settings):
+    """A Redis of its own for the login sessions, the cache and the task broker (REDIS_URL), as when
+    LIVE_REDIS_URL puts the live state elsewhere."""
+    from tests.redis_servers import free_port, redis_server, wait_for
+
+    port = free_port()
+    server = redis_server(tmp_path / "sessions-redis", port, 'save ""')
+    try:
+        conn = redis.Redis(port=port)
+        wait_for(conn.ping, 10, "the sessions Redis")
+        location = f"redis://127.0.0.1:{port}/0"
+        settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": location}}
+        yield conn
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_the_operations_page_shows_the_sessions_redis_as_well_as_the_live_one(client, staff, sessions_redis):
+    login(client, staff)
+    page = client.get(OPS)
+    assert page.context["redis"].ok and page.context["redis_sessions"].ok
+    assert "Redis (live check-ins)" in page.text and "Redis (logins, cache, tasks)" in page.text
+    sessions_redis.config_set("maxmemory-policy", "noeviction")
+    sessions_redis.config_set("maxmemory", 1)  # full: every login and every task would be refused
+    page = client.get(OPS)
+    assert page.status_code == 200 and page.context["redis"].ok
+    probe = page.context["redis_sessions"]
+    assert not probe.ok and "Redis is full" in probe.detail and probe.detail in page.text
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Attendance, AttendanceRecord, RecordChange, SweepRun
+from .calendar import DateHierarchyAdmin
 
 User = get_user_model()
 
@@ -24,7 +25,7 @@ class RecordInline(admin.TabularInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(DateHierarchyAdmin):
     list_display = ("lesson_name", "course", "teacher", "starts_at", "ends_at", "is_deleted")
     list_filter = ("is_deleted", "course", "network_mode", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("lesson_name", "course__code", "teacher__full_name", "teacher__school_number")

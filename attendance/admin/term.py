@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from ..models import ExcuseRequest, MeetingImport, NoClassDay, TimetableSlot
 from ..timetables import service as timetable
+from .calendar import DateHierarchyAdmin
 
 
 @admin.register(ExcuseRequest)
@@ -42,7 +43,7 @@ class TimetableSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoClassDay)
-class NoClassDayAdmin(admin.ModelAdmin):
+class NoClassDayAdmin(DateHierarchyAdmin):
     """Holidays (no course) for the whole school, and cancelled classes of one course."""
 
     list_display = ("day", "reason", "course")

@@ -1,7 +1,7 @@
 """Attendance sessions, their records and the audit trail of the corrections made to them."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -137,6 +137,13 @@ class Attendance(SoftDeleteFields):
     def __str__(self):
         starts = timezone.localtime(self.starts_at) if self.starts_at else None  # the school's time
         return f"{self.lesson_name} ({starts:%Y-%m-%d %H:%M})" if starts else self.lesson_name
+
+    @staticmethod
+    def default_lesson_name(title: str, day: date, room: str = "") -> str:
+        """The name of a session nobody named: the course's title and the day, in no one reader's language
+        (an ISO date: the name is stored, and a student and a teacher may read different languages)."""
+        name = f"{title} — {day.isoformat()}"
+        return (f"{name} · {room}" if room else name)[:200]
 
 
 class AttendanceRecord(SoftDeleteFields):

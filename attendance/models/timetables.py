@@ -94,10 +94,17 @@ class SlotOpening(models.Model):
     """The claim that a slot's session of one day was opened (or skipped): one per slot and day, so
     however many workers run the schedule, one session opens."""
 
+    class Skipped(models.TextChoices):
+        HOLIDAY = "holiday", _("No class that day")
+        TEACHER_BUSY = "teacher_busy", _("The teacher had another session open")
+
     slot = models.ForeignKey(TimetableSlot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="openings")
     day = models.DateField(verbose_name=_("day"))
     session_id = models.UUIDField(verbose_name=_("session"), null=True, blank=True)
     opened_at = models.DateTimeField(verbose_name=_("opened at"), auto_now_add=True)
+    # Why the session did not open, as a code and the day's reason as an administrator typed it: the worker
+    # writes no sentence of its own language, the reader's language words it (``summary``).
+    skipped = models.CharField(verbose_name=_("skipped because"), max_length=16, choices=Skipped.choices, blank=True)
     note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
 
     class Meta:
@@ -107,3 +114,11 @@ class SlotOpening(models.Model):
 
     def __str__(self):
         return f"{self.slot_id} {self.day}"
+
+    def summary(self) -> str:
+        """Why the day's session did not open, in the reader's language."""
+        if self.skipped == self.Skipped.HOLIDAY:
+            return gettext("No class: %(reason)s") % {"reason": self.note}
+        if self.skipped == self.Skipped.TEACHER_BUSY:
+            return gettext("Not opened: the teacher had another session open.")
+        return self.note

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .. import clock
@@ -103,7 +102,7 @@ class StartSessionForm(PositionFields):
     def lesson(self) -> str:
         course = self.cleaned_data.get("course")
         name = self.cleaned_data.get("lesson_name")
-        return name or f"{course.title} — {formats.date_format(clock.localdate(), 'j M Y')}"
+        return name or Attendance.default_lesson_name(course.title, clock.localdate())
 
     def wants_photo_check(self) -> bool:
         choice = self.cleaned_data.get("photo_check")

@@ -131,3 +131,27 @@ def test_a_timetable_beyond_a_year_is_refused_with_a_message(teacher_client, cou
     )
     assert response.status_code == 400 and "at most a year, starting within a year" in response.text
     assert not TimetableSlot.objects.exists()
+
+
+# --- found by the fuzz once it followed the admin's own links (issue 26) ---
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"starts_at__year": "2147483648"},  # past C's int: OverflowError
+        {"starts_at__year": "9999"},  # the next year's first day is year 10000: ValueError
+        {"starts_at__year": "9999", "starts_at__month": "12"},  # 32 days on: OverflowError
+    ],
+)
+def test_a_date_drill_down_beyond_the_calendar_is_a_message_not_a_500(client, staff, query):
+    staff.is_superuser = True  # the sessions' admin pages are the superuser's
+    staff.save(update_fields=["is_superuser"])
+    login(client, staff)
+    changelist = reverse("admin:attendance_attendance_changelist")
+    response = client.get(changelist, query)
+    assert response.status_code == 302 and response.url == f"{changelist}?e=1"  # the admin's bad-lookup answer
+    page = client.get(response.url)
+    assert page.status_code == 200 and "That date is outside the calendar" in page.text
+    days = client.get(reverse("admin:attendance_noclassday_changelist"), {"day__year": "2147483648"})
+    assert days.status_code == 302

@@ -86,7 +86,7 @@ def test_a_holiday_or_a_cancelled_class_is_skipped(teacher, course, other_teache
     slot = slot_at(course, teacher, starts)
     timetable.add_no_class_day(course=None, day=starts.date(), reason="Republic Day")
     assert timetable.open_due_sessions() == 0
-    assert "Republic Day" in SlotOpening.objects.get(slot=slot).note
+    assert "Republic Day" in SlotOpening.objects.get(slot=slot).summary()
     assert live.teacher_open_session_id(teacher.school_number) is None
 
 
@@ -95,7 +95,7 @@ def test_a_teacher_with_a_session_open_keeps_it(teacher, course):
     start_live(teacher, course)
     slot = slot_at(course, teacher, now_local() + timedelta(minutes=5))
     assert timetable.open_due_sessions() == 0
-    assert "another session open" in SlotOpening.objects.get(slot=slot).note
+    assert "another session open" in SlotOpening.objects.get(slot=slot).summary()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import clock
@@ -290,17 +290,14 @@ def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
             return 0  # another worker has it
         holiday = NoClassDay.objects.filter(Q(course=slot.course) | Q(course__isnull=True), day=day).first()
         if holiday:
-            claim.note = _("No class: %(reason)s") % {"reason": holiday.reason}
-            claim.save(update_fields=["note"])
+            claim.skipped, claim.note = SlotOpening.Skipped.HOLIDAY, holiday.reason
+            claim.save(update_fields=["skipped", "note"])
             return 0
         starts = _starts(slot, day)
-        name = _("%(title)s — %(day)s") % {"title": slot.course.title, "day": formats.date_format(day, "j M Y")}
-        if slot.room:
-            name = f"{name} · {slot.room}"
         result = live_sessions.session_start(
             teacher=slot.teacher,
             course=slot.course,
-            lesson_name=name[:200],
+            lesson_name=Attendance.default_lesson_name(slot.course.title, day, slot.room),
             starts_at=starts,
             ends_at=starts + timedelta(minutes=slot.duration_minutes),
             late_threshold_minutes=slot.course.late_threshold_minutes,
@@ -312,8 +309,8 @@ def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
             admits_remote=slot.admits_remote,
         )
         if result.session is None:
-            claim.note = _("Not opened: the teacher had another session open.")
-            claim.save(update_fields=["note"])
+            claim.skipped = SlotOpening.Skipped.TEACHER_BUSY
+            claim.save(update_fields=["skipped"])
             return 0
         claim.session_id = result.session.id
         claim.save(update_fields=["session_id"])
