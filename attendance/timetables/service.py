@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from .. import clock
 from ..models import Attendance, Course, NoClassDay, SlotOpening, TimetableSlot
 from ..teaching import service as live_sessions
+from .crossings import ThresholdCrossed, said_before_saving
+
+__all__ = ["ThresholdCrossed", "TimetableRefused"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,42 +117,57 @@ def _new_slots(course: Course, candidates: list[TimetableSlot]) -> list[Timetabl
     return kept
 
 
+# Each change below takes ``confirmed``: False (the teacher's pages, until they confirm) raises
+# ThresholdCrossed, saving nothing, when the change moves a student across the threshold.
+
+
 @transaction.atomic
-def add_slot(*, course: Course, teacher, **fields) -> TimetableSlot | None:
+def add_slot(*, course: Course, teacher, confirmed: bool = True, **fields) -> TimetableSlot | None:
     """Add a slot; None when the timetable has it already. An overlapping slot is refused."""
     _check_days(fields["first_day"], fields["last_day"])
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
     new = _new_slots(course, [TimetableSlot(course=course, teacher=teacher, **fields)])
     if not new:
         return None
-    new[0].save()
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        new[0].save()
+        sync_planned(course)
     return new[0]
 
 
 @transaction.atomic
-def remove_slot(*, slot: TimetableSlot) -> None:
+def remove_slot(*, slot: TimetableSlot, confirmed: bool = True) -> None:
     course = slot.course
-    slot.delete()
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        slot.delete()
+        sync_planned(course)
 
 
 @transaction.atomic
-def add_no_class_day(*, course: Course | None, day: date, reason: str) -> NoClassDay:
+def add_no_class_day(*, course: Course | None, day: date, reason: str, confirmed: bool = True) -> NoClassDay:
     try:
         with transaction.atomic():
             entry = NoClassDay.objects.create(course=course, day=day, reason=reason)
     except IntegrityError:
         raise TimetableRefused(_("That day is already without class.")) from None
-    resync(course)
+    if course is None:  # a holiday of the whole school: the administrators' (the admin)
+        resync(course)
+        return entry
+    with said_before_saving(course, confirmed=confirmed):
+        resync(course)
     return entry
 
 
 @transaction.atomic
-def remove_no_class_day(*, entry: NoClassDay) -> None:
+def remove_no_class_day(*, entry: NoClassDay, confirmed: bool = True) -> None:
     course = entry.course
-    entry.delete()
-    resync(course)
+    if course is None:
+        entry.delete()
+        resync(course)
+        return
+    with said_before_saving(course, confirmed=confirmed):
+        entry.delete()
+        resync(course)
 
 
 def resync(course: Course | None) -> None:
@@ -224,7 +242,7 @@ def _parse_row(cells: list[str]) -> ImportedSlot:
 
 
 @transaction.atomic
-def import_slots(*, course: Course, teacher, text: str, first_day: date, last_day: date) -> int:
+def import_slots(*, course: Course, teacher, text: str, first_day: date, last_day: date, confirmed: bool = True) -> int:
     _check_days(first_day, last_day)
     rows = parse_csv(text)
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
@@ -242,8 +260,9 @@ def import_slots(*, course: Course, teacher, text: str, first_day: date, last_da
         for row in rows
     ]
     new = _new_slots(course, candidates)
-    TimetableSlot.objects.bulk_create(new)
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        TimetableSlot.objects.bulk_create(new)
+        sync_planned(course)
     return len(new)
 
 
