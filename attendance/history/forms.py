@@ -53,6 +53,9 @@ class PolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["warning_rule"].required = False  # left out: unchanged
         self.fields["remote_weight"].required = False
+        self.fields["remote_weight"].max_value = 100
+        self.fields["remote_weight"].widget.attrs.update(min=0, max=100)
+        self.fields["planned_sessions"].widget.attrs.update(min=1)
 
     def clean_warning_rule(self):
         return self.cleaned_data.get("warning_rule") or self.instance.warning_rule

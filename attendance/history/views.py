@@ -260,7 +260,8 @@ def course_policy(request, course_id):
     course = get_course_for_teacher(request.user, course_id)
     form = PolicyForm(request.POST, instance=course)
     if not form.is_valid():
-        messages.error(request, _("Policy not changed: %(error)s") % {"error": _first_error(form)})
+        course.refresh_from_db()  # validating set the refused values on it: the page shows the policy in force
+        messages.error(request, _("Policy not changed: correct the marked fields."))
         return _report_page(request, course, form, status=400)
     corrections.course_set_policy(course=course, **form.cleaned_data)
     messages.success(request, _("Counting policy saved."))

@@ -246,3 +246,15 @@ def test_importing_the_same_timetable_twice_changes_nothing_and_an_overlap_is_re
     assert TimetableSlot.objects.filter(course=course).count() == 2
     course.refresh_from_db()
     assert course.planned_sessions == planned
+
+
+@pytest.mark.django_db
+def test_the_pages_forms_have_ids_of_their_own_and_removing_a_slot_asks_first(teacher, teacher_client, course):
+    import re
+
+    slot_at(course, teacher, now_local() + timedelta(days=2))
+    page = teacher_client.get(reverse("attendance:timetable", args=[course.pk])).text
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert 'for="id_slot_first_day"' in page and 'for="id_import_first_day"' in page and 'for="id_day_day"' in page
+    assert re.search(r'slots/\d+/remove/" data-confirm="Remove this slot\?', page)
