@@ -93,19 +93,24 @@ def student_home(request, device):
         outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
         if outcome.kind is not Kind.WRONG_CODE:
             return _respond(request, outcome)
-        form.add_error("code", outcome.error)
-        sessions = outcome.sessions
-    else:
-        query = request.GET.get("q", "")[:100]
-        sessions = service.open_sessions_for_student(student=request.user, query=query)
+        # Post/redirect/get: reloading the page that says "wrong code" must not send the code (a try) again.
+        request.session[WRONG_CODE_KEY] = str(outcome.error)
+        return redirect("attendance:student_home")
+    query = request.GET.get("q", "")[:100]
+    sessions = service.open_sessions_for_student(student=request.user, query=query)
     ctx = {
         "form": form,
+        "wrong_code": request.session.pop(WRONG_CODE_KEY, "") if request.method == "GET" else "",
+        "sessions": sessions,
         "mine": sessions.listed(sessions.mine),
         "adhoc": sessions.listed(sessions.adhoc),
         "upcoming": sessions.upcoming,
-        "query": request.GET.get("q", "")[:100],
+        "query": query,
     }
     return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
+
+
+WRONG_CODE_KEY = "attn_wrong_code"
 
 
 @require_GET

@@ -19,7 +19,7 @@ from accounts.collation import name_key, search_fold
 
 from .. import clock, live
 from ..checkin import proofs
-from ..models import ATTENDED, Attendance, Course, ExcuseRequest
+from ..models import ATTENDED, Attendance, Course, ExcuseRequest, Status
 from ..photos import verify
 from ..reasons import earlier_attempts, flag_words
 
@@ -68,7 +68,9 @@ class RosterRow:
 
     @property
     def locked_out(self) -> bool:
-        return self.wrong_codes >= settings.CHECKIN_MAX_WRONG_CODES
+        """Too many wrong codes, and not let in since (accepting or adding them ends it)."""
+        let_in = self.status is not None and self.status != Status.REJECTED
+        return self.wrong_codes >= settings.CHECKIN_MAX_WRONG_CODES and not let_in
 
     @property
     def flag_words(self) -> list[str]:
