@@ -99,6 +99,8 @@ class SlotOpening(models.Model):
     session_id = models.UUIDField(verbose_name=_("session"), null=True, blank=True)
     opened_at = models.DateTimeField(verbose_name=_("opened at"), auto_now_add=True)
     note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
+    # The teacher had another session open: tried again every minute until the slot's end.
+    waiting = models.BooleanField(verbose_name=_("waiting"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("slot opening")

@@ -19,7 +19,7 @@ from accounts.collation import name_key, search_fold
 
 from .. import clock, live
 from ..checkin import proofs
-from ..models import ATTENDED, Attendance, Course, ExcuseRequest, Status
+from ..models import ATTENDED, Attendance, Course, ExcuseRequest, SlotOpening, Status
 from ..photos import verify
 from ..reasons import earlier_attempts, flag_words
 
@@ -145,6 +145,12 @@ def session_start(
         return StartResult(session=None, other_open_id=other)
     logger.info("Session %s started by %s", session.id, teacher.school_number)
     return StartResult(session=session)
+
+
+def waiting_slots(*, teacher) -> list[SlotOpening]:
+    """The teacher's timetable slots that could not open because another of their sessions is open: each
+    opens once that one is finished, if before its own end (timetables.service)."""
+    return list(SlotOpening.objects.filter(waiting=True, slot__teacher=teacher).select_related("slot__course"))
 
 
 def start_page(*, teacher) -> StartPage:

@@ -91,11 +91,33 @@ def test_a_holiday_or_a_cancelled_class_is_skipped(teacher, course, other_teache
 
 
 @pytest.mark.django_db
-def test_a_teacher_with_a_session_open_keeps_it(teacher, course):
-    start_live(teacher, course)
+def test_a_slot_that_clashes_with_an_open_session_opens_when_that_one_ends(teacher, teacher_client, course):
+    running = start_live(teacher, course)
     slot = slot_at(course, teacher, now_local() + timedelta(minutes=5))
     assert timetable.open_due_sessions() == 0
-    assert "another session open" in SlotOpening.objects.get(slot=slot).note
+    claim = SlotOpening.objects.get(slot=slot)
+    assert claim.waiting and "this one opens when it ends" in claim.note
+    live_page = teacher_client.get(reverse("attendance:live", args=[running.id])).text
+    assert 'id="waiting-slots"' in live_page and "is waiting: it opens by itself once you finish" in live_page
+    assert timetable.open_due_sessions() == 0  # still open: still waiting
+
+    live_sessions.session_finish(session=live.get_session(running.id))
+    assert timetable.open_due_sessions() == 1
+    claim.refresh_from_db()
+    assert not claim.waiting and claim.session_id and claim.note == ""
+    assert live.teacher_open_session_id(teacher.school_number) == str(claim.session_id)
+    assert 'id="waiting-slots"' not in teacher_client.get(reverse("attendance:teacher_home")).text
+
+
+@pytest.mark.django_db
+def test_a_slot_still_waiting_at_its_end_says_it_never_opened(teacher, course):
+    start_live(teacher, course, minutes_left=600)
+    slot = slot_at(course, teacher, now_local() + timedelta(minutes=5), duration_minutes=30)
+    timetable.open_due_sessions()
+    assert SlotOpening.objects.get(slot=slot).waiting
+    assert timetable.open_due_sessions(now=timezone.now() + timedelta(minutes=40)) == 0
+    claim = SlotOpening.objects.get(slot=slot)
+    assert not claim.waiting and "still open when this class ended" in claim.note
 
 
 @pytest.mark.django_db(transaction=True)

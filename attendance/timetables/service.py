@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -281,7 +281,8 @@ def due_slots(now: datetime) -> list[tuple[TimetableSlot, date]]:
     # Yesterday's late slot may still run past midnight; tomorrow's first may open before it.
     for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
         slots = TimetableSlot.objects.filter(weekday=day.weekday(), first_day__lte=day, last_day__gte=day)
-        for slot in slots.select_related("course", "teacher").exclude(openings__day=day):
+        done = SlotOpening.objects.filter(slot=OuterRef("pk"), day=day, waiting=False)
+        for slot in slots.select_related("course", "teacher").exclude(Exists(done)):
             starts = _starts(slot, day)
             if starts - lead <= now < starts + timedelta(minutes=slot.duration_minutes):
                 due.append((slot, day))
@@ -292,6 +293,7 @@ def open_due_sessions(now: datetime | None = None) -> int:
     """Open the session of every due slot once (skipping days without class); return how many opened."""
     now = now or clock.now_datetime()
     opened = 0
+    _give_up_waiting(now)
     for slot, day in due_slots(now):
         try:
             opened += _open(slot, day, now)
@@ -300,12 +302,29 @@ def open_due_sessions(now: datetime | None = None) -> int:
     return opened
 
 
+def _give_up_waiting(now: datetime) -> None:
+    """A slot that waited for its teacher's other session until its own end: say it never opened."""
+    for claim in SlotOpening.objects.filter(waiting=True).select_related("slot"):
+        if _starts(claim.slot, claim.day) + timedelta(minutes=claim.slot.duration_minutes) <= now:
+            note = _("Not opened: the teacher's other session was still open when this class ended.")
+            SlotOpening.objects.filter(pk=claim.pk, waiting=True).update(waiting=False, note=note)
+
+
+def _claim(slot: TimetableSlot, day: date) -> SlotOpening | None:
+    """The slot's claim of the day, new or taken back from waiting; None when another worker has it."""
+    try:
+        with transaction.atomic():
+            return SlotOpening.objects.create(slot=slot, day=day)
+    except IntegrityError:
+        if SlotOpening.objects.filter(slot=slot, day=day, waiting=True).update(waiting=False):
+            return SlotOpening.objects.get(slot=slot, day=day)
+        return None
+
+
 def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                claim = SlotOpening.objects.create(slot=slot, day=day)
-        except IntegrityError:
+        claim = _claim(slot, day)
+        if claim is None:
             return 0  # another worker has it
         holiday = NoClassDay.objects.filter(Q(course=slot.course) | Q(course__isnull=True), day=day).first()
         if holiday:
@@ -331,10 +350,14 @@ def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
             admits_remote=slot.admits_remote,
         )
         if result.session is None:
-            claim.note = _("Not opened: the teacher had another session open.")
-            claim.save(update_fields=["note"])
+            ends = timezone.localtime(starts + timedelta(minutes=slot.duration_minutes))
+            claim.note = _(
+                "Waiting: the teacher has another session open; this one opens when it ends, if before %(end)s."
+            ) % {"end": ends.strftime("%H:%M")}
+            claim.waiting = True
+            claim.save(update_fields=["note", "waiting"])
             return 0
-        claim.session_id = result.session.id
-        claim.save(update_fields=["session_id"])
+        claim.session_id, claim.note = result.session.id, ""
+        claim.save(update_fields=["session_id", "note"])
         logger.info("Slot %s opened session %s for %s", slot.pk, result.session.id, day)
         return 1
