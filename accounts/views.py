@@ -112,7 +112,23 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You are logged out."))  # kept in a cookie: the login session is gone
         end = _provider_logout_url(request, id_token) if id_token else ""
-        return redirect(end) if end else response
+        response = redirect(end) if end else response
+        # The message is in the user's language; the next page, without the user, would be in the browser's.
+        _keep_language(response, request.LANGUAGE_CODE)
+        return response
+
+
+def _keep_language(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def home(request):

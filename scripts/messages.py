@@ -73,7 +73,10 @@ def _python_messages(path: Path):
     yield from _calls(ast.parse(path.read_text(), str(path)), str(path.relative_to(ROOT)))
 
 
-_TEMPLATE_CALL = re.compile(r"\b(?:n?p?gettext)\((?:u?'(?:[^'\\]|\\.)*'(?:,\s*)?)+(?:\s*,\s*\w+)?\)")
+# templatize quotes a message with '…', or with "…" when it holds an apostrophe ("Each slot's session"):
+# a pattern of single quotes only left those out of the catalog, untranslated and unnoticed.
+_STRING = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_TEMPLATE_CALL = re.compile(rf"\b(?:n?p?gettext)\((?:{_STRING}(?:,\s*)?)+(?:\s*,\s*\w+)?\)")
 
 
 def _template_messages(path: Path):
@@ -82,7 +85,7 @@ def _template_messages(path: Path):
     code = templatize(path.read_text(), origin=str(path))
     for lineno, line in enumerate(code.splitlines(), 1):
         for match in _TEMPLATE_CALL.finditer(line):
-            call = match.group(0).replace("(u'", "('").replace(", u'", ", '")
+            call = re.sub(r"""(\(|,\s*)u(['"])""", r"\1\2", match.group(0))
             yield from _calls(ast.parse(call), f"{path.relative_to(ROOT)}:{lineno}", line=False)
 
 
