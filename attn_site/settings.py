@@ -217,6 +217,8 @@ if OIDC_ISSUER:
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 
 LOGIN_URL = "accounts:login"
+# A form refused for its CSRF token gets a page in the reader's language that says what happened.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

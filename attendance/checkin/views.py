@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attn_site.proxies import client_ip
 
-from ..access import get_live_session, student_required
+from ..access import get_live_session, keeps_on_login, student_required
 from . import service
 from .devices import device_cookie, keep_link_nonce, link_nonce
 from .forms import CodeForm, ConfirmForm
@@ -84,11 +84,13 @@ def _respond(request, outcome: service.Outcome):
     return redirect("attendance:student_home")
 
 
+@keeps_on_login("code")
 @student_required
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def student_home(request, device):
-    form = CodeForm(request.POST or None)
+    kept = request.GET.get("code", "")[:6] if request.GET.get("code", "").isdigit() else ""
+    form = CodeForm(request.POST or None, initial={"code": kept})
     if request.method == "POST" and form.is_valid():
         outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
         if outcome.kind is not Kind.WRONG_CODE:
