@@ -8,12 +8,23 @@ from ..models import Course, Status
 CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
 
 
-class ChangeStatusForm(forms.Form):
+def status_choices(hybrid: bool) -> list[tuple[str, str]]:
+    """The statuses a teacher may set: "present (remote)" only in a session that admitted remote students."""
+    return CORRECTABLE if hybrid else [(value, label) for value, label in CORRECTABLE if value != Status.REMOTE]
+
+
+class HybridChoices:
+    def __init__(self, *args, hybrid: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = status_choices(hybrid)
+
+
+class ChangeStatusForm(HybridChoices, forms.Form):
     status = forms.ChoiceField(choices=CORRECTABLE, label=_("New status"))
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
 
-class AddRecordForm(forms.Form):
+class AddRecordForm(HybridChoices, forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"))
     status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))

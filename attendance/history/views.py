@@ -24,7 +24,7 @@ from ..access import (
     teacher_required,
 )
 from ..forms import ReasonForm
-from ..models import Attendance, AttendanceRecord, RecordChange
+from ..models import Attendance, AttendanceRecord, RecordChange, Status
 from ..photos import verify
 from ..templatetags.attendance_cells import status_word
 from ..warnings import service as warnings
@@ -87,7 +87,7 @@ def _session_context(attendance, **forms):
         "attendance": attendance,
         "records": records,
         "changes": changes,
-        "add_form": forms.get("add_form") or AddRecordForm(),
+        "add_form": forms.get("add_form") or AddRecordForm(hybrid=attendance.admits_remote),
         "remove_form": forms.get("remove_form") or ReasonForm(),
         # Each row's two forms post to <records_url><id>/change/ and …/remove/: one reverse, not two per row.
         "records_url": reverse("attendance:record_change", args=[attendance.pk, 0]).removesuffix("0/change/"),
@@ -116,7 +116,7 @@ def _record_for_teacher(user, sid, record_id) -> AttendanceRecord:
 @require_POST
 def record_change(request, sid, record_id):
     record = _record_for_teacher(request.user, sid, record_id)
-    form = ChangeStatusForm(request.POST)
+    form = ChangeStatusForm(request.POST, hybrid=record.attendance.admits_remote or record.status == Status.REMOTE)
     if not form.is_valid():
         messages.error(request, _("Not changed: %(error)s") % {"error": _first_error(form)})
         return _session_page(request, record.attendance, status=400)
@@ -146,7 +146,7 @@ def record_remove(request, sid, record_id):
 @require_POST
 def record_add(request, sid):
     attendance = get_attendance_for_teacher(request.user, sid)
-    form = AddRecordForm(request.POST)
+    form = AddRecordForm(request.POST, hybrid=attendance.admits_remote)
     if not form.is_valid():
         return _session_page(request, attendance, status=400, add_form=form)
     data = form.cleaned_data
