@@ -206,7 +206,8 @@ def _export(request, *, sessions, filename, course=None, ordered_sessions=None):
         return FileResponse(handle, as_attachment=True, filename=filename("xlsx"))
     if kind != "csv":
         return render(request, "400.html", status=400)
-    rows = exports.long_csv(sessions, timezone.get_current_timezone_name())
+    semicolons = request.GET.get("sep") == "semicolon"
+    rows = exports.long_csv(sessions, timezone.get_current_timezone_name(), semicolons=semicolons)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
