@@ -35,3 +35,9 @@ def test_present_remote_is_offered_only_in_a_hybrid_session(teacher_client, teac
     assert response.status_code == (302 if hybrid else 400)
     record.refresh_from_db()
     assert record.status == (Status.REMOTE if hybrid else Status.ABSENT)
+
+
+def test_a_teacher_whose_location_is_refused_is_told_what_they_can_do(teacher_client):
+    page = teacher_client.get(reverse("attendance:teacher_home")).text
+    assert "start the session without the location check" in page
+    assert "your teacher will review your check-in" not in page
