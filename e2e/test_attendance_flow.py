@@ -301,7 +301,7 @@ def _session_page_shows_records_and_absentees(teacher: Page) -> None:
 def _csv_export_has_the_rows(teacher: Page) -> None:
     records = teacher.locator("#records tbody tr").count()
     with teacher.expect_download() as started:
-        teacher.get_by_role("link", name=_("Export CSV")).click()
+        teacher.get_by_role("link", name=_("Export CSV"), exact=True).click()
     download = started.value
     assert re.fullmatch(r"attn-cs101-\d{4}-\d{2}-\d{2}-.+\.csv", download.suggested_filename)
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
