@@ -1,5 +1,6 @@
 import logging
 import math
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -112,7 +113,23 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You are logged out."))  # kept in a cookie: the login session is gone
         end = _provider_logout_url(request, id_token) if id_token else ""
-        return redirect(end) if end else response
+        response = redirect(end) if end else response
+        # The message is in the user's language; the next page, without the user, would be in the browser's.
+        _keep_language(response, request.LANGUAGE_CODE)
+        return response
+
+
+def _keep_language(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def home(request):
@@ -227,3 +244,14 @@ def _provider_logout_url(request, id_token: str) -> str:
         return ""
     back = request.build_absolute_uri(reverse("accounts:login"))
     return f"{endpoint}?{urlencode({'id_token_hint': id_token, 'post_logout_redirect_uri': back})}"
+
+
+def csrf_failure(request, reason=""):
+    """A form refused for its missing or stale security token (cookies cleared, a page open for days):
+    say what happened and what to do, in the reader's language, instead of Django's English page."""
+    page = urlsplit(request.headers.get("Referer", ""))
+    same_site = page.netloc == request.get_host() and url_has_allowed_host_and_scheme(page.path, allowed_hosts=None)
+    back = page.path if same_site and page.path else "/"  # the form's page (a form's target may take POST only)
+    if request.POST.get("code", "").isdigit():  # the check-in page fills a typed code in again
+        back += "?" + urlencode({"code": request.POST["code"][:6]})
+    return render(request, "403_csrf.html", {"back": back}, status=403)

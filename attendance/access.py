@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, resolve_url
 from django.utils.translation import gettext_lazy as _
 
 from . import live
@@ -26,6 +29,39 @@ def role_required(allowed, message: str):
         def wrapper(request, *args, **kwargs):
             if not allowed(request.user):
                 raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        @wraps(view)
+        def entry(request, *args, **kwargs):
+            if not request.user.is_authenticated and request.headers.get("HX-Request"):
+                return _login_for_htmx(request)
+            return wrapper(request, *args, **kwargs)
+
+        return entry
+
+    return decorator
+
+
+def _login_for_htmx(request) -> HttpResponse:
+    """A poll or an in-place form whose login has expired: htmx would put the login page inside the card
+    it updates; HX-Redirect takes the whole page to the login instead, and back to it afterwards."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = page.path + (f"?{page.query}" if page.query else "") if page.path else request.path
+    response = HttpResponse(status=401)
+    response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+    return response
+
+
+def keeps_on_login(*names: str):
+    """A form posted after the login expired: its fields ``names`` ride through the login in the page's
+    address (the check-in page fills the code in again) instead of being lost."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST" and not request.user.is_authenticated:
+                kept = {name: request.POST[name][:64] for name in names if request.POST.get(name)}
+                return redirect_to_login(request.path + (f"?{urlencode(kept)}" if kept else ""))
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -16,6 +16,8 @@ _SECRETS = [
     (re.compile(rf"(/checkin/{_PART}/go/){_PART}"), r"\1<token>"),  # the signed confirmation link
     (re.compile(rf"(/remote/{_PART}/){_PART}"), r"\1<token>"),  # a hybrid session's remote link
     (re.compile(rf"(/invitation/){_PART}/{_PART}"), r"\1<uid>/<token>"),  # an invitation to set a password
+    # A typed code carried through the login or back to the form (?code=…, or inside ?next=…%3Fcode%3D…).
+    (re.compile(r"((?:[?&]|%3F|%26)code(?:=|%3D))\d+", re.IGNORECASE), r"\1<code>"),
 ]
 
 

@@ -234,6 +234,8 @@ LTI_SCORE_RETRY_MINUTES = env.int("LTI_SCORE_RETRY_MINUTES", default=10)  # scor
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 
 LOGIN_URL = "accounts:login"
+# A form refused for its CSRF token gets a page in the reader's language that says what happened.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

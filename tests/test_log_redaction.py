@@ -17,6 +17,11 @@ def test_it_cuts_codes_and_tokens_out_of_paths():
     assert redact(f"GET /c/{SID}/123456/ HTTP/1.1") == f"GET /c/{SID}/<code>/ HTTP/1.1"
     assert redact(f"/checkin/{SID}/go/eyJzaWQi:1xX:abc/") == f"/checkin/{SID}/go/<token>/"
     assert redact(f"/checkin/{SID}/result/") == f"/checkin/{SID}/result/"
+    # A typed code kept through an expired login (issue 27), and back on the check-in page.
+    assert redact("GET /accounts/login/?next=/checkin/%3Fcode%3D123456") == (
+        "GET /accounts/login/?next=/checkin/%3Fcode%3D<code>"
+    )
+    assert redact("GET /checkin/?code=654321 HTTP/1.1") == "GET /checkin/?code=<code> HTTP/1.1"
 
 
 INVITATION = "/accounts/invitation/MTI/cdx7k2-4f0a1b2c3d4e5f60718293a4b5c6d7e8/"

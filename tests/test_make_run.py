@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psutil
 
@@ -52,12 +54,13 @@ def test_ctrl_c_stops_the_web_server_the_cluster_and_the_servers(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "LIVE_REDIS_URL")}
     env.update(PORT=str(port), WEB_WORKERS="2", Q_WORKERS="2")
+    output = tmp_path / "output.txt"
     stack = subprocess.Popen(
         [sys.executable, "scripts/devstack.py", "--data", str(data.relative_to(ROOT)), "run"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output.open("wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own group, as a terminal's foreground job
     )
     try:
@@ -87,6 +90,12 @@ def test_ctrl_c_stops_the_web_server_the_cluster_and_the_servers(tmp_path):
         assert still == [], [p.cmdline() for p in still]
         assert processes_of(data) == []
         assert not answers(port)
+        said = output.read_text(errors="replace")
+        assert "Task cluster started" in said  # a line saying the cluster started
+        assert "moved to the slot-group layout" not in said  # nothing to move on a fresh install
+        offset = datetime.now(ZoneInfo(env.get("TIME_ZONE", "Europe/Istanbul"))).strftime("%z")
+        listening = next(line for line in said.splitlines() if "Listening at" in line)
+        assert offset in listening, listening  # gunicorn's own lines in the school's time, as its access log
     finally:  # whatever is left, even of a failed start: the stack's whole tree and the servers
         leftovers = processes_of(data)
         if stack.poll() is None:

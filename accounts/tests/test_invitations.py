@@ -1,6 +1,7 @@
 """Invitation links: how imported students (no password) get in, once."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.invitations import invitation_path
@@ -47,6 +48,12 @@ def test_the_admin_prints_the_sheet_of_students_without_a_password(client, impor
     sheet = client.get(reverse("admin:accounts_user_invitations") + "?without_password=1").content.decode()
     assert "Ines Imported" in sheet and "Has Password" not in sheet
     assert "/accounts/invitation/" in sheet and "<svg" in sheet
+    # A print layout: only the sheet on paper, each QR code 4 cm wide (1.35 cm did not scan).
+    assert "css/invitations.css" in sheet
+    css = (settings.BASE_DIR / "static" / "css" / "invitations.css").read_text()
+    assert "#invitations svg { width: 4cm; height: 4cm;" in css
+    printed = css[css.index("@media print") :]
+    assert "#header" in printed and "#nav-sidebar" in printed and "display: none" in printed
 
 
 def test_an_administrator_without_the_permission_cannot_print_it(client, imported):

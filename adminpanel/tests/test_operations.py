@@ -208,3 +208,18 @@ def test_a_server_is_full_only_at_maxmemory_under_noeviction():
     assert not is_full({"used_memory": 99, "maxmemory": 100, "maxmemory_policy": "noeviction"})
     assert not is_full({"used_memory": 100, "maxmemory": 0, "maxmemory_policy": "noeviction"})
     assert not is_full({"used_memory": 100, "maxmemory": 100, "maxmemory_policy": "allkeys-lru"})
+
+
+def test_the_sweep_summaries_and_triggers_are_in_the_readers_language(client, staff):
+    from accounts.models import User
+
+    User.objects.filter(pk=staff.pk).update(language="tr")
+    SweepRun.objects.create(
+        started_at="2026-01-01T00:00Z", sessions_processed=3, records_saved=90, trigger="staff:A0001"
+    )
+    login(client, staff)
+    page = client.get(OPS).content.decode()
+    assert "3 oturum işlendi, 90 kayıt kaydedildi, 0 başarısız" in page and "A0001 istedi" in page
+    assert "Processed" not in page and "staff:" not in page
+    runs = client.get(reverse("adminpanel:sweep_runs")).content.decode()
+    assert "A0001 istedi" in runs

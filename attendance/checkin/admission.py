@@ -38,6 +38,7 @@ class Joinable:
     locked_until: float
     device_used_in: dict[str, str]  # session id → who checked in with this device there
     records: dict[str, live.LiveRecord] = field(default_factory=dict)  # session id → the student's own record
+    wrong_codes: dict[str, int] = field(default_factory=dict)  # session id → the wrong codes the student typed
 
 
 def joinable_sessions(student, now: float, *, remember: bool, device: str = "", started_only: bool = True) -> Joinable:
@@ -58,7 +59,10 @@ def joinable_sessions(student, now: float, *, remember: bool, device: str = "", 
                 live.add_enrolled(seen.session, student.school_number, student.full_name)
     used = {seen.session.id: seen.device_owner for seen in view.sessions if seen.device_owner}
     records = {seen.session.id: seen.record for seen in view.sessions if seen.record}
-    return Joinable(sessions=joinable, locked_until=view.locked_until, device_used_in=used, records=records)
+    wrong = {seen.session.id: seen.wrong_codes for seen in view.sessions if seen.wrong_codes}
+    return Joinable(
+        sessions=joinable, locked_until=view.locked_until, device_used_in=used, records=records, wrong_codes=wrong
+    )
 
 
 def lock_message(until: float, now: float) -> str:

@@ -65,6 +65,8 @@ class StudentSessions:
     adhoc: list[live.LiveSession] = field(default_factory=list)
     upcoming: list[live.LiveSession] = field(default_factory=list)  # the student's course sessions not started yet
     records: dict[str, ShownRecord] = field(default_factory=dict)  # session id → the student's record there
+    locked_out: set[str] = field(default_factory=set)  # sessions whose code the student may no longer type
+    closed: str = ""  # why the student may type no code at all now ("": they may)
 
     def listed(self, sessions: list[live.LiveSession]) -> list[tuple[live.LiveSession, ShownRecord | None]]:
         """Each session with the student's record in it (status and time), or None."""

@@ -14,9 +14,11 @@ point under one name.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from .. import clock, live
 from ..models import AttendanceRecord, Status
-from .admission import admission, joinable_sessions
+from .admission import admission, joinable_sessions, lock_message
 from .links import check_in_by_link, check_in_remote, link_for_qr, link_for_tap, open_link, remote_link_valid
 from .outcomes import (
     LINK_ELSEWHERE,
@@ -73,18 +75,40 @@ def open_sessions_for_student(*, student, query: str = "", now: float | None = N
     joinable = joinable_sessions(student, now, remember=False, started_only=False)
     found = [s for s in joinable.sessions if s.has_started(now)]
     query = query.strip().lower()
+    records = {sid: ShownRecord.of(record) for sid, record in joinable.records.items()}
+    mine = [s for s in found if s.course_id]
     return StudentSessions(
         upcoming=sorted(
             (s for s in joinable.sessions if s.course_id and not s.has_started(now)), key=lambda s: s.starts_at
         ),
-        mine=[s for s in found if s.course_id],
+        mine=mine,
         adhoc=[
             s
             for s in found
             if not s.course_id and query and (query in s.lesson_name.lower() or query in s.teacher_name.lower())
         ],
-        records={sid: ShownRecord.of(record) for sid, record in joinable.records.items()},
+        records=records,
+        **_code_lock(joinable, mine, records, now),
     )
+
+
+def _code_lock(joinable, mine, records, now: float) -> dict:
+    """The sessions whose code the student typed wrong too often (and is not in yet), and whether the code
+    field has nothing left to take: locked out across sessions, or out of each of their courses' sessions."""
+    limit = settings.CHECKIN_MAX_WRONG_CODES
+    locked_out = {
+        sid
+        for sid, wrong in joinable.wrong_codes.items()
+        if wrong >= limit and (sid not in records or records[sid].status == Status.REJECTED)
+    }
+    taking = [s for s in mine if s.require_code and (s.id not in records or records[s.id].status == Status.REJECTED)]
+    if joinable.locked_until > now:
+        closed = lock_message(joinable.locked_until, now)
+    elif taking and all(s.id in locked_out for s in taking):
+        closed = str(LOCKED_OUT)
+    else:
+        closed = ""
+    return {"locked_out": locked_out, "closed": closed}
 
 
 def check_in_result(*, student, sid: str) -> CheckInView | None:

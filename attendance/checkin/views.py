@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attn_site.proxies import client_ip
 
-from ..access import get_live_session, student_required
+from ..access import get_live_session, keeps_on_login, student_required
 from . import service
 from .devices import device_cookie, keep_link_nonce, link_nonce
 from .forms import CodeForm, ConfirmForm, RemoteForm
@@ -84,28 +84,35 @@ def _respond(request, outcome: service.Outcome):
     return redirect("attendance:student_home")
 
 
+@keeps_on_login("code")
 @student_required
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def student_home(request, device):
-    form = CodeForm(request.POST or None)
+    kept = request.GET.get("code", "")[:6] if request.GET.get("code", "").isdigit() else ""
+    form = CodeForm(request.POST or None, initial={"code": kept})
     if request.method == "POST" and form.is_valid():
         outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
         if outcome.kind is not Kind.WRONG_CODE:
             return _respond(request, outcome)
-        form.add_error("code", outcome.error)
-        sessions = outcome.sessions
-    else:
-        query = request.GET.get("q", "")[:100]
-        sessions = service.open_sessions_for_student(student=request.user, query=query)
+        # Post/redirect/get: reloading the page that says "wrong code" must not send the code (a try) again.
+        request.session[WRONG_CODE_KEY] = str(outcome.error)
+        return redirect("attendance:student_home")
+    query = request.GET.get("q", "")[:100]
+    sessions = service.open_sessions_for_student(student=request.user, query=query)
     ctx = {
         "form": form,
+        "wrong_code": request.session.pop(WRONG_CODE_KEY, "") if request.method == "GET" else "",
+        "sessions": sessions,
         "mine": sessions.listed(sessions.mine),
         "adhoc": sessions.listed(sessions.adhoc),
         "upcoming": sessions.upcoming,
-        "query": request.GET.get("q", "")[:100],
+        "query": query,
     }
     return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
+
+
+WRONG_CODE_KEY = "attn_wrong_code"
 
 
 @require_GET

@@ -8,7 +8,18 @@ from ..models import Course, Status
 CORRECTABLE = [(s.value, s.label) for s in Status if s != Status.PENDING]
 
 
-class ChangeStatusForm(forms.Form):
+def status_choices(hybrid: bool) -> list[tuple[str, str]]:
+    """The statuses a teacher may set: "present (remote)" only in a session that admitted remote students."""
+    return CORRECTABLE if hybrid else [(value, label) for value, label in CORRECTABLE if value != Status.REMOTE]
+
+
+class HybridChoices:
+    def __init__(self, *args, hybrid: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = status_choices(hybrid)
+
+
+class ChangeStatusForm(HybridChoices, forms.Form):
     status = forms.ChoiceField(choices=CORRECTABLE, label=_("New status"))
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
@@ -32,7 +43,7 @@ class BulkChangeForm(forms.Form):
         return data
 
 
-class AddRecordForm(forms.Form):
+class AddRecordForm(HybridChoices, forms.Form):
     school_number = forms.CharField(max_length=32, label=_("School number"))
     status = forms.ChoiceField(choices=CORRECTABLE, initial=Status.PRESENT, label=_("Status"))
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
@@ -72,6 +83,9 @@ class PolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["warning_rule"].required = False  # left out: unchanged
         self.fields["remote_weight"].required = False
+        self.fields["remote_weight"].max_value = 100
+        self.fields["remote_weight"].widget.attrs.update(min=0, max=100)
+        self.fields["planned_sessions"].widget.attrs.update(min=1)
 
     def clean_warning_rule(self):
         return self.cleaned_data.get("warning_rule") or self.instance.warning_rule

@@ -91,7 +91,7 @@ def _session_context(attendance, **forms):
         "attendance": attendance,
         "records": records,
         "changes": changes,
-        "add_form": forms.get("add_form") or AddRecordForm(),
+        "add_form": forms.get("add_form") or AddRecordForm(hybrid=attendance.admits_remote),
         "remove_form": forms.get("remove_form") or ReasonForm(),
         # Each row's two forms post to <records_url><id>/change/ and …/remove/: one reverse, not two per row.
         "records_url": reverse("attendance:record_change", args=[attendance.pk, 0]).removesuffix("0/change/"),
@@ -142,7 +142,7 @@ def records_bulk_change(request, sid):
 @require_POST
 def record_change(request, sid, record_id):
     record = _record_for_teacher(request.user, sid, record_id)
-    form = ChangeStatusForm(request.POST)
+    form = ChangeStatusForm(request.POST, hybrid=record.attendance.admits_remote or record.status == Status.REMOTE)
     if not form.is_valid():
         messages.error(request, _("Not changed: %(error)s") % {"error": _first_error(form)})
         return _session_page(request, record.attendance, status=400)
@@ -172,7 +172,7 @@ def record_remove(request, sid, record_id):
 @require_POST
 def record_add(request, sid):
     attendance = get_attendance_for_teacher(request.user, sid)
-    form = AddRecordForm(request.POST)
+    form = AddRecordForm(request.POST, hybrid=attendance.admits_remote)
     if not form.is_valid():
         return _session_page(request, attendance, status=400, add_form=form)
     data = form.cleaned_data
@@ -232,7 +232,8 @@ def _export(request, *, sessions, filename, course=None, ordered_sessions=None):
         return FileResponse(handle, as_attachment=True, filename=filename("xlsx"))
     if kind != "csv":
         return render(request, "400.html", status=400)
-    rows = exports.long_csv(sessions, timezone.get_current_timezone_name())
+    semicolons = request.GET.get("sep") == "semicolon"
+    rows = exports.long_csv(sessions, timezone.get_current_timezone_name(), semicolons=semicolons)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
@@ -301,7 +302,8 @@ def course_policy(request, course_id):
     course = get_course_for_teacher(request.user, course_id)
     form = PolicyForm(request.POST, instance=course)
     if not form.is_valid():
-        messages.error(request, _("Policy not changed: %(error)s") % {"error": _first_error(form)})
+        course.refresh_from_db()  # validating set the refused values on it: the page shows the policy in force
+        messages.error(request, _("Policy not changed: correct the marked fields."))
         return _report_page(request, course, form, status=400)
     corrections.course_set_policy(course=course, **form.cleaned_data)
     messages.success(request, _("Counting policy saved."))

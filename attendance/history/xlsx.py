@@ -85,9 +85,19 @@ _EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year qui
 
 _SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    # The header row stays in view while the reader scrolls.
+    '<sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
 )
 _SHEET_END = "</sheetData></worksheet>"
+
+
+def _columns(header: list) -> str:
+    """Each column as wide as its header, at least 14 characters (a date and time), at most 50."""
+    widths = (min(50, max(14, len(str(title or "")) + 2)) for title in header)
+    cols = "".join(f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>' for n, w in enumerate(widths, start=1))
+    return f"<cols>{cols}</cols>" if cols else ""
 
 
 def _cell(value) -> str:
@@ -116,8 +126,10 @@ def write(handle: BinaryIO, sheets: Iterable[tuple[str, Iterable[list]]]) -> Non
         for n, (name, rows) in enumerate(sheets, start=1):
             names.append(name)
             with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
-                sheet.write(_SHEET_START.encode())
-                batch = []
+                rows = iter(rows)
+                header = next(rows, None)
+                sheet.write((_SHEET_START + _columns(header or []) + "<sheetData>").encode())
+                batch = [] if header is None else ["<row>" + "".join(_cell(value) for value in header) + "</row>"]
                 for row in rows:
                     batch.append("<row>" + "".join(_cell(value) for value in row) + "</row>")
                     if len(batch) == 500:

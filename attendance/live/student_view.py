@@ -18,6 +18,7 @@ class SeenSession:
     enrolled: bool  # in the snapshot of enrolled students taken at the start
     device_owner: str | None  # who checked in with this device in it, if anyone
     record: LiveRecord | None = None  # the student's own record there, if any
+    wrong_codes: int = 0  # the wrong codes the student typed for it
 
 
 @dataclass
@@ -37,14 +38,16 @@ def open_sessions_for(now: float, school_number: str, device: str = "") -> Stude
             read("hexists", keys.enrolled, school_number),
             read("hget", keys.devices, device or "-"),
             read("hget", keys.records, school_number),
+            read("hget", keys.attempts, school_number),
         ]
     locked, *replies = topology().reads(calls)
     seen = []
-    for raw, on, owner, mine in zip(replies[::4], replies[1::4], replies[2::4], replies[3::4]):
+    for raw, on, owner, mine, wrong in zip(*(replies[i::5] for i in range(5))):
         if raw and b"data" in raw:
             session = LiveSession.from_redis(raw)
             if session.state == OPEN:
                 record = LiveRecord.from_json(mine) if mine else None
-                seen.append(SeenSession(session, bool(on), owner.decode() if owner else None, record))
+                owner = owner.decode() if owner else None
+                seen.append(SeenSession(session, bool(on), owner, record, int(wrong or 0)))
     keep_snapshot([s.session for s in seen])  # a fresh read: the typed codes' snapshot need not wait
     return StudentView(sessions=seen, locked_until=float(locked or 0))

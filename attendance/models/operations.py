@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +46,32 @@ class SweepRun(models.Model):
     @property
     def summary(self) -> str:
         return sweep_summary(self.sessions_processed, self.records_saved, self.sessions_failed, self.sessions_skipped)
+
+    @property
+    def summary_shown(self) -> str:
+        """The summary in the reader's language (the log keeps the English one)."""
+        text = ngettext("Processed %(n)s session", "Processed %(n)s sessions", self.sessions_processed) % {
+            "n": self.sessions_processed
+        }
+        text += ngettext(", saved %(n)s record", ", saved %(n)s records", self.records_saved) % {
+            "n": self.records_saved
+        }
+        text += gettext(", %(n)s failed") % {"n": self.sessions_failed}
+        if self.sessions_skipped:
+            text += gettext(", %(n)s skipped") % {"n": self.sessions_skipped}
+        return text
+
+    @property
+    def trigger_shown(self) -> str:
+        """What started the run, in the reader's language: the schedule, a finish, the command, or a person."""
+        if self.trigger.startswith("staff:"):
+            return gettext("requested by %(number)s") % {"number": self.trigger.removeprefix("staff:")}
+        words = {
+            "schedule": gettext("schedule"),
+            "finish": gettext("a session finished"),
+            "command": gettext("command"),
+        }
+        return words.get(self.trigger, self.trigger)
 
     @property
     def ok(self) -> bool:

@@ -1,8 +1,11 @@
 """The weekly timetable that opens sessions by itself, and the days without class."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +109,8 @@ class SlotOpening(models.Model):
     # writes no sentence of its own language, the reader's language words it (``summary``).
     skipped = models.CharField(verbose_name=_("skipped because"), max_length=16, choices=Skipped.choices, blank=True)
     note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
+    # The teacher had another session open: tried again every minute until the slot's end.
+    waiting = models.BooleanField(verbose_name=_("waiting"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("slot opening")
@@ -119,6 +124,12 @@ class SlotOpening(models.Model):
         """Why the day's session did not open, in the reader's language."""
         if self.skipped == self.Skipped.HOLIDAY:
             return gettext("No class: %(reason)s") % {"reason": self.note}
+        if self.skipped == self.Skipped.TEACHER_BUSY and self.waiting:
+            starts = timezone.make_aware(datetime.combine(self.day, self.slot.starts))
+            ends = timezone.localtime(starts + timedelta(minutes=self.slot.duration_minutes))
+            return gettext(
+                "Waiting: the teacher has another session open; this one opens when it ends, if before %(end)s."
+            ) % {"end": f"{ends:%H:%M}"}
         if self.skipped == self.Skipped.TEACHER_BUSY:
-            return gettext("Not opened: the teacher had another session open.")
+            return gettext("Not opened: the teacher's other session was still open when this class ended.")
         return self.note

@@ -40,12 +40,17 @@ class ArchiveRefused(ValueError):
     """The upload is not a ZIP this import takes; the message says why."""
 
 
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+
+
 def photo_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The files of an archive that may be photos (no folders, no macOS resource forks, no hidden files)."""
+    """The files of an archive that may be photos: named as photos (a readme.txt is no unknown school number),
+    no folders, no macOS resource forks, no hidden files."""
     return [
         member
         for member in archive.infolist()
         if not member.is_dir()
+        and PurePosixPath(member.filename).suffix.lower() in PHOTO_SUFFIXES
         and not PurePosixPath(member.filename).name.startswith(".")
         and "__MACOSX" not in member.filename
     ]

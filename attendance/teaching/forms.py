@@ -15,6 +15,21 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MAX_AHEAD = clock.HORIZON
 
 
+MAX_DEFAULTS_SHOWN = 8
+
+
+def _late_help(courses: list) -> str:
+    """ "Empty: the course's default", saying what each default is."""
+    defaults = ", ".join(f"{code} {late}" for code, late in courses)
+    without = settings.LATE_THRESHOLD_MINUTES
+    if not defaults:
+        return _("Empty: %(n)s minutes.") % {"n": without}
+    return _("Empty: the course's default in minutes (%(defaults)s; %(n)s without a course).") % {
+        "defaults": defaults,
+        "n": without,
+    }
+
+
 class StartSessionForm(PositionFields):
     course = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("— ad-hoc class (no course) —"))
     lesson_name = forms.CharField(
@@ -63,7 +78,15 @@ class StartSessionForm(PositionFields):
 
     def __init__(self, *args, teacher, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = teacher_courses(teacher)
+        courses = teacher_courses(teacher)
+        self.fields["course"].queryset = courses
+        listed = list(courses.values_list("code", "late_threshold_minutes")[:MAX_DEFAULTS_SHOWN])
+        self.fields["late_threshold_minutes"].help_text = _late_help(listed)
+        if not courses.filter(allowed_networks__len__gt=0).exists():
+            # Only administrators set a course's networks: none of this teacher's courses has any.
+            self.fields["network_mode"].choices = [
+                choice for choice in Attendance.NetworkMode.choices if choice[0] != Attendance.NetworkMode.CIDR
+            ]
 
     def clean(self):
         data = super().clean()

@@ -19,7 +19,7 @@ from accounts.collation import name_key, search_fold
 
 from .. import clock, live
 from ..checkin import proofs
-from ..models import ATTENDED, Attendance, Course, ExcuseRequest
+from ..models import ATTENDED, Attendance, Course, ExcuseRequest, SlotOpening, Status
 from ..photos import verify
 from ..reasons import QUIET_FLAGS, SPOT_CHECK_DRAWN, earlier_attempts, flag_words
 
@@ -73,7 +73,9 @@ class RosterRow:
 
     @property
     def locked_out(self) -> bool:
-        return self.wrong_codes >= settings.CHECKIN_MAX_WRONG_CODES
+        """Too many wrong codes, and not let in since (accepting or adding them ends it)."""
+        let_in = self.status is not None and self.status != Status.REJECTED
+        return self.wrong_codes >= settings.CHECKIN_MAX_WRONG_CODES and not let_in
 
     @property
     def flag_words(self) -> list[str]:
@@ -149,6 +151,12 @@ def session_start(
         return StartResult(session=None, other_open_id=other)
     logger.info("Session %s started by %s", session.id, teacher.school_number)
     return StartResult(session=session)
+
+
+def waiting_slots(*, teacher) -> list[SlotOpening]:
+    """The teacher's timetable slots that could not open because another of their sessions is open: each
+    opens once that one is finished, if before its own end (timetables.service)."""
+    return list(SlotOpening.objects.filter(waiting=True, slot__teacher=teacher).select_related("slot__course"))
 
 
 def start_page(*, teacher) -> StartPage:

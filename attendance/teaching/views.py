@@ -62,6 +62,7 @@ def teacher_home(request):
     page = service.start_page(teacher=request.user)
     status = 400 if request.method == "POST" else 200
     ctx = {"form": form, "open_session": page.open_session, "recent": page.recent}
+    ctx["waiting_slots"] = service.waiting_slots(teacher=request.user)
     return render(request, "attendance/teacher_home.html", ctx, status=status)
 
 
@@ -252,6 +253,7 @@ def _render_roster(request, session, *, status=200, **extra):
 def _render_live(request, session, *, add_form=None, status=200):
     ctx = {**_roster_context(request, session), "add_form": add_form or AddStudentForm()}
     ctx["spot_check_size"] = settings.SPOT_CHECK_SIZE
+    ctx["waiting_slots"] = service.waiting_slots(teacher=request.user)
     if session.admits_remote:  # for the video call: shown on the teacher's page only, never on the projector
         token = proofs.remote_token(session.secret)
         ctx["remote_link"] = request.build_absolute_uri(reverse("attendance:remote", args=[session.id, token]))

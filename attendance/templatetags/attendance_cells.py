@@ -53,18 +53,19 @@ _options: dict[tuple[str, str], SafeString] = {}
 
 
 @register.filter
-def status_options(current: str) -> SafeString:
-    """The ``<option>`` list of a record's status select, ``current`` selected (the same few strings, built once)."""
-    from ..history.forms import ChangeStatusForm
+def status_options(current: str, hybrid: bool = True) -> SafeString:
+    """The ``<option>`` list of a record's status select, ``current`` selected (the same few strings, built once);
+    "present (remote)" only in a hybrid session."""
+    from ..history.forms import status_choices
 
-    key = (current, get_language() or "")
+    key = (current, get_language() or "", hybrid)
     if key not in _options:
         _options[key] = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
                 (value, mark_safe(" selected") if value == current else "", label)  # noqa: S308 - a constant
-                for value, label in ChangeStatusForm.base_fields["status"].choices
+                for value, label in status_choices(hybrid or current == "remote")
             ),
         )
     return _options[key]
@@ -79,7 +80,8 @@ def record_rows(context, records, records_url: str) -> SafeString:
     """
     token = get_token(context["request"])
     row = _record_row()
-    return format_html_join("\n", row, (_record_row_args(r, records_url, token) for r in records))
+    hybrid = context["attendance"].admits_remote
+    return format_html_join("\n", row, (_record_row_args(r, records_url, token, hybrid) for r in records))
 
 
 _rows: dict[str, str] = {}
@@ -126,7 +128,7 @@ def _reason_cell(record) -> str:
     return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines if line))
 
 
-def _record_row_args(record, records_url: str, token: str) -> dict:
+def _record_row_args(record, records_url: str, token: str, hybrid: bool = True) -> dict:
     words = ", ".join(flag_words(record.flags))
     # SafeString(""): "" + a SafeString is a plain str, which the row would escape.
     flags = format_html(' <span class="flag">⚑ {}</span>', words) if record.flags else SafeString("")
@@ -152,7 +154,7 @@ def _record_row_args(record, records_url: str, token: str) -> dict:
         "url": records_url,
         "id": record.pk,
         "csrf": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
-        "options": status_options(record.status),
+        "options": status_options(record.status, hybrid),
     }
 
 

@@ -25,6 +25,13 @@ def type_code(client, typed, **extra):
     return client.post(HOME, {"code": typed, **extra})
 
 
+def wrong_code_page(client, typed, **extra) -> str:
+    """Type a code the server refuses: it redirects to the check-in page (post/redirect/get), which says why."""
+    response = type_code(client, typed, **extra)
+    assert (response.status_code, response.url) == (302, HOME), response
+    return client.get(HOME).content.decode()
+
+
 def confirm_url_for(client, session):
     """Follow the session's tap or QR entry to its signed confirm link."""
     response = client.get(reverse("attendance:tap", args=[session.id]))

@@ -22,6 +22,7 @@ from .checkin_helpers import (
     record_of,
     result_url,
     type_code,
+    wrong_code_page,
 )
 from .live_helpers import TEACHER_IP, check_in_as, code, messages_of, start
 
@@ -207,7 +208,7 @@ def test_a_finished_session_refuses_check_ins(student, student_client, session, 
     live_sessions.session_finish(session=session, now=clock.now)
 
     assert check_in_as(session, student, now=clock.now + 1).error == "This session is closed."
-    assert type_code(student_client, code(session, clock.now)).status_code == 400
+    assert "taking codes right now" in wrong_code_page(student_client, code(session, clock.now))
     assert post_confirm(student_client, confirm).status_code == 404
     assert student_client.get(qr_url(session, code(session, clock.now))).status_code == 404
     assert record_of(session) is None

@@ -132,3 +132,14 @@ def test_a_500_by_60_course_exports_with_bounded_memory(teacher_client, teacher,
     assert lines == 500 * 60 + 1
     # Streaming in chunks of 2,000 rows: far below what 30,000 rows held at once would take.
     assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_a_csv_for_excel_in_turkish_separates_fields_with_semicolons(teacher_client, session, student):
+    url = reverse("attendance:session_export", args=[session.pk])
+    page = teacher_client.get(reverse("attendance:session_detail", args=[session.pk])).text
+    assert f"{url}?format=csv&amp;sep=semicolon" in page
+    response = teacher_client.get(url, {"format": "csv", "sep": "semicolon"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("course;session;")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert len(rows) == 2 and {r["student_number"] for r in rows} >= {student.school_number}

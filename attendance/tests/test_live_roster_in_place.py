@@ -53,6 +53,20 @@ def test_wrong_codes_and_lock_outs_show_on_the_roster(client, teacher, filled, c
     page = login(client, teacher).get(url("live_roster", filled), **HX).content.decode()
     assert "locked out — accept to let them in" in page and "1 locked out" in page
 
+    # The student's page no longer offers the code field, and says why on the session's row.
+    home = login(client, mia).get(reverse("attendance:student_home")).content.decode()
+    assert 'id="code-closed"' in home and "Too many wrong codes for this session" in home
+    assert 'name="code"' not in home and "too many wrong codes: ask your teacher to add you" in home
+
+    # Once the teacher accepts them, neither page says "locked out" any more.
+    login(client, teacher).post(action(filled, "S1003", "accept"))
+    page = client.get(url("live_roster", filled), **HX).content.decode()
+    row = page[page.index('id="row-S1003"') :]
+    assert "locked out" not in row[: row.index("</tr>")] and "locked out (wrong codes)" not in page
+    assert f"{settings.CHECKIN_MAX_WRONG_CODES} wrong codes" in row[: row.index("</tr>")]
+    home = login(client, mia).get(reverse("attendance:student_home")).content.decode()
+    assert 'id="code-closed"' not in home and "you are checked in" in home
+
 
 def test_a_stranger_locked_out_of_an_adhoc_session_is_listed(client, teacher, clock, settings):
     from .live_helpers import start

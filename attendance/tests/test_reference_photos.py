@@ -99,6 +99,7 @@ def test_a_zip_of_photos_reports_each_file(client, staff, student, task_queue, d
             "class/S5005.jpg": b"not an image",
             "class/S9999.jpg": astronaut_jpeg(),
             "__MACOSX/class/._S1001.jpg": b"resource fork",
+            "class/readme.txt": b"Photos of CS101, autumn term",  # not a photo: not in the report
         }
     )
     login(client, staff)

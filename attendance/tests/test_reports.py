@@ -82,9 +82,20 @@ def test_the_teacher_changes_the_policy(teacher_client, term, course):
     url = reverse("attendance:course_policy", args=[course.pk])
     bad = teacher_client.post(url, {"rate_policy": "term", "planned_sessions": ""})
     assert bad.status_code == 400
-    assert b"Policy not changed: The term policy needs the number of planned sessions." in bad.content
+    page = bad.content.decode()
+    assert "Policy not changed: correct the marked fields." in page
+    # The error at its field, the form open, and the page still saying the policy in force.
+    field = page.index('for="id_planned_sessions"')
+    assert page.index("The term policy needs the number of planned sessions.", field) < page.index(
+        'id="id_planned_sessions"'
+    )
+    assert "<details open>" in page and '<strong id="policy">Rate to date' in page
+    too_much = teacher_client.post(url, {"rate_policy": "to_date", "remote_weight": "150"})
+    assert too_much.status_code == 400
+    assert "Ensure this value is less than or equal to 100." in too_much.content.decode()
+    assert 'max="100"' in too_much.content.decode()
     course.refresh_from_db()
-    assert course.rate_policy == "to_date"
+    assert (course.rate_policy, course.remote_weight) == ("to_date", 100)
     teacher_client.post(url, {"rate_policy": "term", "planned_sessions": "12"})
     course.refresh_from_db()
     assert (course.rate_policy, course.planned_sessions, course.excused_counts_as_present) == ("term", 12, False)

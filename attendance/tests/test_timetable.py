@@ -91,11 +91,33 @@ def test_a_holiday_or_a_cancelled_class_is_skipped(teacher, course, other_teache
 
 
 @pytest.mark.django_db
-def test_a_teacher_with_a_session_open_keeps_it(teacher, course):
-    start_live(teacher, course)
+def test_a_slot_that_clashes_with_an_open_session_opens_when_that_one_ends(teacher, teacher_client, course):
+    running = start_live(teacher, course)
     slot = slot_at(course, teacher, now_local() + timedelta(minutes=5))
     assert timetable.open_due_sessions() == 0
-    assert "another session open" in SlotOpening.objects.get(slot=slot).summary()
+    claim = SlotOpening.objects.get(slot=slot)
+    assert claim.waiting and "another session open; this one opens when it ends" in claim.summary()
+    live_page = teacher_client.get(reverse("attendance:live", args=[running.id])).text
+    assert 'id="waiting-slots"' in live_page and "is waiting: it opens by itself once you finish" in live_page
+    assert timetable.open_due_sessions() == 0  # still open: still waiting
+
+    live_sessions.session_finish(session=live.get_session(running.id))
+    assert timetable.open_due_sessions() == 1
+    claim.refresh_from_db()
+    assert not claim.waiting and claim.session_id and claim.skipped == "" and claim.summary() == ""
+    assert live.teacher_open_session_id(teacher.school_number) == str(claim.session_id)
+    assert 'id="waiting-slots"' not in teacher_client.get(reverse("attendance:teacher_home")).text
+
+
+@pytest.mark.django_db
+def test_a_slot_still_waiting_at_its_end_says_it_never_opened(teacher, course):
+    start_live(teacher, course, minutes_left=600)
+    slot = slot_at(course, teacher, now_local() + timedelta(minutes=5), duration_minutes=30)
+    timetable.open_due_sessions()
+    assert SlotOpening.objects.get(slot=slot).waiting
+    assert timetable.open_due_sessions(now=timezone.now() + timedelta(minutes=40)) == 0
+    claim = SlotOpening.objects.get(slot=slot)
+    assert not claim.waiting and "still open when this class ended" in claim.summary()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -246,3 +268,15 @@ def test_importing_the_same_timetable_twice_changes_nothing_and_an_overlap_is_re
     assert TimetableSlot.objects.filter(course=course).count() == 2
     course.refresh_from_db()
     assert course.planned_sessions == planned
+
+
+@pytest.mark.django_db
+def test_the_pages_forms_have_ids_of_their_own_and_removing_a_slot_asks_first(teacher, teacher_client, course):
+    import re
+
+    slot_at(course, teacher, now_local() + timedelta(days=2))
+    page = teacher_client.get(reverse("attendance:timetable", args=[course.pk])).text
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert 'for="id_slot_first_day"' in page and 'for="id_import_first_day"' in page and 'for="id_day_day"' in page
+    assert re.search(r'slots/\d+/remove/" data-confirm="Remove this slot\?', page)

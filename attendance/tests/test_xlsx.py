@@ -42,3 +42,16 @@ def test_dates_and_times_are_spreadsheet_dates():
     assert sheet["A1"].is_date and sheet["A1"].value == moment
     assert sheet["A1"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert sheet["B1"].is_date and sheet["B1"].value.date() == day
+
+
+def test_the_header_row_is_frozen_and_columns_are_as_wide_as_their_titles():
+    handle = io.BytesIO()
+    xlsx.write(handle, [("Records", iter([["student_number", "a_much_longer_column_title", "x"], ["S1", "v", 1]]))])
+    sheet = load_workbook(io.BytesIO(handle.getvalue()))["Records"]
+    assert sheet.freeze_panes == "A2"
+    widths = [sheet.column_dimensions[letter].width for letter in "ABC"]
+    assert widths == [16, 28, 14]
+    assert [cell.value for cell in sheet[2]] == ["S1", "v", 1]
+    empty = io.BytesIO()
+    xlsx.write(empty, [("Records", iter([]))])  # no rows at all: still a workbook
+    assert load_workbook(io.BytesIO(empty.getvalue()))["Records"].max_row == 1

@@ -32,6 +32,7 @@ class SlotForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_slot_%s")  # the page's three forms share field names
         super().__init__(*args, **kwargs)
         # A session that opens by itself has no teacher's address to compare with.
         self.fields["network_mode"].choices = [
@@ -48,12 +49,23 @@ class SlotForm(forms.ModelForm):
 
 
 class TimetableImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file (weekday, start, duration, room)"))
+    """The CSV file, or, once the teacher confirms a change that crosses the threshold, its text again."""
+
+    file = forms.FileField(label=_("CSV file (weekday, start, duration, room)"), required=False)
     first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
     last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Until"))
+    text = forms.CharField(widget=forms.HiddenInput, required=False, max_length=256 * 1024, strip=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_import_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if upload is None:
+            if not self.data.get("text"):
+                raise forms.ValidationError(_("Choose a CSV file."))
+            return None
         if upload.size > 256 * 1024:
             raise forms.ValidationError(_("A timetable file is at most 256 KB."))
         data = upload.read()
@@ -62,7 +74,17 @@ class TimetableImportForm(forms.Form):
         except UnicodeDecodeError:
             return data.decode("cp1254")
 
+    def clean(self):
+        data = super().clean()
+        if data.get("file") is not None:
+            data["text"] = data["file"]
+        return data
+
 
 class NoClassDayForm(forms.Form):
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Day"))
     reason = forms.CharField(max_length=120, label=_("Reason"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_day_%s")
+        super().__init__(*args, **kwargs)

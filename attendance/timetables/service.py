@@ -18,13 +18,16 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import clock
 from ..models import Attendance, Course, NoClassDay, SlotOpening, TimetableSlot
 from ..teaching import service as live_sessions
+from .crossings import ThresholdCrossed, said_before_saving
+
+__all__ = ["ThresholdCrossed", "TimetableRefused"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,42 +117,57 @@ def _new_slots(course: Course, candidates: list[TimetableSlot]) -> list[Timetabl
     return kept
 
 
+# Each change below takes ``confirmed``: False (the teacher's pages, until they confirm) raises
+# ThresholdCrossed, saving nothing, when the change moves a student across the threshold.
+
+
 @transaction.atomic
-def add_slot(*, course: Course, teacher, **fields) -> TimetableSlot | None:
+def add_slot(*, course: Course, teacher, confirmed: bool = True, **fields) -> TimetableSlot | None:
     """Add a slot; None when the timetable has it already. An overlapping slot is refused."""
     _check_days(fields["first_day"], fields["last_day"])
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
     new = _new_slots(course, [TimetableSlot(course=course, teacher=teacher, **fields)])
     if not new:
         return None
-    new[0].save()
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        new[0].save()
+        sync_planned(course)
     return new[0]
 
 
 @transaction.atomic
-def remove_slot(*, slot: TimetableSlot) -> None:
+def remove_slot(*, slot: TimetableSlot, confirmed: bool = True) -> None:
     course = slot.course
-    slot.delete()
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        slot.delete()
+        sync_planned(course)
 
 
 @transaction.atomic
-def add_no_class_day(*, course: Course | None, day: date, reason: str) -> NoClassDay:
+def add_no_class_day(*, course: Course | None, day: date, reason: str, confirmed: bool = True) -> NoClassDay:
     try:
         with transaction.atomic():
             entry = NoClassDay.objects.create(course=course, day=day, reason=reason)
     except IntegrityError:
         raise TimetableRefused(_("That day is already without class.")) from None
-    resync(course)
+    if course is None:  # a holiday of the whole school: the administrators' (the admin)
+        resync(course)
+        return entry
+    with said_before_saving(course, confirmed=confirmed):
+        resync(course)
     return entry
 
 
 @transaction.atomic
-def remove_no_class_day(*, entry: NoClassDay) -> None:
+def remove_no_class_day(*, entry: NoClassDay, confirmed: bool = True) -> None:
     course = entry.course
-    entry.delete()
-    resync(course)
+    if course is None:
+        entry.delete()
+        resync(course)
+        return
+    with said_before_saving(course, confirmed=confirmed):
+        entry.delete()
+        resync(course)
 
 
 def resync(course: Course | None) -> None:
@@ -224,7 +242,7 @@ def _parse_row(cells: list[str]) -> ImportedSlot:
 
 
 @transaction.atomic
-def import_slots(*, course: Course, teacher, text: str, first_day: date, last_day: date) -> int:
+def import_slots(*, course: Course, teacher, text: str, first_day: date, last_day: date, confirmed: bool = True) -> int:
     _check_days(first_day, last_day)
     rows = parse_csv(text)
     Course.objects.select_for_update().filter(pk=course.pk).first()  # one change of a timetable at a time
@@ -242,8 +260,9 @@ def import_slots(*, course: Course, teacher, text: str, first_day: date, last_da
         for row in rows
     ]
     new = _new_slots(course, candidates)
-    TimetableSlot.objects.bulk_create(new)
-    sync_planned(course)
+    with said_before_saving(course, confirmed=confirmed):
+        TimetableSlot.objects.bulk_create(new)
+        sync_planned(course)
     return len(new)
 
 
@@ -262,7 +281,8 @@ def due_slots(now: datetime) -> list[tuple[TimetableSlot, date]]:
     # Yesterday's late slot may still run past midnight; tomorrow's first may open before it.
     for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
         slots = TimetableSlot.objects.filter(weekday=day.weekday(), first_day__lte=day, last_day__gte=day)
-        for slot in slots.select_related("course", "teacher").exclude(openings__day=day):
+        done = SlotOpening.objects.filter(slot=OuterRef("pk"), day=day, waiting=False)
+        for slot in slots.select_related("course", "teacher").exclude(Exists(done)):
             starts = _starts(slot, day)
             if starts - lead <= now < starts + timedelta(minutes=slot.duration_minutes):
                 due.append((slot, day))
@@ -273,6 +293,7 @@ def open_due_sessions(now: datetime | None = None) -> int:
     """Open the session of every due slot once (skipping days without class); return how many opened."""
     now = now or clock.now_datetime()
     opened = 0
+    _give_up_waiting(now)
     for slot, day in due_slots(now):
         try:
             opened += _open(slot, day, now)
@@ -281,12 +302,28 @@ def open_due_sessions(now: datetime | None = None) -> int:
     return opened
 
 
+def _give_up_waiting(now: datetime) -> None:
+    """A slot that waited for its teacher's other session until its own end: say it never opened."""
+    for claim in SlotOpening.objects.filter(waiting=True).select_related("slot"):
+        if _starts(claim.slot, claim.day) + timedelta(minutes=claim.slot.duration_minutes) <= now:
+            SlotOpening.objects.filter(pk=claim.pk, waiting=True).update(waiting=False)  # summary() says why
+
+
+def _claim(slot: TimetableSlot, day: date) -> SlotOpening | None:
+    """The slot's claim of the day, new or taken back from waiting; None when another worker has it."""
+    try:
+        with transaction.atomic():
+            return SlotOpening.objects.create(slot=slot, day=day)
+    except IntegrityError:
+        if SlotOpening.objects.filter(slot=slot, day=day, waiting=True).update(waiting=False):
+            return SlotOpening.objects.get(slot=slot, day=day)
+        return None
+
+
 def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                claim = SlotOpening.objects.create(slot=slot, day=day)
-        except IntegrityError:
+        claim = _claim(slot, day)
+        if claim is None:
             return 0  # another worker has it
         holiday = NoClassDay.objects.filter(Q(course=slot.course) | Q(course__isnull=True), day=day).first()
         if holiday:
@@ -309,10 +346,11 @@ def _open(slot: TimetableSlot, day: date, now: datetime) -> int:
             admits_remote=slot.admits_remote,
         )
         if result.session is None:
-            claim.skipped = SlotOpening.Skipped.TEACHER_BUSY
-            claim.save(update_fields=["skipped"])
+            # Waiting: tried again every minute until the slot's end (a code: the reader's language words it).
+            claim.skipped, claim.waiting = SlotOpening.Skipped.TEACHER_BUSY, True
+            claim.save(update_fields=["skipped", "waiting"])
             return 0
-        claim.session_id = result.session.id
-        claim.save(update_fields=["session_id"])
+        claim.session_id, claim.skipped = result.session.id, ""
+        claim.save(update_fields=["session_id", "skipped"])
         logger.info("Slot %s opened session %s for %s", slot.pk, result.session.id, day)
         return 1

@@ -15,8 +15,9 @@ from . import service
 from .forms import NoClassDayForm, SlotForm, TimetableImportForm
 
 
-def _page(request, course, *, slot_form=None, import_form=None, day_form=None, status=200):
+def _page(request, course, *, slot_form=None, import_form=None, day_form=None, confirm=None, status=200):
     ctx = {
+        "confirm": confirm,
         "course": course,
         "slots": course.slots.select_related("teacher"),
         "days": NoClassDay.objects.filter(Q(course=course) | Q(course__isnull=True)).order_by("day"),
@@ -30,6 +31,21 @@ def _page(request, course, *, slot_form=None, import_form=None, day_form=None, s
 
 def _back(course):
     return redirect("attendance:timetable", course_id=course.pk)
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "1"
+
+
+def _ask_first(request, course, crossed: service.ThresholdCrossed, fields: list[tuple[str, str]]):
+    """The change moves students across the threshold: say who, and offer to save it anyway."""
+    confirm = {"crossed": crossed, "action": request.path, "fields": fields}
+    return _page(request, course, confirm=confirm, status=409)
+
+
+def _posted(request, *names) -> list[tuple[str, str]]:
+    skip = {"csrfmiddlewaretoken", "confirm"}
+    return [(k, v) for k, values in request.POST.lists() for v in values if k not in skip and (not names or k in names)]
 
 
 @teacher_required
@@ -46,10 +62,14 @@ def slot_add(request, course_id):
     if not form.is_valid():
         return _page(request, course, slot_form=form, status=400)
     try:
-        added = service.add_slot(course=course, teacher=request.user, **form.cleaned_data)
+        added = service.add_slot(
+            course=course, teacher=request.user, confirmed=_confirmed(request), **form.cleaned_data
+        )
     except service.TimetableRefused as exc:
         form.add_error(None, str(exc))
         return _page(request, course, slot_form=form, status=400)
+    except service.ThresholdCrossed as crossed:
+        return _ask_first(request, course, crossed, _posted(request))
     if added is None:
         messages.info(request, _("The timetable has this slot already."))
     else:
@@ -61,7 +81,10 @@ def slot_add(request, course_id):
 @require_POST
 def slot_remove(request, course_id, slot_id):
     course = get_course_for_teacher(request.user, course_id)
-    service.remove_slot(slot=get_object_or_404(course.slots, pk=slot_id))
+    try:
+        service.remove_slot(slot=get_object_or_404(course.slots, pk=slot_id), confirmed=_confirmed(request))
+    except service.ThresholdCrossed as crossed:
+        return _ask_first(request, course, crossed, [])
     messages.success(request, _("Slot removed."))
     return _back(course)
 
@@ -77,12 +100,17 @@ def slots_import(request, course_id):
             count = service.import_slots(
                 course=course,
                 teacher=request.user,
-                text=data["file"],
+                text=data["text"],
                 first_day=data["first_day"],
                 last_day=data["last_day"],
+                confirmed=_confirmed(request),
             )
         except service.TimetableRefused as exc:
             form.add_error("file", str(exc))
+        except service.ThresholdCrossed as crossed:
+            return _ask_first(
+                request, course, crossed, [*_posted(request, "first_day", "last_day"), ("text", data["text"])]
+            )
         else:
             if count:
                 messages.success(request, _("%(n)s slots imported.") % {"n": count})
@@ -99,9 +127,11 @@ def day_add(request, course_id):
     form = NoClassDayForm(request.POST)
     if form.is_valid():
         try:
-            service.add_no_class_day(course=course, **form.cleaned_data)
+            service.add_no_class_day(course=course, confirmed=_confirmed(request), **form.cleaned_data)
         except service.TimetableRefused as exc:
             form.add_error("day", str(exc))
+        except service.ThresholdCrossed as crossed:
+            return _ask_first(request, course, crossed, _posted(request, "day", "reason"))
         else:
             messages.success(request, _("No class that day."))
             return _back(course)
@@ -113,6 +143,10 @@ def day_add(request, course_id):
 def day_remove(request, course_id, day_id):
     course = get_course_for_teacher(request.user, course_id)
     # A holiday of the whole school is the administrators' (the admin), not a course's teacher's.
-    service.remove_no_class_day(entry=get_object_or_404(course.no_class_days, pk=day_id))
+    entry = get_object_or_404(course.no_class_days, pk=day_id)
+    try:
+        service.remove_no_class_day(entry=entry, confirmed=_confirmed(request))
+    except service.ThresholdCrossed as crossed:
+        return _ask_first(request, course, crossed, [])
     messages.success(request, _("Class again that day."))
     return _back(course)

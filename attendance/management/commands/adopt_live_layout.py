@@ -10,5 +10,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        moved = live.adopt_previous_layout()
-        self.stdout.write(f"{moved} sessions moved to the slot-group layout; {live.previous_layout_count()} left")
+        moved, left = live.adopt_previous_layout(), live.previous_layout_count()
+        if moved or left or options["verbosity"] > 1:  # `make run` runs it at every start: silent when idle
+            self.stdout.write(f"{moved} sessions moved to the slot-group layout; {left} left")
