@@ -48,9 +48,12 @@ def test_a_busy_teachers_skipped_slot_reads_in_each_readers_language(teacher, co
     slot = slot_at(course, teacher, now_local() + timedelta(minutes=5))
     with translation.override("en"):
         timetable.open_due_sessions()
-    assert SlotOpening.objects.get(slot=slot).skipped == SlotOpening.Skipped.TEACHER_BUSY
-    assert "Not opened: the teacher had another session open." in timetable_page(teacher, course, "en")
-    assert "Açılmadı: öğretmenin açık başka bir yoklaması vardı." in timetable_page(teacher, course, "tr")
+    opening = SlotOpening.objects.get(slot=slot)
+    assert (opening.skipped, opening.waiting, opening.note) == (SlotOpening.Skipped.TEACHER_BUSY, True, "")
+    assert "Waiting: the teacher has another session open" in timetable_page(teacher, course, "en")
+    with translation.override("tr"):
+        turkish = opening.summary()
+    assert turkish.startswith("Bekliyor") and turkish in timetable_page(teacher, course, "tr")
 
 
 def test_a_session_the_worker_opens_is_named_with_an_iso_date_whatever_its_language(teacher, course):
