@@ -108,6 +108,9 @@ def course_set_policy(
     photo_check_default: bool = False,
     warning_rule: str | None = None,
     remote_weight: int | None = None,
+    absences_in_a_row: int | None = None,
+    appeal_days: int | None = None,
+    meeting_min_share: int | None = None,
 ) -> None:
     course.rate_policy = rate_policy
     course.planned_sessions = planned_sessions
@@ -115,6 +118,13 @@ def course_set_policy(
     course.photo_check_default = photo_check_default
     course.warning_rule = warning_rule or course.warning_rule
     course.remote_weight = course.remote_weight if remote_weight is None else remote_weight
+    for name, value in (
+        ("absences_in_a_row", absences_in_a_row),
+        ("appeal_days", appeal_days),
+        ("meeting_min_share", meeting_min_share),
+    ):
+        if value is not None:
+            setattr(course, name, value)
     fields = [
         "rate_policy",
         "planned_sessions",
@@ -122,6 +132,9 @@ def course_set_policy(
         "photo_check_default",
         "warning_rule",
         "remote_weight",
+        "absences_in_a_row",
+        "appeal_days",
+        "meeting_min_share",
     ]
     course.save(update_fields=fields)
     announce([course.pk])

@@ -24,7 +24,7 @@ class ChangeStatusForm(HybridChoices, forms.Form):
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
 
 
-class BulkChangeForm(forms.Form):
+class BulkChangeForm(HybridChoices, forms.Form):
     """Several records of a saved session marked at once: the ticked ones, or everyone the sweep found absent."""
 
     records = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
@@ -70,6 +70,9 @@ class PolicyForm(forms.ModelForm):
             "photo_check_default",
             "remote_weight",
             "warning_rule",
+            "absences_in_a_row",
+            "appeal_days",
+            "meeting_min_share",
         ]
         labels = {
             "rate_policy": _("Counting policy"),
@@ -77,6 +80,9 @@ class PolicyForm(forms.ModelForm):
             "excused_counts_as_present": _("Excused counts as present (otherwise left out)"),
             "warning_rule": _("Warn students by e-mail"),
             "remote_weight": _("A remote attendance counts as (% of a present one)"),
+            "absences_in_a_row": _("Also warn after this many absences in a row (0: never)"),
+            "appeal_days": _("Students may appeal a record for this many days"),
+            "meeting_min_share": _("Online meeting reports: present (remote) from this share of the session (%)"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -86,6 +92,23 @@ class PolicyForm(forms.ModelForm):
         self.fields["remote_weight"].max_value = 100
         self.fields["remote_weight"].widget.attrs.update(min=0, max=100)
         self.fields["planned_sessions"].widget.attrs.update(min=1)
+        # Settings of round three: left out of a post, unchanged (as the remote weight).
+        for name, top in (("absences_in_a_row", 50), ("appeal_days", 365), ("meeting_min_share", 100)):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update(min=0, max=top)
+
+    def _kept(self, name: str):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_absences_in_a_row(self):
+        return self._kept("absences_in_a_row")
+
+    def clean_appeal_days(self):
+        return self._kept("appeal_days")
+
+    def clean_meeting_min_share(self):
+        return self._kept("meeting_min_share")
 
     def clean_warning_rule(self):
         return self.cleaned_data.get("warning_rule") or self.instance.warning_rule

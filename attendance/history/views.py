@@ -122,7 +122,8 @@ def records_bulk_change(request, sid):
     """Mark the ticked records (or everyone absent) with one status and one reason: an audited change each."""
     attendance = get_attendance_for_teacher(request.user, sid)
     alive = AttendanceRecord.objects.alive().filter(attendance=attendance)
-    form = BulkChangeForm(request.POST, record_ids=list(alive.values_list("pk", flat=True)))
+    ids = list(alive.values_list("pk", flat=True))
+    form = BulkChangeForm(request.POST, record_ids=ids, hybrid=attendance.admits_remote)
     if not form.is_valid():
         messages.error(request, _("Not changed: %(error)s") % {"error": _first_error(form)})
         return _session_page(request, attendance, status=400)

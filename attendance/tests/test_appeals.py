@@ -124,3 +124,20 @@ def test_an_approved_appeal_is_not_applied_to_other_sessions_of_its_day(student,
     appeal = appeals.file_appeal(student=student, record_id=absent.pk, wanted="excused", reason="Ill")
     service.decide(request_id=appeal.pk, by=teacher, approve=True)
     assert AttendanceRecord.objects.get(pk=second.pk).status == Status.ABSENT
+
+
+def test_the_teacher_sets_the_round_three_settings_on_the_policy_form(teacher, course):
+    url = reverse("attendance:course_policy", args=[course.pk])
+    page = login(Client(), teacher)
+    base = {"rate_policy": "to_date", "excused_counts_as_present": "on", "remote_weight": "100"}
+
+    response = page.post(url, {**base, "appeal_days": "3", "absences_in_a_row": "4", "meeting_min_share": "60"})
+
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert (course.appeal_days, course.absences_in_a_row, course.meeting_min_share) == (3, 4, 60)
+    page.post(url, base)  # left out: unchanged
+    course.refresh_from_db()
+    assert (course.appeal_days, course.absences_in_a_row, course.meeting_min_share) == (3, 4, 60)
+    refused = page.post(url, {**base, "meeting_min_share": "120"})
+    assert refused.status_code == 400 and "less than or equal to 100" in refused.text
