@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import live
 from ..models import Course, Enrollment
-from ..ops.roster_import import RenamesToConfirm, RosterError, import_roster
+from ..ops.roster_import import RenamesToConfirm, RosterError, import_roster, preview_roster
 from .forms import RosterUploadForm
 
 # The import creates and renames users and enrols them: it needs what doing that by hand needs.
@@ -87,10 +87,23 @@ class CourseAdmin(admin.ModelAdmin):
                 messages.warning(request, note)
             token = secrets.token_urlsafe(16)
             cache.set(_pending_import_key(request, token), form.cleaned_data["text"], PENDING_IMPORT_SECONDS)
-            return self._import(request, form.cleaned_data["text"], confirm=False, token=token)
+            return self._preview(request, form.cleaned_data["text"], token=token)
         ctx = {**self.admin_site.each_context(request), "form": form, "problems": problems, "renames": renames}
         ctx.update(title=_("Import a roster"), token=token)
         return render(request, "admin/attendance/import_roster.html", ctx, status=400 if form.errors else 200)
+
+    def _preview(self, request, text: str, *, token: str):
+        """Nothing is changed yet: how many students and enrolments the file makes, and the renames, for the
+        administrator to apply or not."""
+        ctx = {**self.admin_site.each_context(request), "form": RosterUploadForm(), "title": _("Import a roster")}
+        try:
+            report, changed = preview_roster(text=text)
+        except RosterError as exc:
+            messages.error(request, _("%(n)s bad rows; nothing was changed.") % {"n": len(exc.problems)})
+            ctx["problems"] = exc.problems
+            return render(request, "admin/attendance/import_roster.html", ctx, status=400)
+        ctx.update(preview=report, renames=changed, token=token)
+        return render(request, "admin/attendance/import_roster.html", ctx)
 
     def _import(self, request, text: str, *, confirm: bool, token: str):
         ctx = {**self.admin_site.each_context(request), "form": RosterUploadForm(), "title": _("Import a roster")}
@@ -124,6 +137,7 @@ def _pending_import_key(request, token: str) -> str:
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    change_list_template = "admin/attendance/enrollment/change_list.html"  # "Import roster" here too
     list_display = ("student", "course", "enrolled_at")
     list_filter = ("course",)
     search_fields = ("student__school_number", "student__full_name", "course__code", "course__title")

@@ -169,6 +169,29 @@ def renames(rows) -> list[Rename]:
     return name_changes({number: name for _, number, name, _ in rows})
 
 
+class _Preview(Exception):
+    def __init__(self, report: RosterReport):
+        super().__init__("a preview: rolled back")
+        self.report = report
+
+
+def preview_roster(*, text: str) -> tuple[RosterReport, list[Rename]]:
+    """What importing ``text`` would do — students created and renamed, enrolments made, those already
+    enrolled — and the name changes, without changing anything (the same import, rolled back)."""
+    courses = dict(Course.objects.values_list("code", "id"))
+    rows, problems = _parse(text, courses, None)
+    problems += _not_students(rows)
+    if problems:
+        raise RosterError(sorted(problems))
+    if not rows:
+        raise RosterError([(1, gettext("the file has no rows"))])
+    try:
+        with transaction.atomic():
+            raise _Preview(_apply([row[1:] for row in rows], courses))
+    except _Preview as done:
+        return done.report, renames(rows)
+
+
 def import_roster(
     *, text: str, progress: Callable[[int], object] | None = None, confirm_renames: bool = False
 ) -> RosterReport:

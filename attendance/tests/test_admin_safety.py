@@ -135,7 +135,7 @@ def test_the_admin_import_shows_name_changes_before_applying_them(client, superu
     upload = SimpleUploadedFile("r.csv", f"S4040;New Name;{course.code}\nS5050;Bo;{course.code}\n".encode())
     page = client.post(url, {"file": upload})
     html = page.content.decode()
-    assert page.status_code == 200 and "1 name would change" in html and "Old Name" in html
+    assert page.status_code == 200 and "rename 1 student" in html and "Old Name" in html
     assert User.objects.get(school_number="S4040").full_name == "Old Name"
     token = html.split('name="confirm" value="')[1].split('"')[0]
     done = client.post(url, {"confirm": token})

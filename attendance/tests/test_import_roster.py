@@ -74,9 +74,16 @@ def test_the_admin_imports_the_same_file(client, courses):
     bad = SimpleUploadedFile("r.csv", b"S1,Ann,NOPE\n")
     response = client.post(url, {"file": bad})
     assert response.status_code == 400 and b"Line 1" in response.content
-    good = SimpleUploadedFile("r.csv", b"S1,Ann,CS101\n")
-    assert client.post(url, {"file": good}).status_code == 302
+    good = SimpleUploadedFile("r.csv", b"S1,Ann,CS101\nS2,Bo,CS101\n")
+    preview = client.post(url, {"file": good})
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "create 2 students" in html and "make 2 enrolments" in html
+    assert not Enrollment.objects.exists()  # nothing changed before the administrator applies it
+    token = html.split('name="confirm" value="')[1].split('"')[0]
+    assert client.post(url, {"confirm": token}).status_code == 302
     assert Enrollment.objects.filter(student__school_number="S1").count() == 1
+    for changelist in ("admin:attendance_course_changelist", "admin:attendance_enrollment_changelist"):
+        assert url in client.get(reverse(changelist)).content.decode()
 
 
 def test_a_teachers_number_is_refused_and_nothing_changes(tmp_path, courses, capsys):
