@@ -11,6 +11,19 @@ from .calendar import DateHierarchyAdmin
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log administrators read: nobody adds, changes or deletes its rows here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RecordInline(admin.TabularInline):
     model = AttendanceRecord
     fields = ("student", "status", "checked_in_at", "source", "fail_reason", "is_deleted")
@@ -106,33 +119,15 @@ SEARCH_STUDENTS = 1000
 
 
 @admin.register(RecordChange)
-class RecordChangeAdmin(admin.ModelAdmin):
+class RecordChangeAdmin(ReadOnlyAdmin):
     list_display = ("changed_at", "record", "changed_by", "old_status", "new_status", "reason")
     list_filter = ("new_status", ("changed_at", admin.DateFieldListFilter))
     search_fields = ("record__student__school_number", "record__student__full_name", "changed_by__full_name", "reason")
     list_select_related = ("record__student", "record__attendance", "changed_by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "trigger", "sessions_processed", "records_saved", "sessions_failed")
     list_filter = ("trigger", ("started_at", admin.DateFieldListFilter))
     readonly_fields = [f.name for f in SweepRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

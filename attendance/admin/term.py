@@ -5,6 +5,7 @@ from django.contrib import admin
 from ..models import ExcuseRequest, MeetingImport, NoClassDay, TimetableSlot
 from ..timetables import service as timetable
 from .calendar import DateHierarchyAdmin
+from .sessions import ReadOnlyAdmin
 
 
 @admin.register(ExcuseRequest)
@@ -63,19 +64,10 @@ class NoClassDayAdmin(DateHierarchyAdmin):
 
 
 @admin.register(MeetingImport)
-class MeetingImportAdmin(admin.ModelAdmin):
+class MeetingImportAdmin(ReadOnlyAdmin):
     """Read-only: each import of an online meeting's report, made on the teacher's session page."""
 
     list_display = ("imported_at", "attendance", "product", "imported_by", "remote", "absent", "unchanged", "unmatched")
     list_filter = ("product", ("imported_at", admin.DateFieldListFilter))
     search_fields = ("attendance__lesson_name", "attendance__course__code", "imported_by__full_name")
     list_select_related = ("attendance", "imported_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

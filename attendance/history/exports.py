@@ -56,6 +56,12 @@ CSV_BLOCK = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def csv_cell(value) -> str:
+    """A cell written from Python: an apostrophe before a would-be formula (``_sql_text`` is the same in SQL)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _sql_literal(character: str) -> str:
     return {"\t": "E'\\t'", "\r": "E'\\r'"}.get(character, f"'{character}'")
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..models import ATTENDED, Attendance, AttendanceRecord, ExcuseRequest, Status
 from ..reasons import SPOT_CHECK_FAILED, SPOT_CHECK_PASSED, flag_words, translate
+from .exports import csv_cell
 from .reports import MISSED, course_report, student_overview
 
 
@@ -52,13 +53,8 @@ def student_record_csv(record: StudentRecord) -> str:
         for r in course.records:
             day = timezone.localtime(r.attendance.starts_at).strftime("%Y-%m-%d %H:%M")
             cells = [course.course.code, day, r.attendance.lesson_name, r.status, translate(r.fail_reason)]
-            writer.writerow([_safe(c) for c in [*cells, ", ".join(flag_words(r.flags))]])
+            writer.writerow([csv_cell(c) for c in [*cells, ", ".join(flag_words(r.flags))]])
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass
@@ -118,5 +114,6 @@ def department_csv(lines: list[CourseLine]) -> str:
     for line in lines:
         trend = " ".join(f"{week}:{'' if rate is None else rate}" for week, rate in line.weeks)
         rate = "" if line.rate is None else line.rate
-        writer.writerow([_safe(line.course.code), _safe(line.course.title), rate, line.students, line.below, trend])
+        code, title = csv_cell(line.course.code), csv_cell(line.course.title)
+        writer.writerow([code, title, rate, line.students, line.below, trend])
     return out.getvalue()
