@@ -169,12 +169,13 @@ def sweep_progress(now: datetime, bound: int) -> Probe:
     return _timed(last)
 
 
-def queued_tasks() -> tuple[int, datetime | None]:
-    """How many tasks wait in the broker for a cluster, and when the oldest of them was enqueued."""
+def queued_tasks(cluster: str | None = None) -> tuple[int, datetime | None]:
+    """How many tasks wait in the broker for a cluster (the main one unless named), and when the oldest of
+    them was enqueued."""
     from django_q.brokers import get_broker
     from django_q.signing import BadSignature, SignedPackage
 
-    broker = get_broker()
+    broker = get_broker(cluster)
     count = broker.queue_size()
     head = broker.connection.lindex(broker.list_key, 0) if count else None  # the Redis broker's oldest
     try:

@@ -93,10 +93,26 @@ def judge_face(face: faces.Face, reference_encoding) -> Verdict:
     return Verdict(MATCH if distance <= settings.PHOTO_TOLERANCE else MISMATCH, distance)
 
 
+def photo_cluster() -> str:
+    """The django-q2 cluster whose queue photo tasks go on: the photo cluster, or the main one (PHOTO_WORKERS=0)."""
+    return settings.PHOTO_CLUSTER if settings.PHOTO_WORKERS > 0 else main_cluster()
+
+
+def main_cluster() -> str:
+    """The main cluster's queue, named outright: a task enqueued inside the photo cluster goes to its own
+    queue unless told otherwise (behind the photos)."""
+    return settings.Q_CLUSTER["name"]
+
+
+def enqueue_photo_task(func: str, *args, **options) -> None:
+    """Put a photo task (a selfie, a reference photo, a ZIP of them) on the photo cluster's queue."""
+    async_task(func, *args, cluster=photo_cluster(), **options)
+
+
 def ask(sid: str, school_number: str, photo_name: str) -> None:
     """Hand a pending check-in's photo to the worker (``tasks.verify_photo``)."""
     task_name = f"photo-{sid}-{school_number}"
-    async_task("attendance.tasks.verify_photo", sid, school_number, photo_name, task_name=task_name)
+    enqueue_photo_task("attendance.tasks.verify_photo", sid, school_number, photo_name, task_name=task_name)
 
 
 def requeue_lost(now: float | None = None) -> int:
@@ -225,7 +241,7 @@ def _sweep_if_finished(sid: str) -> None:
     """A finished session waiting for its photos is swept as soon as they are in (the sweep skips it otherwise)."""
     session = live.get_session(sid)
     if session is not None and session.state != live.OPEN:
-        async_task("attendance.tasks.sweep_session", sid, task_name=f"sweep-{sid}")
+        async_task("attendance.tasks.sweep_session", sid, task_name=f"sweep-{sid}", cluster=main_cluster())
 
 
 # --- references ---------------------------------------------------------------
