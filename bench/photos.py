@@ -25,6 +25,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attn_site.settings")
 
 
@@ -35,6 +36,7 @@ def mib(process: psutil.Process) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--burst", type=int, default=500, help="photo check-ins in the burst (0: none)")
     args = parser.parse_args()
 
     import django
@@ -85,6 +87,18 @@ def main() -> None:
     for name in uploads:
         key = name.replace(" ", "_")
         print(f"{name}: median {summary[f'{key}_median_ms']} ms, p95 {summary[f'{key}_p95_ms']} ms, {results[name]}")
+    if args.burst:
+        import photo_burst
+
+        burst = photo_burst.run(args.burst)
+        print(
+            f"burst of {burst['students']}: {burst['burst_s']} s from the first enqueue to the last verdict "
+            f"({burst['verdicts_per_s']}/s, {burst['photo_workers']} photo workers); per verification p50 "
+            f"{burst['p50_ms']} ms, p95 {burst['p95_ms']} ms (the face {burst['face_p50_ms']} ms); a sweep "
+            f"enqueued at {burst['sweep_enqueued_at_s']} s waited {burst['sweep_wait_s']} s, saved after "
+            f"{burst['sweep_saved_s']} s; peak RSS {burst['peak_rss_mb']} MiB per photo worker"
+        )
+        summary = {**burst, "single": summary, "load_average": [round(x, 2) for x in os.getloadavg()]}
     print(json.dumps(summary))
 
 
