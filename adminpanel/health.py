@@ -203,6 +203,17 @@ def task_queue(now: datetime, bound: int) -> Probe:
     return _timed(oldest)
 
 
+def photo_queue(now: datetime) -> Probe:
+    """How many photo tasks wait for the photo cluster, and how long the oldest has (shown, never alarming:
+    a lecture hall's burst is a queue that drains, and the sweep does not wait behind it)."""
+
+    def waiting():
+        count, enqueued = queued_tasks(settings.PHOTO_CLUSTER)
+        return {"queued": count, "oldest_seconds": max(0, round((now - enqueued).total_seconds())) if enqueued else 0}
+
+    return _timed(waiting)
+
+
 def work() -> dict[str, Probe]:
     """Whether the task cluster does its work: it reports, the scheduled sweep succeeds, the queue drains."""
     now = clock.now_datetime()
