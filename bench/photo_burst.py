@@ -3,7 +3,8 @@
 Called by bench/photos.py (`make bench-photos`; BENCH_ARGS="--burst 500", 0 to skip). On the stack's own
 PostgreSQL and Redis (migrated here), the two clusters start as `make run` starts them: `manage.py
 qcluster_watchdog` and `manage.py qcluster_watchdog --photos`, with the environment's Q_WORKERS,
-PHOTO_WORKERS and PHOTO_NICE (their defaults unless set). Each photo worker judges a few warm-up selfies
+PHOTO_WORKERS and PHOTO_NICE (their defaults unless set; PHOTO_WORKERS=0 measures the layout before issue 30,
+the main cluster judging the photos). Each photo worker judges a few warm-up selfies
 first (it loads the face model once, as a worker does on its first photo of the day).
 
 The burst: every student has a reference photo (the encoding of a real photograph, computed once here) and
@@ -124,7 +125,7 @@ class Clusters:
     def __init__(self, folder: Path):
         self.folder = folder
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.main = self._start([], env, "main.log")
+        self.main = self._start([], {**env, "LOG_LEVEL": "DEBUG"}, "main.log")  # photos too with PHOTO_WORKERS=0
         self.photos = self._start(["--photos"], {**env, "LOG_LEVEL": "DEBUG"}, "photos.log")
 
     def _start(self, which, env, name):
@@ -133,7 +134,10 @@ class Clusters:
             return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def photo_processes(self) -> list[psutil.Process]:
-        return psutil.Process(self.photos.pid).children(recursive=True)
+        from django.conf import settings
+
+        judge = self.photos if settings.PHOTO_WORKERS else self.main  # PHOTO_WORKERS=0: the main cluster
+        return psutil.Process(judge.pid).children(recursive=True)
 
     def stop(self) -> None:
         for proc in (self.main, self.photos):
@@ -144,7 +148,8 @@ class Clusters:
     def timings(self) -> list[tuple[float, float]]:
         """(ms per verification, ms of it reading the face) from the photo workers' lines."""
         found = []
-        for line in (self.folder / "photos.log").read_text().splitlines():
+        lines = [line for log in ("main.log", "photos.log") for line in (self.folder / log).read_text().splitlines()]
+        for line in lines:
             if "Photo judged in" in line:
                 words = line.split("Photo judged in ")[1].split()
                 found.append((float(words[0]), float(words[4])))
@@ -212,7 +217,8 @@ def run(students: int) -> dict:
     clusters = Clusters(folder)
     sampler = RssSampler(clusters)
     try:
-        until(lambda: len([s for s in Stat.get_all() if s.workers]) >= 2, 60, "the clusters did not start")
+        clusters_up = 2 if settings.PHOTO_WORKERS else 1  # PHOTO_WORKERS=0: the main cluster judges photos
+        until(lambda: len([s for s in Stat.get_all() if s.workers]) >= clusters_up, 60, "the clusters did not start")
         for n, student in enumerate(warm):
             check_in(warm_session, student, people["astronaut"][1][n % 6])
         until(lambda: judged([warm_session]) == WARM_UP, 120, "the warm-up selfies were not judged")

@@ -134,9 +134,10 @@ def main() -> None:
         import photo_burst
 
         burst = photo_burst.run(args.burst)
+        judges = f"{burst['photo_workers']} photo workers" if burst["photo_workers"] else "on the main cluster's queue"
         print(
             f"burst of {burst['students']}: {burst['burst_s']} s from the first enqueue to the last verdict "
-            f"({burst['verdicts_per_s']}/s, {burst['photo_workers']} photo workers); per verification p50 "
+            f"({burst['verdicts_per_s']}/s, {judges}); per verification p50 "
             f"{burst['p50_ms']} ms, p95 {burst['p95_ms']} ms (the face {burst['face_p50_ms']} ms); a sweep "
             f"enqueued at {burst['sweep_enqueued_at_s']} s waited {burst['sweep_wait_s']} s, saved after "
             f"{burst['sweep_saved_s']} s; peak RSS {burst['peak_rss_mb']} MiB per photo worker"
