@@ -180,3 +180,14 @@ def task_queue():
     broker.purge_queue()
     yield broker
     broker.purge_queue()
+
+
+@pytest.fixture
+def photo_queue(settings):
+    """The photo cluster's queue (PHOTO_WORKERS > 0: photo tasks wait there, not behind the sweep), emptied first."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker(settings.PHOTO_CLUSTER)
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()

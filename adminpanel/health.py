@@ -169,12 +169,13 @@ def sweep_progress(now: datetime, bound: int) -> Probe:
     return _timed(last)
 
 
-def queued_tasks() -> tuple[int, datetime | None]:
-    """How many tasks wait in the broker for a cluster, and when the oldest of them was enqueued."""
+def queued_tasks(cluster: str | None = None) -> tuple[int, datetime | None]:
+    """How many tasks wait in the broker for a cluster (the main one unless named), and when the oldest of
+    them was enqueued."""
     from django_q.brokers import get_broker
     from django_q.signing import BadSignature, SignedPackage
 
-    broker = get_broker()
+    broker = get_broker(cluster)
     count = broker.queue_size()
     head = broker.connection.lindex(broker.list_key, 0) if count else None  # the Redis broker's oldest
     try:
@@ -200,6 +201,17 @@ def task_queue(now: datetime, bound: int) -> Probe:
         return {"queued": count, "oldest_seconds": seconds}
 
     return _timed(oldest)
+
+
+def photo_queue(now: datetime) -> Probe:
+    """How many photo tasks wait for the photo cluster, and how long the oldest has (shown, never alarming:
+    a lecture hall's burst is a queue that drains, and the sweep does not wait behind it)."""
+
+    def waiting():
+        count, enqueued = queued_tasks(settings.PHOTO_CLUSTER)
+        return {"queued": count, "oldest_seconds": max(0, round((now - enqueued).total_seconds())) if enqueued else 0}
+
+    return _timed(waiting)
 
 
 def work() -> dict[str, Probe]:

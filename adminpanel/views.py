@@ -30,6 +30,7 @@ def operations(request):
         "redis_sessions": health.redis("default"),  # the login sessions, the cache and the task broker
         "redis_config": health.redis_config(),
         "cluster": health.cluster(),
+        "photo_queue": health.photo_queue(clock.now_datetime()) if settings.PHOTO_WORKERS else None,
         "last_run": SweepRun.objects.first(),
     }
     if redis_probe.ok:

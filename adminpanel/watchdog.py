@@ -13,6 +13,9 @@ the cluster started; or the oldest task in the broker's queue has waited QUEUE_S
 then; or tasks have sat in this cluster's own queue that long (a stalled cluster among healthy ones
 keeps the few tasks it took). A check that cannot read PostgreSQL or Redis counts as no verdict:
 restarting the cluster would not bring them back.
+
+The photo cluster (``qcluster_watchdog --photos``) is watched the same way on its own queue, without
+the sweep's check and alert: the main cluster's watchdog has those.
 """
 
 from __future__ import annotations
@@ -42,8 +45,12 @@ ALERT_REPEAT = 24 * 3600  # one alert per stall, and a reminder a day while it l
 
 
 class Watchdog:
-    def __init__(self, command: list[str]):
+    def __init__(self, command: list[str], *, cluster: str | None = None, nice: int = 0):
+        """``cluster``: the django-q2 cluster's name when it is not the main one (the photo cluster): it is
+        started with Q_CLUSTER_NAME set, its own queue is watched, and the sweep is not its business."""
         self.command = command
+        self.cluster = cluster
+        self.nice = nice
         self.child: subprocess.Popen | None = None
         self.child_started = self.watching_since = clock.now_datetime()
         self.own_queue_held_since: float | None = None  # monotonic
@@ -70,14 +77,19 @@ class Watchdog:
         reason = self.stall()
         if reason:
             self.restart(reason)
-        self.alert_if_no_sweep()
+        if self.cluster is None:
+            self.alert_if_no_sweep()
 
     # --- the cluster's processes ---------------------------------------------------
 
     def start(self) -> None:
         # A session (and process group) of its own: a Ctrl-C in the terminal reaches only the watchdog,
         # which stops the cluster in order, and a stalled cluster is killed without killing the watchdog.
-        self.child = subprocess.Popen(self.command, start_new_session=True)
+        env = {**os.environ, "Q_CLUSTER_NAME": self.cluster} if self.cluster else None
+        nice = self.nice
+        self.child = subprocess.Popen(
+            self.command, start_new_session=True, env=env, preexec_fn=(lambda: os.nice(nice)) if nice else None
+        )
         self.child_started = clock.now_datetime()
         self.own_queue_held_since = None
         logger.info("Task cluster started (pid %s)", self.child.pid)
@@ -107,7 +119,8 @@ class Watchdog:
     def stall(self) -> str:
         """Why the cluster is stalled, or "" while it does its work (or no check could tell)."""
         now = clock.now_datetime()
-        for check in (self.sweeps_stopped, self.queue_stuck, self.own_queue_stuck):
+        checks = (self.queue_stuck, self.own_queue_stuck)
+        for check in checks if self.cluster else (self.sweeps_stopped, *checks):
             try:
                 reason = check(now)
             except Exception as exc:  # PostgreSQL or Redis down: no verdict
@@ -126,7 +139,7 @@ class Watchdog:
         return ""
 
     def queue_stuck(self, now: datetime) -> str:
-        count, enqueued = health.queued_tasks()
+        count, enqueued = health.queued_tasks(self.cluster)
         if not enqueued:
             return ""
         seconds = (now - max(enqueued, self.child_started)).total_seconds()

@@ -383,6 +383,13 @@ PHOTO_SWEEP_WAIT = env.int("PHOTO_SWEEP_WAIT", default=120)
 # A photo still being checked this long after it was handed to the worker is handed over again (its task
 # was lost with a killed worker): a job every minute looks.
 PHOTO_REQUEUE_SECONDS = env.int("PHOTO_REQUEUE_SECONDS", default=90)
+# Photos are judged by a django-q2 cluster of their own ("photos", PHOTO_WORKERS workers; `manage.py
+# qcluster_watchdog --photos` runs it), so a lecture hall's 500 selfies never hold up the sweep, the warnings
+# or the timetable behind them. Its processes run at PHOTO_NICE (the sweep and the web requests come first
+# on a shared machine). PHOTO_WORKERS=0: no cluster of their own, the main cluster judges photos too.
+PHOTO_WORKERS = env.int("PHOTO_WORKERS", default=2)
+PHOTO_NICE = env.int("PHOTO_NICE", default=10)
+PHOTO_CLUSTER = "photos"
 # The external verifier (off unless PHOTO_VERIFIER_URL is set): the worker posts the photo there and
 # the verifier calls back POST /api/verification/ signed with PHOTO_VERIFIER_SECRET (HMAC-SHA256).
 PHOTO_VERIFIER_URL = env.str("PHOTO_VERIFIER_URL", default="")
@@ -404,6 +411,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 500,
     "ack_failures": True,
+    # The photo cluster (the process started with Q_CLUSTER_NAME=photos) reads this on top of the above. A
+    # photo's task is short; one lost with a killed worker is asked for again (PHOTO_REQUEUE_SECONDS).
+    "ALT_CLUSTERS": {PHOTO_CLUSTER: {"workers": max(PHOTO_WORKERS, 1), "timeout": 60, "retry": 90}},
 }
 
 if PRODUCTION:

@@ -234,8 +234,9 @@ def _gunicorn(env: dict, port: int) -> list[str]:
 def serve(env: dict) -> int:
     """Migrate, seed, then run gunicorn and the django-q2 cluster until stopped.
 
-    WEB_NODES web nodes (gunicorn masters on PORT, PORT+1, …) and WORKER_NODES django-q2 clusters
-    (default one each) share the one PostgreSQL and Redis, as several machines would.
+    WEB_NODES web nodes (gunicorn masters on PORT, PORT+1, …) and WORKER_NODES worker nodes (a django-q2
+    cluster and a photo cluster each; default one of each) share the one PostgreSQL and Redis, as several
+    machines would.
     """
     port = int(env.get("PORT", "8000"))
     nodes, workers = int(env.get("WEB_NODES", "1")), int(env.get("WORKER_NODES", "1"))
@@ -250,9 +251,13 @@ def serve(env: dict) -> int:
         subprocess.Popen(_gunicorn(env, port + node), env=env, cwd=ROOT, start_new_session=True)
         for node in range(nodes)
     ] + [
-        # The watchdog runs the cluster (`manage.py qcluster`) and restarts it when it stalls.
-        subprocess.Popen([_python(), "manage.py", "qcluster_watchdog"], env=env, cwd=ROOT, start_new_session=True)
+        # The watchdog runs the cluster (`manage.py qcluster`) and restarts it when it stalls; the photo
+        # cluster (the selfies, PHOTO_WORKERS workers) beside it on each worker node, under its own.
+        subprocess.Popen(
+            [_python(), "manage.py", "qcluster_watchdog", *which], env=env, cwd=ROOT, start_new_session=True
+        )
         for _worker in range(workers)
+        for which in ([], ["--photos"])
     ]
     urls = ", ".join(f"http://127.0.0.1:{port + node}/" for node in range(nodes))
     print(f"\nATTN is running at {urls}  (Ctrl-C stops everything)\n", flush=True)

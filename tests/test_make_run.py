@@ -1,4 +1,4 @@
-"""`make run`'s stack: Ctrl-C stops every process it started, the django-q2 cluster's workers included."""
+"""`make run`'s stack: Ctrl-C stops every process it started, the workers of both django-q2 clusters included."""
 
 import os
 import shutil
@@ -48,12 +48,19 @@ def cluster_of(stack: subprocess.Popen) -> list[psutil.Process]:
     return [p for p in tree if "qcluster" in " ".join(p.cmdline())]
 
 
+def photo_cluster_of(stack: subprocess.Popen) -> list[psutil.Process]:
+    """The photo cluster's processes: started by the watchdog with --photos, at PHOTO_NICE."""
+    tree = psutil.Process(stack.pid).children(recursive=True)
+    watchdogs = [p for p in tree if "--photos" in p.cmdline()]
+    return [c for w in watchdogs for c in w.children(recursive=True) if c.nice() == 10]
+
+
 def test_ctrl_c_stops_the_web_server_the_cluster_and_the_servers(tmp_path):
     data = ROOT / ".data" / f"ctrl-c-{os.getpid()}"
     shutil.rmtree(data, ignore_errors=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "LIVE_REDIS_URL")}
-    env.update(PORT=str(port), WEB_WORKERS="2", Q_WORKERS="2")
+    env.update(PORT=str(port), WEB_WORKERS="2", Q_WORKERS="2", PHOTO_WORKERS="2")
     output = tmp_path / "output.txt"
     stack = subprocess.Popen(
         [sys.executable, "scripts/devstack.py", "--data", str(data.relative_to(ROOT)), "run"],
@@ -69,9 +76,10 @@ def test_ctrl_c_stops_the_web_server_the_cluster_and_the_servers(tmp_path):
             assert stack.poll() is None, "the stack exited while starting"
             assert time.time() < deadline, "the stack did not answer within 180 s"
             time.sleep(0.5)
-        # The cluster up: its main process, the sentinel, pusher, monitor and two workers; then
-        # it settles (its first scheduled sweep) before the Ctrl-C, as after a while in a terminal.
-        while len(cluster_of(stack)) < 6:
+        # Both clusters up (the main one and the photo cluster), each under its watchdog: its main process,
+        # the sentinel, pusher, monitor and two workers; then they settle (the first scheduled sweep)
+        # before the Ctrl-C, as after a while in a terminal.
+        while len(cluster_of(stack)) < 2 * (1 + 6) or not photo_cluster_of(stack):
             assert time.time() < deadline, "the django-q2 cluster did not start"
             time.sleep(0.5)
         time.sleep(8)

@@ -69,6 +69,20 @@ def test_the_operations_page_shows_redis_memory_against_maxmemory(client, staff,
 
 
 @pytest.mark.cluster_too
+def test_the_operations_page_shows_the_photo_queue(client, staff, photo_queue, settings):
+    from django_q.tasks import async_task
+
+    login(client, staff)
+    assert "0 photos waiting" in client.get(OPS).content.decode()
+    for number in ("S1", "S2", "S3"):
+        async_task("attendance.tasks.verify_photo", "sid", number, "p.jpg", cluster=settings.PHOTO_CLUSTER)
+    content = client.get(OPS).content.decode()
+    assert "3 photos waiting · the oldest for 0 s" in content
+
+    settings.PHOTO_WORKERS = 0  # the main cluster judges photos: no queue of their own to show
+    assert "Photo queue" not in client.get(OPS).content.decode()
+
+
 def test_it_lists_dead_letters_and_requeues_them(client, staff, redis_conn):
     login(client, staff)
     session = live_session(ends_in=-60)

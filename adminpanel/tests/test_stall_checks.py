@@ -143,3 +143,21 @@ def test_a_fresh_watchdog_waits_before_it_alerts(now, settings):
 
 def test_the_sweep_probe_fails_with_no_sweep_and_no_cluster(now):
     assert health.sweep_progress(now.at, 150).detail == "RuntimeError: no scheduled sweep has succeeded yet"
+
+
+def test_the_photo_clusters_watchdog_watches_the_photo_queue_and_leaves_the_sweep_alone(
+    now, settings, task_queue, photo_queue
+):
+    settings.QUEUE_STALL_SECONDS, settings.SWEEP_STALL_SECONDS = 60, 150
+    dog = Watchdog(["true"], cluster=settings.PHOTO_CLUSTER)
+    dog.child_started = dog.watching_since = now.at - timedelta(minutes=5)
+    async_task("attendance.tasks.sweep_due")  # the main queue's: not this cluster's business
+    async_task("attendance.tasks.verify_photo", "sid", "S1001", "photo.jpg", cluster=settings.PHOTO_CLUSTER)
+    async_task("attendance.tasks.verify_photo", "sid", "S1002", "photo.jpg", cluster=settings.PHOTO_CLUSTER)
+    now.set(now.at + timedelta(seconds=90))
+
+    assert dog.queue_stuck(now.at).startswith("2 tasks queued, the oldest waiting for 9")
+    # No sweep has run for 6 minutes: the main cluster's watchdog would say so first; not this one's check.
+    assert dog.stall().startswith("2 tasks queued")
+    photo_queue.purge_queue()
+    assert dog.queue_stuck(now.at) == ""

@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_q.tasks import async_task
 
 from .. import storage
 from ..models import ReferencePhoto, ReferenceUpload
@@ -57,7 +56,7 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
         obj.state, obj.origin = ReferencePhoto.State.PROCESSING, ReferencePhoto.Origin.ADMIN
         super().save_model(request, obj, form, change)
         pk = obj.pk
-        transaction.on_commit(lambda: async_task("attendance.tasks.encode_reference", pk))
+        transaction.on_commit(lambda: verify.enqueue_photo_task("attendance.tasks.encode_reference", pk))
         messages.info(request, _("The photo is being read; its state changes to Reference once its face is found."))
 
     @admin.action(description=_("Make the selected offered photos the students' references"))
@@ -93,7 +92,7 @@ class ReferencePhotoAdmin(admin.ModelAdmin):
                 archive=storage.private().save("uploads/references.zip", form.cleaned_data["archive"]),
                 total=form.photos,
             )
-            transaction.on_commit(lambda: async_task("attendance.tasks.import_references", upload.pk))
+            transaction.on_commit(lambda: verify.enqueue_photo_task("attendance.tasks.import_references", upload.pk))
             return redirect("admin:attendance_reference_zip_progress", upload_id=upload.pk)
         ctx = {**self.admin_site.each_context(request), "form": form, "title": _("Upload reference photos (ZIP)")}
         return render(request, "admin/attendance/reference_zip.html", ctx, status=400 if form.errors else 200)

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django_q.tasks import async_task
 
 from .. import storage
 from ..models import ReferencePhoto, ReferenceUpload
@@ -98,7 +97,8 @@ def import_zip(upload_id: int) -> str:
             upload.done += 1
             upload.save(update_fields=["total", "done", "report"])
     if upload.done < upload.total:
-        async_task("attendance.tasks.import_references", upload.pk, task_name=f"references-{upload.pk}-{upload.done}")
+        task_name = f"references-{upload.pk}-{upload.done}"
+        verify.enqueue_photo_task("attendance.tasks.import_references", upload.pk, task_name=task_name)
         return f"{upload.done} of {upload.total} read; the rest continues in another task"
     storage.delete(upload.archive)
     upload.archive, upload.finished = "", True

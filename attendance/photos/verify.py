@@ -93,10 +93,26 @@ def judge_face(face: faces.Face, reference_encoding) -> Verdict:
     return Verdict(MATCH if distance <= settings.PHOTO_TOLERANCE else MISMATCH, distance)
 
 
+def photo_cluster() -> str:
+    """The django-q2 cluster whose queue photo tasks go on: the photo cluster, or the main one (PHOTO_WORKERS=0)."""
+    return settings.PHOTO_CLUSTER if settings.PHOTO_WORKERS > 0 else main_cluster()
+
+
+def main_cluster() -> str:
+    """The main cluster's queue, named outright: a task enqueued inside the photo cluster goes to its own
+    queue unless told otherwise (behind the photos)."""
+    return settings.Q_CLUSTER["name"]
+
+
+def enqueue_photo_task(func: str, *args, **options) -> None:
+    """Put a photo task (a selfie, a reference photo, a ZIP of them) on the photo cluster's queue."""
+    async_task(func, *args, cluster=photo_cluster(), **options)
+
+
 def ask(sid: str, school_number: str, photo_name: str) -> None:
     """Hand a pending check-in's photo to the worker (``tasks.verify_photo``)."""
     task_name = f"photo-{sid}-{school_number}"
-    async_task("attendance.tasks.verify_photo", sid, school_number, photo_name, task_name=task_name)
+    enqueue_photo_task("attendance.tasks.verify_photo", sid, school_number, photo_name, task_name=task_name)
 
 
 def requeue_lost(now: float | None = None) -> int:
@@ -137,6 +153,7 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     that has a reference to compare with; a first photo is offered as the
     reference here in either mode.
     """
+    started = time.perf_counter()
     raw = live.get_record_raw(sid, school_number)
     if raw is not None and not _waits_for(live.LiveRecord.from_json(raw), photo_name):
         return "stale: the record changed before the photo was judged"  # judged already (a task asked again)
@@ -145,7 +162,9 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     photo = images.read(photo_name)
     if reference is not None and send is not None:
         return send(sid, school_number, photo_name, photo, reference)
+    reading = time.perf_counter()
     face = faces.encode(photo)
+    read = time.perf_counter()
     # One face on two accounts: this selfie against the session's others (both records get the flag).
     same = same_face.session_matches(sid, school_number, face.encoding) if face.found == faces.ONE else []
     if reference is None:
@@ -155,6 +174,15 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     verdict = replace(verdict, same_as=(*verdict.same_as, *same))
     result = apply(sid, school_number, photo_name, verdict)
     same_face.flag_others(sid, school_number, same)
+    # What a verification costs (bench/photos.py reads these lines with LOG_LEVEL=DEBUG).
+    logger.debug(
+        "Photo judged in %.1f ms (the face %.1f ms): %s %s %s",
+        (time.perf_counter() - started) * 1000,
+        (read - reading) * 1000,
+        sid,
+        school_number,
+        result,
+    )
     return result
 
 
@@ -225,7 +253,7 @@ def _sweep_if_finished(sid: str) -> None:
     """A finished session waiting for its photos is swept as soon as they are in (the sweep skips it otherwise)."""
     session = live.get_session(sid)
     if session is not None and session.state != live.OPEN:
-        async_task("attendance.tasks.sweep_session", sid, task_name=f"sweep-{sid}")
+        async_task("attendance.tasks.sweep_session", sid, task_name=f"sweep-{sid}", cluster=main_cluster())
 
 
 # --- references ---------------------------------------------------------------

@@ -62,11 +62,11 @@ def check_in_with_photo(client, session, clock, photo: bytes):
     return client.post(link, {"photo": upload(photo)})
 
 
-def run_queued_photo_task(task_queue):
+def run_queued_photo_task(photo_queue):
     """Run the verification the check-in enqueued, as the worker would."""
     from django_q.signing import SignedPackage
 
-    queued = [SignedPackage.loads(m[1]) for m in task_queue.dequeue() or []]
+    queued = [SignedPackage.loads(m[1]) for m in photo_queue.dequeue() or []]
     photo_tasks = [t for t in queued if t["func"] == "attendance.tasks.verify_photo"]
     assert len(photo_tasks) == 1, queued
     return tasks.verify_photo(*photo_tasks[0]["args"])
@@ -83,7 +83,7 @@ def test_a_typed_code_asks_for_the_selfie_first_and_writes_nothing(student_clien
 
 
 def test_the_photo_check_in_is_pending_then_present_on_a_match(
-    student_client, photo_session, clock, reference, task_queue
+    student_client, photo_session, clock, reference, photo_queue
 ):
     response = check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
     assert response.status_code == 302
@@ -93,31 +93,31 @@ def test_the_photo_check_in_is_pending_then_present_on_a_match(
     result = student_client.get(reverse("attendance:result", args=[photo_session.id]))
     assert "Checking your photo" in result.content.decode()
 
-    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert run_queued_photo_task(photo_queue) == verify.MATCH
     record = live.get_record(photo_session.id, "S1001")
     assert record.status == Status.PRESENT
     assert record.photo_result == verify.MATCH and record.photo_distance < 0.4
 
 
 def test_the_result_page_polls_while_the_photo_is_checked_and_stops_after(
-    student_client, photo_session, clock, reference, task_queue
+    student_client, photo_session, clock, reference, photo_queue
 ):
     """286 tells htmx to stop polling: the page stops asking once the verdict is in (and after the sweep)."""
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
     result = reverse("attendance:result", args=[photo_session.id])
     assert 'hx-trigger="every 3s"' in student_client.get(result).content.decode()
     assert student_client.get(result, HTTP_HX_REQUEST="true").status_code == 200  # still checking
-    run_queued_photo_task(task_queue)
+    run_queued_photo_task(photo_queue)
     answer = student_client.get(result, HTTP_HX_REQUEST="true")
     assert answer.status_code == 286 and "Checking your photo" not in answer.content.decode()
     assert "hx-trigger" not in student_client.get(result).content.decode()
 
 
 def test_a_mismatch_stays_for_the_teacher_with_the_distance(
-    student_client, teacher, photo_session, clock, reference, task_queue
+    student_client, teacher, photo_session, clock, reference, photo_queue
 ):
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
-    assert run_queued_photo_task(task_queue) == verify.MISMATCH
+    assert run_queued_photo_task(photo_queue) == verify.MISMATCH
     record = live.get_record(photo_session.id, "S1001")
     assert record.status == Status.REJECTED
     assert "photo_mismatch" in record.flags
@@ -129,28 +129,28 @@ def test_a_mismatch_stays_for_the_teacher_with_the_distance(
     assert "photo did not match" in page.content.decode()
 
 
-def test_no_face_is_reported_as_such(student_client, photo_session, clock, reference, task_queue):
+def test_no_face_is_reported_as_such(student_client, photo_session, clock, reference, photo_queue):
     check_in_with_photo(student_client, photo_session, clock, cat_jpeg())
-    assert run_queued_photo_task(task_queue) == "no_face"
+    assert run_queued_photo_task(photo_queue) == "no_face"
     assert live.get_record(photo_session.id, "S1001").reason == "No face was found in the photo."
 
 
 def test_the_projector_counts_only_verified_check_ins(
-    client, student, teacher, photo_session, clock, reference, task_queue
+    client, student, teacher, photo_session, clock, reference, photo_queue
 ):
     check_in_with_photo(login(client, student), photo_session, clock, astronaut_jpeg())
     view = live_sessions.projector(session=photo_session, absolute_url=lambda u: u, now=clock.now)
     assert view["count"] == 0, "a pending check-in is not counted yet"
-    run_queued_photo_task(task_queue)
+    run_queued_photo_task(photo_queue)
     view = live_sessions.projector(session=photo_session, absolute_url=lambda u: u, now=clock.now)
     assert view["count"] == 1
 
 
 def test_without_a_reference_the_photo_is_offered_and_the_teacher_approves_it(
-    client, student, teacher, photo_session, clock, task_queue
+    client, student, teacher, photo_session, clock, photo_queue
 ):
     check_in_with_photo(login(client, student), photo_session, clock, astronaut_jpeg())
-    assert run_queued_photo_task(task_queue) == verify.NO_REFERENCE
+    assert run_queued_photo_task(photo_queue) == verify.NO_REFERENCE
     offered = ReferencePhoto.objects.get(student=student)
     assert offered.state == ReferencePhoto.State.PROPOSED and len(offered.encoding) == 128
     mine = client.get(reverse("attendance:my_attendance")).content.decode()
@@ -173,11 +173,11 @@ def test_approving_needs_an_offered_photo(teacher_client, photo_session, student
 
 
 def test_a_teachers_correction_wins_over_a_late_result(
-    student_client, teacher, photo_session, clock, reference, task_queue
+    student_client, teacher, photo_session, clock, reference, photo_queue
 ):
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
     roster.roster_mark(session=photo_session, by=teacher, school_number="S1001", action="accept")
-    assert run_queued_photo_task(task_queue).startswith("stale")
+    assert run_queued_photo_task(photo_queue).startswith("stale")
     assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
 
 
@@ -213,7 +213,7 @@ def test_too_large_and_too_many_pixels_are_refused(student_client, photo_session
     assert response.status_code == 400 and "larger than" in response.content.decode()
 
 
-def test_the_stored_photo_is_upright_and_carries_no_exif(student_client, photo_session, clock, reference, task_queue):
+def test_the_stored_photo_is_upright_and_carries_no_exif(student_client, photo_session, clock, reference, photo_queue):
     wide = Image.new("RGB", (400, 200), "white")
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° to show
@@ -225,7 +225,7 @@ def test_the_stored_photo_is_upright_and_carries_no_exif(student_client, photo_s
 
 
 def test_a_finished_session_waits_for_its_photos_then_persists_them_as_not_verified(
-    student_client, photo_session, clock, reference, task_queue, settings, single_sweep_thread
+    student_client, photo_session, clock, reference, photo_queue, settings, single_sweep_thread
 ):
     settings.PHOTO_SWEEP_WAIT = 120
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg())
@@ -241,21 +241,23 @@ def test_a_finished_session_waits_for_its_photos_then_persists_them_as_not_verif
     assert record.photo_result == "timeout" and record.photo
 
     # The verification lands after the sweep: the row keeps its status, the teacher sees the result.
-    assert run_queued_photo_task(task_queue).endswith("(after the session was saved)")
+    assert run_queued_photo_task(photo_queue).endswith("(after the session was saved)")
     record.refresh_from_db()
     assert record.status == Status.REJECTED and record.photo_result == verify.MATCH
 
 
-def test_a_photo_result_in_a_finished_session_asks_for_the_sweep(
-    student_client, photo_session, clock, reference, task_queue
+def test_a_photo_result_in_a_finished_session_asks_for_the_sweep_on_the_main_queue(
+    student_client, photo_session, clock, reference, photo_queue, task_queue
 ):
     from django_q.signing import SignedPackage
 
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg())
     live_sessions.session_finish(session=photo_session, now=clock.now)
-    run_queued_photo_task(task_queue)
+    task_queue.purge_queue()  # the finish's own sweep task
+    run_queued_photo_task(photo_queue)
     queued = [SignedPackage.loads(m[1])["func"] for m in task_queue.dequeue() or []]
     assert "attendance.tasks.sweep_session" in queued
+    assert photo_queue.queue_size() == 0  # not behind the photos
 
 
 def test_sessions_without_the_photo_check_are_unchanged(student_client, session, clock):
@@ -299,36 +301,36 @@ def test_the_session_page_shows_what_the_photo_showed(
 
 
 def test_after_a_mismatch_the_student_may_try_another_selfie(
-    student_client, photo_session, clock, reference, task_queue
+    student_client, photo_session, clock, reference, photo_queue
 ):
     check_in_with_photo(student_client, photo_session, clock, someone_else_jpeg())
-    run_queued_photo_task(task_queue)
+    run_queued_photo_task(photo_queue)
     assert live.get_record(photo_session.id, "S1001").status == Status.REJECTED
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg())
     assert live.get_record(photo_session.id, "S1001").status == Status.PENDING
-    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert run_queued_photo_task(photo_queue) == verify.MATCH
     assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
 
 
 def test_a_verification_lost_with_its_worker_is_asked_for_again_once(
-    student_client, photo_session, clock, reference, task_queue, settings
+    student_client, photo_session, clock, reference, photo_queue, settings
 ):
     """The worker that took the task was killed: the task is gone from the queue and nothing judges the photo."""
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
-    task_queue.purge_queue()  # the task, taken by a worker that died
+    photo_queue.purge_queue()  # the task, taken by a worker that died
     assert verify.requeue_lost(clock.now + 10) == 0  # not lost yet: maybe waiting in a busy queue
     later = clock.now + settings.PHOTO_REQUEUE_SECONDS
     assert verify.requeue_lost(later) == 1
     assert verify.requeue_lost(later + 1) == 0  # asked again already: not twice
-    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert run_queued_photo_task(photo_queue) == verify.MATCH
     assert live.get_record(photo_session.id, "S1001").status == Status.PRESENT
     assert verify.requeue_lost(later + settings.PHOTO_REQUEUE_SECONDS * 2) == 0  # judged: nothing lost
 
 
 def test_a_second_task_for_a_photo_already_judged_stops_before_judging(
-    student_client, photo_session, clock, reference, task_queue
+    student_client, photo_session, clock, reference, photo_queue
 ):
     check_in_with_photo(student_client, photo_session, clock, astronaut_jpeg(quality=70))
     name = live.get_record(photo_session.id, "S1001").photo
-    assert run_queued_photo_task(task_queue) == verify.MATCH
+    assert run_queued_photo_task(photo_queue) == verify.MATCH
     assert tasks.verify_photo(photo_session.id, "S1001", name).startswith("stale")

@@ -45,9 +45,9 @@ def stored_selfies(session) -> list[str]:
     return storage.private().listdir(folder)[1]
 
 
-def queued_verifications(task_queue) -> int:
+def queued_verifications(photo_queue) -> int:
     queued = []
-    while messages := task_queue.dequeue():  # one at a time (Q_CLUSTER's bulk)
+    while messages := photo_queue.dequeue():  # one at a time (Q_CLUSTER's bulk)
         queued += [SignedPackage.loads(m[1]) for m in messages]
     return sum(t["func"] == "attendance.tasks.verify_photo" for t in queued)
 
@@ -96,7 +96,7 @@ def test_a_phone_selfie_still_fits(settings):
     assert Image.open(io.BytesIO(images.clean(selfie.getvalue()))).size == (768, 1024)
 
 
-def test_it_refuses_a_photo_once_the_student_is_checked_in(student_client, photo_session, clock, task_queue):
+def test_it_refuses_a_photo_once_the_student_is_checked_in(student_client, photo_session, clock, photo_queue):
     link = confirm_link(student_client, photo_session, clock)
     assert student_client.post(link, {"photo": upload(astronaut_jpeg())}).status_code == 302
     first = live.get_record(photo_session.id, "S1001")
@@ -108,7 +108,7 @@ def test_it_refuses_a_photo_once_the_student_is_checked_in(student_client, photo
     assert "already checked in" in html
     assert reverse("attendance:result", args=[photo_session.id]) in html
     assert live.get_record(photo_session.id, "S1001").photo == first.photo
-    assert len(stored_selfies(photo_session)) == 1 and queued_verifications(task_queue) == 1
+    assert len(stored_selfies(photo_session)) == 1 and queued_verifications(photo_queue) == 1
 
 
 def test_it_refuses_a_photo_over_the_remote_link_once_checked_in(client, teacher, student, course, clock):
@@ -122,7 +122,7 @@ def test_it_refuses_a_photo_over_the_remote_link_once_checked_in(client, teacher
 
 
 def test_photo_posts_are_limited_per_student_and_session(
-    student_client, photo_session, clock, task_queue, settings, course, teacher
+    student_client, photo_session, clock, photo_queue, settings, course, teacher
 ):
     settings.PHOTO_UPLOADS_PER_SESSION = 2
     link = confirm_link(student_client, photo_session, clock)
@@ -133,7 +133,7 @@ def test_photo_posts_are_limited_per_student_and_session(
     assert response.status_code == 429
     assert "too many photos" in response.content.decode()
     assert live.get_record(photo_session.id, "S1001").status == Status.REJECTED
-    assert len(stored_selfies(photo_session)) == 2 and queued_verifications(task_queue) == 2
+    assert len(stored_selfies(photo_session)) == 2 and queued_verifications(photo_queue) == 2
 
     live.finish(photo_session, clock.now)  # the teacher's next session: a count of its own
     other = start(teacher, course, now=clock.now, photo_check=True)

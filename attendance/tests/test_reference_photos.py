@@ -28,10 +28,10 @@ def staff(db):
     return AdminFactory(school_number="A3003", is_superuser=True)
 
 
-def queued(task_queue, func):
+def queued(photo_queue, func):
     from django_q.signing import SignedPackage
 
-    found = [SignedPackage.loads(m[1]) for m in task_queue.dequeue() or []]
+    found = [SignedPackage.loads(m[1]) for m in photo_queue.dequeue() or []]
     return [t["args"] for t in found if t["func"] == func]
 
 
@@ -50,7 +50,7 @@ def archive(files: dict[str, bytes]) -> bytes:
 
 
 def test_one_reference_photo_is_read_in_the_worker(
-    client, staff, student, task_queue, django_capture_on_commit_callbacks
+    client, staff, student, photo_queue, django_capture_on_commit_callbacks
 ):
     login(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -58,7 +58,7 @@ def test_one_reference_photo_is_read_in_the_worker(
     assert response.status_code == 302
     reference = ReferencePhoto.objects.get(student=student)
     assert reference.state == ReferencePhoto.State.PROCESSING and reference.encoding is None
-    ((pk,),) = queued(task_queue, "attendance.tasks.encode_reference")
+    ((pk,),) = queued(photo_queue, "attendance.tasks.encode_reference")
     assert tasks.encode_reference(pk) == "ready"
     reference.refresh_from_db()
     assert reference.state == ReferencePhoto.State.READY and len(reference.encoding) == 128
@@ -66,7 +66,7 @@ def test_one_reference_photo_is_read_in_the_worker(
     assert "Upload a ZIP of photos" in changelist and student.full_name in changelist
 
 
-def test_a_photo_with_two_faces_is_not_a_reference(client, staff, student, task_queue):
+def test_a_photo_with_two_faces_is_not_a_reference(client, staff, student, photo_queue):
     login(client, staff)
     client.post(ADD, {"student": student.pk, "upload": upload("us.jpg", group_jpeg())})
     reference = ReferencePhoto.objects.get(student=student)
@@ -82,7 +82,7 @@ def test_the_admin_refuses_what_is_not_a_photo(client, staff, student):
     assert not ReferencePhoto.objects.exists()
 
 
-def test_a_zip_of_photos_reports_each_file(client, staff, student, task_queue, django_capture_on_commit_callbacks):
+def test_a_zip_of_photos_reports_each_file(client, staff, student, photo_queue, django_capture_on_commit_callbacks):
     UserFactory(school_number="S2002")
     UserFactory(school_number="S3003")
     UserFactory(school_number="S4004")
@@ -110,7 +110,7 @@ def test_a_zip_of_photos_reports_each_file(client, staff, student, task_queue, d
     progress = client.get(response["Location"]).content.decode()
     assert "<progress" in progress and "0 of 6 photos read" in progress
 
-    ((upload_id,),) = queued(task_queue, "attendance.tasks.import_references")
+    ((upload_id,),) = queued(photo_queue, "attendance.tasks.import_references")
     assert tasks.import_references(upload_id) == "2 of 6 reference photos saved"
     upload_row.refresh_from_db()
     assert upload_row.finished and upload_row.archive == ""
@@ -161,7 +161,7 @@ def test_staff_approve_offered_photos_in_the_admin(client, staff, student):
     assert offered.state == "ready" and offered.decided_by == staff
 
 
-def test_a_large_archive_goes_on_in_further_tasks(client, staff, student, task_queue, monkeypatch):
+def test_a_large_archive_goes_on_in_further_tasks(client, staff, student, photo_queue, monkeypatch):
     from attendance.photos import references
 
     monkeypatch.setattr(references, "BATCH", 2)
@@ -170,7 +170,7 @@ def test_a_large_archive_goes_on_in_further_tasks(client, staff, student, task_q
         uploaded_by=staff, archive=storage.private().save("uploads/references.zip", io.BytesIO(archive(names))), total=5
     )
     assert tasks.import_references(upload_row.pk) == "2 of 5 read; the rest continues in another task"
-    assert queued(task_queue, "attendance.tasks.import_references") == [(upload_row.pk,)]
+    assert queued(photo_queue, "attendance.tasks.import_references") == [(upload_row.pk,)]
     tasks.import_references(upload_row.pk)
     assert tasks.import_references(upload_row.pk) == "0 of 5 reference photos saved"
     upload_row.refresh_from_db()
