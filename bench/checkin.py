@@ -10,8 +10,13 @@ a free port, and runs each scenario with students of its own:
 - campus_morning: 40 sessions of 50 students each at once, each student typing
   their own session's code (40 teachers, 40 courses), 64 at a time.
 
-Each scenario logs its students in, starts its sessions, fires the typed-code
-check-ins concurrently, counts the records in Redis, and then measures a minimal
+Each scenario logs its students in, starts its sessions and fires the typed-code
+check-ins concurrently three times, each a round of its own on the same sessions
+(emptied in between): the POST alone (answered by a redirect, as earlier rounds
+measured: ``checkin_rps``, ``ratio``), the check-in as a student without
+JavaScript waits for it (the POST and the result page: ``visible_*``) and as a
+student with JavaScript waits for it (one htmx POST answered by the result:
+``in_place_*``).  It counts the records in Redis, and then measures a minimal
 authenticated view (/accounts/me/) with the same clients and concurrency: the
 framework floor.  The last line printed is one JSON object: the checkin
 scenario's figures under the top-level keys, and one object per other scenario
@@ -63,8 +68,9 @@ class Http:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str | None = None) -> Reply:
+    def request(self, method: str, path: str, body: str | None = None, extra: dict | None = None) -> Reply:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        headers.update(extra or {})
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
@@ -82,11 +88,40 @@ class Http:
         finally:
             conn.close()
 
-    def form(self, path: str, fields: dict[str, str]) -> Reply:
+    def form(self, path: str, fields: dict[str, str], extra: dict | None = None) -> Reply:
         from urllib.parse import urlencode
 
         fields = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **fields}
-        return self.request("POST", path, urlencode(fields))
+        return self.request("POST", path, urlencode(fields), extra)
+
+
+# The three ways a check-in is counted (each a round of its own, on the same sessions emptied in between):
+# - post: the POST alone, answered by a redirect (without JavaScript), as earlier rounds measured;
+# - visible: what the student waits for without JavaScript, the POST and the result page's GET;
+# - in_place: what the student waits for with JavaScript, one htmx POST answered by the result itself.
+WAYS = ("post", "visible", "in_place")
+
+
+def check_in_once(client: Http, code: str, way: str) -> tuple[bool, float]:
+    """One student's typed-code check-in, the ``way`` the phone makes it; (answered as expected, ms)."""
+    if way == "in_place":
+        reply = client.form("/checkin/", {"code": code}, {"HX-Request": "true"})
+        return reply.status == 200 and 'id="result-status"' in reply.body, reply.ms
+    reply = client.form("/checkin/", {"code": code})
+    ok = reply.status == 302 and reply.location.endswith("/result/")
+    if way == "post" or not ok:
+        return ok, reply.ms
+    page = client.request("GET", reply.location)
+    return page.status == 200 and 'id="result-status"' in page.body, reply.ms + page.ms
+
+
+def empty_sessions(sessions) -> None:
+    """Take every record (and device) out of the sessions, so that the next round checks the same students in."""
+    from attendance import live
+
+    for session in sessions:
+        keys = live.session_keys(session.id)
+        live.client().delete(keys.records, keys.devices)
 
 
 def setup_django() -> None:
@@ -235,17 +270,19 @@ def scenario(port: int, name: str, sessions: int, per_session: int, concurrency:
     # Interleaved, so that every session's students arrive at once, not one class after another.
     clients.sort(key=lambda pair: (hash(pair[1]) % 7919, pair[0]))
 
-    def check_in(pair):
-        s, client = pair
-        secret = live_sessions_started[s].secret
-        code = verification.code_for(secret, verification.current_step(time.time()))
-        reply = client.form("/checkin/", {"code": code})
-        return reply.status == 302 and reply.location.endswith("/result/"), reply.ms
+    rounds = {}
+    for way in WAYS:
+        empty_sessions(live_sessions_started)
 
-    seconds, latencies, errors = fire(clients, concurrency, check_in)
-    records = sum(live.count_records(session.id) for session in live_sessions_started)
-    checkin_rps = len(clients) / seconds
-    print(f"{name}: {len(clients)} check-ins in {seconds:.2f} s, {checkin_rps:.0f}/s, {errors} errors", flush=True)
+        def check_in(pair, way=way):
+            s, client = pair
+            secret = live_sessions_started[s].secret
+            return check_in_once(client, verification.code_for(secret, verification.current_step(time.time())), way)
+
+        seconds, latencies, errors = fire(clients, concurrency, check_in)
+        records = sum(live.count_records(session.id) for session in live_sessions_started)
+        rounds[way] = (len(clients) / seconds, latencies, errors, records)
+        print(f"{name} {way}: {len(clients)} in {seconds:.2f} s, {rounds[way][0]:.0f}/s, {errors} errors", flush=True)
 
     def floor(pair):
         reply = pair[1].request("GET", "/accounts/me/")
@@ -256,7 +293,8 @@ def scenario(port: int, name: str, sessions: int, per_session: int, concurrency:
     print(f"{name}: floor {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s", flush=True)
     for session in live_sessions_started:
         live_sessions.session_finish(session=session)
-    return {
+    checkin_rps, latencies, errors, records = rounds["post"]
+    figures = {
         "students": len(clients),
         "sessions": sessions,
         "records": records,
@@ -271,6 +309,14 @@ def scenario(port: int, name: str, sessions: int, per_session: int, concurrency:
         "ratio": round(checkin_rps / floor_rps, 3),
         "concurrency": concurrency,
     }
+    for way in WAYS[1:]:  # the student-visible check-in: its rate against the floor, its latency, its errors
+        rps, latencies, errors, records = rounds[way]
+        figures[f"{way}_rps"] = round(rps, 1)
+        figures[f"{way}_ratio"] = round(rps / floor_rps, 3)
+        figures[f"{way}_p50_ms"] = round(statistics.median(latencies), 1)
+        figures[f"{way}_p99_ms"] = round(percentile(latencies, 99), 1)
+        figures[f"{way}_errors"] = errors + (len(clients) - records)
+    return figures
 
 
 def main() -> None:

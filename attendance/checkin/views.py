@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from attn_site.proxies import client_ip
 
 from ..access import get_live_session, keeps_on_login, student_required
+from ..models import Status
 from . import service
 from .devices import device_cookie, keep_link_nonce, link_nonce
 from .forms import CodeForm, ConfirmForm, RemoteForm
@@ -41,7 +43,36 @@ SESSION_GONE = gettext_lazy(
 
 def _refused(request, error: str, *, status: int = 404, sid=None):
     """A link that cannot check this student in, with a sentence saying why (a 404 unless told)."""
-    return render(request, "attendance/link_refused.html", {"error": error, "sid": sid}, status=status)
+    ctx = {"error": error, "sid": sid}
+    if request.htmx:
+        return _in_main(render(request, "attendance/partials/refused_card.html", ctx, status=status))
+    return render(request, "attendance/link_refused.html", ctx, status=status)
+
+
+def _in_main(response):
+    """An answer in place (htmx) that replaces the page's main content rather than the form's card."""
+    response["HX-Retarget"] = "main"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _go(request, to: str, *args, **kwargs):
+    """Move on to another page: a redirect, or with htmx a full navigation (HX-Redirect) to it."""
+    if not request.htmx:
+        return redirect(to, *args, **kwargs)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = resolve_url(to, *args, **kwargs)
+    return response
+
+
+def _answer(request, outcome: service.Outcome):
+    """The check-in's answer itself, in one request (htmx): the result card, with the address of the result
+    page pushed so that a reload shows it and never sends the check-in again."""
+    session, record = outcome.session, service.ShownRecord.of(outcome.record)
+    ctx = {"record": record, "title": session.title, "sid": session.id, "pending": record.status == Status.PENDING}
+    response = _in_main(render(request, "attendance/partials/check_in_answer.html", ctx))
+    response["HX-Push-Url"] = reverse("attendance:result", kwargs={"sid": session.id})
+    return response
 
 
 PHOTO_REFUSED = {
@@ -75,13 +106,15 @@ def _open_session(request, sid):
 def _respond(request, outcome: service.Outcome):
     """Turn an outcome into the page that follows it."""
     if outcome.kind is Kind.CHECKED_IN:
-        return redirect("attendance:result", sid=outcome.session.id)
+        if request.htmx and outcome.record is not None:
+            return _answer(request, outcome)
+        return _go(request, "attendance:result", sid=outcome.session.id)
     if outcome.kind is Kind.CONFIRM:
-        return redirect("attendance:confirm", sid=outcome.session.id, token=outcome.link)
+        return _go(request, "attendance:confirm", sid=outcome.session.id, token=outcome.link)
     if outcome.kind is Kind.NOT_FOUND:
         return _refused(request, outcome.error)
     messages.error(request, outcome.error)
-    return redirect("attendance:student_home")
+    return _go(request, "attendance:student_home")
 
 
 @keeps_on_login("code")
@@ -93,6 +126,9 @@ def student_home(request, device):
     form = CodeForm(request.POST or None, initial={"code": kept})
     if request.method == "POST" and form.is_valid():
         outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
+        if request.htmx and outcome.kind in (Kind.WRONG_CODE, Kind.REFUSED):  # said on the form, in place
+            ctx = {"form": CodeForm(), "wrong_code": outcome.error, "sessions": None}
+            return render(request, "attendance/partials/code_card.html", ctx, status=400)
         if outcome.kind is not Kind.WRONG_CODE:
             return _respond(request, outcome)
         # Post/redirect/get: reloading the page that says "wrong code" must not send the code (a try) again.
@@ -109,7 +145,8 @@ def student_home(request, device):
         "upcoming": sessions.upcoming,
         "query": query,
     }
-    return render(request, "attendance/student_home.html", ctx, status=400 if form.errors else 200)
+    template = "attendance/partials/code_card.html" if request.htmx else "attendance/student_home.html"
+    return render(request, template, ctx, status=400 if form.errors else 200)
 
 
 WRONG_CODE_KEY = "attn_wrong_code"
@@ -166,7 +203,8 @@ def _confirm_form(request, session) -> ConfirmForm:
 
 def _confirm_page(request, session, form, **extra):
     ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, **extra}
-    return render(request, "attendance/confirm.html", ctx, status=400 if form.errors else 200)
+    template = "attendance/partials/confirm_card.html" if request.htmx else "attendance/confirm.html"
+    return render(request, template, ctx, status=400 if form.errors else 200)
 
 
 @student_required

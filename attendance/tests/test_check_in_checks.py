@@ -254,8 +254,9 @@ def test_the_result_page_is_only_for_the_students_own_record(client, student_cli
     assert client.post(result_url(session)).status_code == 405
 
 
+@pytest.mark.parametrize("in_place", [False, True], ids=["no-js", "htmx"])
 def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
-    student_client, session, clock, settings, classmates, monkeypatch, live_redis
+    student_client, session, clock, settings, classmates, monkeypatch, live_redis, in_place
 ):
     import redis.connection
     from django.db import connection
@@ -274,11 +275,12 @@ def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
         return real_send(self, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
+    headers = {"HTTP_HX_REQUEST": "true"} if in_place else {}  # with JavaScript: the answer itself, no more
     with CaptureQueriesContext(connection) as queries:
-        response = type_code(student_client, code(session, clock.now))
+        response = student_client.post(HOME, {"code": code(session, clock.now)}, **headers)
     monkeypatch.undo()
 
-    assert response.status_code == 302 and record_of(session).status == Status.PRESENT
+    assert response.status_code == (200 if in_place else 302) and record_of(session).status == Status.PRESENT
     assert len(queries) == 1  # the logged-in user; the roster snapshot in Redis answers the rest
     commands = [b"".join(c) if isinstance(c, list) else c for c in sent]
     if live_redis == "single":

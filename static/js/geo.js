@@ -27,12 +27,14 @@
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
     );
   }
+  // requestSubmit fires the submit event, so htmx sends the form and shows the answer in place (submit() would not).
+  function send(form) { if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-geo]").forEach(function (form) {
       var auto = form.hasAttribute("data-autosubmit");
-      var go = function (ok) { if (auto && ok) form.submit(); else form.querySelector("[type=submit]").hidden = false; };
+      var go = function (ok) { if (auto && ok) send(form); else form.querySelector("[type=submit]").hidden = false; };
       if (form.dataset.geo === "required") locate(form, go);
-      else if (auto) form.submit();
+      else if (auto) send(form);
     });
     var toggle = document.getElementById("id_use_location");
     if (toggle) toggle.addEventListener("change", function () {
