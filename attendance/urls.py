@@ -11,6 +11,13 @@ from .timetables import views as timetable
 app_name = "attendance"
 
 urlpatterns = [
+    # Student (first: a check-in is the most frequent request, and patterns are tried in order).
+    path("checkin/", student.student_home, name="student_home"),
+    path("c/<uuid:sid>/<str:code>/", student.qr_link, name="qr_link"),
+    path("checkin/<uuid:sid>/tap/", student.tap, name="tap"),
+    path("checkin/<uuid:sid>/go/<str:token>/", student.confirm, name="confirm"),
+    path("checkin/<uuid:sid>/result/", student.result, name="result"),
+    path("remote/<uuid:sid>/<str:token>/", student.remote, name="remote"),
     # Teacher: live sessions.
     path("teach/", teacher.teacher_home, name="teacher_home"),
     path("teach/live/<uuid:sid>/", teacher.live_page, name="live"),
@@ -60,13 +67,6 @@ urlpatterns = [
     path("teach/excuses/", excuses.excuse_list, name="excuse_list"),
     path("teach/excuses/<int:pk>/<str:action>/", excuses.excuse_decide, name="excuse_decide"),
     path("excuses/<int:pk>/document/", excuses.excuse_attachment, name="excuse_attachment"),
-    # Student.
-    path("checkin/", student.student_home, name="student_home"),
-    path("c/<uuid:sid>/<str:code>/", student.qr_link, name="qr_link"),
-    path("checkin/<uuid:sid>/tap/", student.tap, name="tap"),
-    path("checkin/<uuid:sid>/go/<str:token>/", student.confirm, name="confirm"),
-    path("checkin/<uuid:sid>/result/", student.result, name="result"),
-    path("remote/<uuid:sid>/<str:token>/", student.remote, name="remote"),
     # Photos: never a public URL; each request checks who may see the photo.
     path("photos/checkin/<uuid:sid>/<path:number>/", photos.check_in_photo, name="check_in_photo"),
     path("photos/reference/<int:pk>/", photos.reference_photo, name="reference_photo"),

@@ -1,5 +1,7 @@
 """The student's forms: the typed code, and the confirmation of a link (position, selfie)."""
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -8,11 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from ..forms import PositionFields
 from ..photos import images
 
+# The code's one rule (the field's validator, and ``CodeForm.typed``'s shortcut).
+CODE_RULE = re.compile(r"^\d{6}$")
+
 
 class CodeField(forms.Form):
     # One rule and one message for every wrong shape (no length checks of their own beside it).
     code = forms.CharField(
-        validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
+        validators=[RegexValidator(CODE_RULE, _("The code has 6 digits."))],
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -29,6 +34,16 @@ class CodeField(forms.Form):
 
 class CodeForm(CodeField, PositionFields):
     """The typed code (and the position, if the session asks for it)."""
+
+    @staticmethod
+    def typed(data) -> str | None:
+        """The code of the common post — a well-formed code and no position — read without building the form
+        (the check-in's hot path: a form copies its fields on every request); None: the form reads the post,
+        and says what is wrong with it.  The same result as the form's ``cleaned_data["code"]``."""
+        if data.get("latitude") or data.get("longitude"):
+            return None
+        code = data.get("code", "").strip()
+        return code if CODE_RULE.search(code) else None
 
 
 class ConfirmForm(PositionFields):

@@ -6,11 +6,13 @@ renders its outcome.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,14 +27,15 @@ from .forms import CodeForm, ConfirmForm, RemoteForm
 from .service import Kind, Visitor
 
 
-def _visitor(request, device: str, form) -> Visitor:
+def _visitor(request, device: str, form=None) -> Visitor:
+    """The request's facts; ``form``: the valid form that gave the position and the selfie (None: neither)."""
     return Visitor(
         student=request.user,
         ip=client_ip(request),
         device=device,
-        position=form.position(),
+        position=form.position() if form else None,
         browser=link_nonce(request),
-        photo=form.cleaned_data.get("photo"),
+        photo=form.cleaned_data.get("photo") if form else None,
     )
 
 
@@ -103,11 +106,14 @@ def _open_session(request, sid):
         return None
 
 
-def _respond(request, outcome: service.Outcome):
-    """Turn an outcome into the page that follows it."""
+def _respond(request, outcome: service.Outcome, *, in_place: bool | None = None):
+    """Turn an outcome into the page that follows it (``in_place``: an htmx request, if the caller knows)."""
+    in_place = bool(request.htmx) if in_place is None else in_place
     if outcome.kind is Kind.CHECKED_IN:
-        if request.htmx and outcome.record is not None:
+        if in_place and outcome.record is not None:
             return _answer(request, outcome)
+        if not in_place:  # the hot path: the result page's address, worked out once per session
+            return HttpResponseRedirect(_result_url(get_script_prefix(), outcome.session.id))
         return _go(request, "attendance:result", sid=outcome.session.id)
     if outcome.kind is Kind.CONFIRM:
         return _go(request, "attendance:confirm", sid=outcome.session.id, token=outcome.link)
@@ -117,20 +123,32 @@ def _respond(request, outcome: service.Outcome):
     return _go(request, "attendance:student_home")
 
 
+@lru_cache(maxsize=4096)
+def _result_url(prefix: str, sid: str) -> str:
+    """The result page of a session (by the script prefix: the cache never mixes two)."""
+    return reverse("attendance:result", kwargs={"sid": sid})
+
+
 @keeps_on_login("code")
 @student_required
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def student_home(request, device):
-    kept = request.GET.get("code", "")[:6] if request.GET.get("code", "").isdigit() else ""
-    form = CodeForm(request.POST or None, initial={"code": kept})
-    if request.method == "POST" and form.is_valid():
-        outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=form.cleaned_data["code"])
-        if request.htmx and outcome.kind in (Kind.WRONG_CODE, Kind.REFUSED):  # said on the form, in place
+    in_place = request.method == "POST" and bool(request.htmx)
+    code = CodeForm.typed(request.POST) if request.method == "POST" else None
+    form = None
+    if code is None:  # a GET, or a post the form must read (a position, or something wrong to say)
+        kept = request.GET.get("code", "")[:6] if request.GET.get("code", "").isdigit() else ""
+        form = CodeForm(request.POST or None, initial={"code": kept})
+        if request.method == "POST" and form.is_valid():
+            code = form.cleaned_data["code"]
+    if code is not None:
+        outcome = service.check_in_with_code(visitor=_visitor(request, device, form), code=code)
+        if in_place and outcome.kind in (Kind.WRONG_CODE, Kind.REFUSED):  # said on the form, in place
             ctx = {"form": CodeForm(), "wrong_code": outcome.error, "sessions": None}
             return render(request, "attendance/partials/code_card.html", ctx, status=400)
         if outcome.kind is not Kind.WRONG_CODE:
-            return _respond(request, outcome)
+            return _respond(request, outcome, in_place=in_place)
         # Post/redirect/get: reloading the page that says "wrong code" must not send the code (a try) again.
         request.session[WRONG_CODE_KEY] = str(outcome.error)
         return redirect("attendance:student_home")
@@ -145,7 +163,7 @@ def student_home(request, device):
         "upcoming": sessions.upcoming,
         "query": query,
     }
-    template = "attendance/partials/code_card.html" if request.htmx else "attendance/student_home.html"
+    template = "attendance/partials/code_card.html" if in_place else "attendance/student_home.html"
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from redis.crc import key_slot
@@ -130,7 +131,12 @@ class SessionKeys:
 
 
 def session_keys(sid: str) -> SessionKeys:
-    """Return the key layout of a session."""
+    """Return the key layout of a session (worked out once per session: every check-in asks for it)."""
+    return _session_keys(settings.LIVE_KEY_PREFIX, sid)
+
+
+@lru_cache(maxsize=4096)
+def _session_keys(prefix: str, sid: str) -> SessionKeys:
     base = _group_base(session_group(sid))
     return SessionKeys(*(f"{base}{sid}:{part}" for part in SESSION_PARTS), due=base + "due", dead=base + "dead")
 

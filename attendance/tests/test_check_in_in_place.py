@@ -119,3 +119,30 @@ def test_without_javascript_it_posts_redirects_and_shows_the_result(student_clie
     response = type_code(student_client, code(session, clock.now))
     assert (response.status_code, response.url) == (302, result_url(session))
     assert "You are checked in. Thank you!" in result_card(student_client.get(response.url).content.decode())
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"code": "123456"},
+        {"code": " 123456 "},
+        {"code": "12345"},
+        {"code": "1234567"},
+        {"code": "12a456"},
+        {"code": ""},
+        {},
+        {"code": "123456", "latitude": "41.0", "longitude": "29.0"},
+        {"code": "123456", "latitude": "", "longitude": ""},
+        {"code": "123456\n"},
+    ],
+)
+def test_the_code_shortcut_reads_a_post_as_the_form_does(post):
+    """The hot path reads the common post without building the form: the same code, or the form decides."""
+    from attendance.checkin.forms import CodeForm
+
+    typed = CodeForm.typed(post)
+    form = CodeForm(post)
+    if typed is not None:
+        assert form.is_valid() and form.cleaned_data["code"] == typed and form.position() is None
+    else:
+        assert not form.is_valid() or form.position() is not None
