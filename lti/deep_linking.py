@@ -8,12 +8,12 @@ spent by the answer: one answer per picker, within DEEP_LINK_SECONDS.
 
 from __future__ import annotations
 
-import time
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
+
+from attendance import clock
 
 from .launch import LaunchRefused, ToolConfig
 from .middleware import origin
@@ -40,14 +40,14 @@ def picker_request(lti_launch) -> dict:
         "deployment_id": str(claims.get(DEPLOYMENT) or ""),
         "return_url": return_url,
         "data": picker.get("data"),
-        "at": time.time(),
+        "at": clock.now(),
     }
 
 
 def pending_for(session) -> dict:
     """The picker waiting for this instructor's choice; LaunchRefused when there is none (or it is too old)."""
     pending = session.get(PENDING)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > DEEP_LINK_SECONDS:
+    if not isinstance(pending, dict) or clock.now() - pending.get("at", 0) > DEEP_LINK_SECONDS:
         raise LaunchRefused(_("Nothing is waiting to be placed in the LMS. Open the LMS's content picker again."))
     return pending
 

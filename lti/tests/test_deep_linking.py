@@ -17,7 +17,9 @@ from tests.lti_platform import platform, register, walk
 TEACHER = {"user": "lms-t1", "number": "T7001", "name": "Ilse Instructor", "role": "Instructor"}
 LEARNER = {"user": "lms-s1", "number": "S7001", "name": "Lena Learner", "role": "Learner"}
 PICKER = {"message": "deep_link"}
-_RETURN = re.compile(r'<form method="post" action="([^"]+)" id="lti-deep-link-return">.*?name="JWT" value="([^"]+)"', re.S)
+_RETURN = re.compile(
+    r'<form method="post" action="([^"]+)" id="lti-deep-link-return">.*?name="JWT" value="([^"]+)"', re.S
+)
 
 
 @pytest.fixture(scope="module")
