@@ -86,7 +86,7 @@ def deep_link(request):
     except LaunchRefused as exc:
         return _refused(request, str(exc), exc.status)
     course = get_course_for_teacher(request.user, pending["course"])
-    form = DeepLinkForm(request.POST or None, initial={"title": _("Attendance")})
+    form = DeepLinkForm(request.POST if request.method == "POST" else None, initial={"title": _("Attendance")})
     placing = "cancel" not in request.POST
     if request.method == "GET" or (placing and not form.is_valid()):
         context = {"form": form, "course": course}

@@ -99,6 +99,7 @@ def test_an_empty_title_is_asked_again(client, lms):
     walk(client, lms.issuer, **TEACHER, **PICKER)
     page = client.post(reverse("lti:deep_link"), {"title": "  ", "place": "1"})
     assert page.status_code == 400 and "This field is required" in page.text
+    assert client.post(reverse("lti:deep_link")).status_code == 400  # an empty post: the form again
     assert client.get(reverse("lti:deep_link")).status_code == 200  # still waiting
 
 
