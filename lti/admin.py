@@ -45,10 +45,19 @@ def tool_urls(request) -> str:
     rows = [
         (_("Login initiation URL (OpenID Connect)"), request.build_absolute_uri(reverse("lti:login"))),
         (_("Target link URI and redirect URI (launch)"), request.build_absolute_uri(reverse("lti:launch"))),
+        (
+            _("Deep linking (content selection) URL, for the content picker"),
+            request.build_absolute_uri(reverse("lti:launch")),
+        ),
         (_("Public keyset URL (JWKS)"), request.build_absolute_uri(reverse("lti:jwks"))),
     ]
     rows.append((_("Or, for dynamic registration (a new link, which works once)"), new_link(request)))
     items = format_html_join("", "<li>{}: <code>{}</code></li>", rows)
     scopes = format_html_join("", "<li><code>{}</code></li>", ((scope,) for scope in SCOPES))
     services = _("Services to allow (scopes), for the rosters and the grade column:")
-    return format_html("<ul>{}</ul><p>{}</p><ul>{}</ul>", items, services, scopes)
+    picker = _(
+        "Deep linking: in Moodle tick “Supports Deep Linking (Content-Item Message)”; in Canvas add the "
+        "Link Selection and Assignment Selection placements with the message type LtiDeepLinkingRequest. "
+        "Teachers then add “Attendance” from the LMS's activity or content picker."
+    )
+    return format_html("<ul>{}</ul><p>{}</p><ul>{}</ul><p>{}</p>", items, services, scopes, picker)

@@ -107,6 +107,8 @@ def _refusal(error: str) -> str:
         return _("This LMS is not registered here for this tool: ask an administrator.")
     if error.startswith("Unable to find deployment"):
         return _("This deployment of ATTN in the LMS is not registered or not active here: ask an administrator.")
+    if error.startswith("Must support resource link placement types"):  # a content picker that takes no tool links
+        return _("This place in the LMS does not take a tool's link: add ATTN as an activity instead.")
     if error.startswith("Invalid Nonce") or "nonce" in error:
         return _("This launch was not started here, or it is too old. Open ATTN from the LMS again.")
     return _("This launch could not be verified. Open ATTN from the LMS again.")

@@ -85,7 +85,10 @@ def _tool_configuration(request, config: dict) -> dict:
             "domain": request.get_host(),
             "target_link_uri": launch,
             "claims": ["iss", "sub", "name", "given_name", "family_name"],
-            "messages": [{"type": "LtiResourceLinkRequest", "label": "Attendance"}],
+            "messages": [
+                {"type": "LtiResourceLinkRequest", "label": "Attendance"},
+                {"type": "LtiDeepLinkingRequest", "target_link_uri": launch, "label": "Attendance"},  # content picker
+            ],
         },
     }
 

@@ -14,9 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
-from . import registration, services
+from attendance.access import get_course_for_teacher, teacher_required
+
+from . import deep_linking, registration, services
+from .forms import DeepLinkForm
 from .launch import LaunchRefused, ToolConfig
-from .middleware import FRAME_ANCESTORS, frame_origins
+from .middleware import FRAME_ANCESTORS, frame_origins, origin
 
 logger = logging.getLogger(__name__)
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id")
@@ -68,7 +71,35 @@ def launch(request):
         return _refused(request, str(exc), exc.status)
     login(request, landing.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[FRAME_ANCESTORS] = landing.frame_origins
+    if landing.deep_link:
+        request.session[deep_linking.PENDING] = landing.deep_link
     return redirect(landing.url)
+
+
+@teacher_required
+@require_http_methods(["GET", "POST"])
+def deep_link(request):
+    """The content picker's page: the instructor names the course's "Attendance" link (or places nothing),
+    and the signed answer is posted back to the LMS."""
+    try:
+        pending = deep_linking.pending_for(request.session)
+    except LaunchRefused as exc:
+        return _refused(request, str(exc), exc.status)
+    course = get_course_for_teacher(request.user, pending["course"])
+    form = DeepLinkForm(request.POST if request.method == "POST" else None, initial={"title": _("Attendance")})
+    placing = "cancel" not in request.POST
+    if request.method == "GET" or (placing and not form.is_valid()):
+        context = {"form": form, "course": course}
+        return render(request, "lti/deep_link.html", context, status=400 if form.is_bound else 200)
+    title = form.cleaned_data["title"] if placing else None
+    try:
+        token = deep_linking.answer(pending=pending, request=request, title=title)
+    except LaunchRefused as exc:
+        return _refused(request, str(exc), exc.status)
+    del request.session[deep_linking.PENDING]
+    page = render(request, "lti/deep_link_return.html", {"return_url": pending["return_url"], "jwt": token})
+    page._csp_update = {"form-action": [origin(pending["return_url"])]}  # the answer goes to the LMS
+    return page
 
 
 @require_GET

@@ -6,8 +6,12 @@ signed launch message with its claims, the access tokens (after checking the too
 assertion) and the bearer checks of the NRPS and AGS services. This file only gives it a web server, a
 course with members, and a few switches the tests turn:
 
-    GET  /launch?user=&number=&name=&role=&context=&tool=&deployment=&key=&ttl=&aud=&azp=&launch_for=
-                                  start a launch as that person (302 to the tool's login initiation)
+    GET  /launch?user=&number=&name=&role=&context=&tool=&deployment=&key=&ttl=&aud=&azp=&launch_for=&message=
+                                  start a launch as that person (302 to the tool's login initiation);
+                                  message=deep_link (with accept=ltiResourceLink,link) opens the content picker
+    GET  /courses/<ctx>?user=&…   the course's page as that person: ATTN in an iframe (as Moodle and Canvas show it)
+    POST /deep-link-return        the tool's LtiDeepLinkingResponse (JWT): verified with the tool's JWKS, then kept
+    GET, DELETE /control/deep-links   every content item placed (forgotten); GET /control/deep-link-refusals
     GET  /auth                    the OIDC authorisation endpoint: the auto-posted launch form
     GET  /jwks                    the platform's public keys
     POST /token                   access tokens (client credentials with a signed JWT)
@@ -34,8 +38,9 @@ import os
 import sys
 import threading
 import typing as t
+from html import escape
 from socketserver import ThreadingMixIn
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from jwcrypto.jwk import JWK
@@ -76,6 +81,9 @@ STATE: dict[str, t.Any] = {
     "refuse_scores": 0,
     "registration_tokens": set(),
     "registrations": [],
+    "deep_link_data": set(),  # the data of each picker opened, returned once
+    "deep_links": [],
+    "deep_link_refusals": [],
 }
 
 
@@ -87,6 +95,7 @@ def registration(client_id: str, *, key: JWK = PLATFORM_KEY, deployment: str = D
         .set_deployment_id(deployment)
         .set_launch_url(f"{TOOL}/lti/launch/")
         .set_oidc_login_url(f"{TOOL}/lti/login/")
+        .set_deeplink_launch_url(f"{TOOL}/lti/launch/")
         .set_platform_public_key(_pem(PLATFORM_KEY, False))
         .set_platform_private_key(_pem(key, True))
     )
@@ -182,7 +191,10 @@ def authorize(environ, query: dict) -> tuple:
         context_title=hint.get("title", "Algorithms"),
         context_label=hint.get("label", "CS201"),
     )
-    launch.set_resource_link_claim(hint.get("link", "link-1"), title="Attendance")
+    if hint.get("message") == "deep_link":
+        _open_picker(launch, hint)
+    else:
+        launch.set_resource_link_claim(hint.get("link", "link-1"), title="Attendance")
     launch.set_launch_presentation_claim("iframe", return_url=f"{ISSUER}/courses/{context}")
     launch.set_nrps(f"{ISSUER}/nrps/{context}")
     launch.set_ags(f"{ISSUER}/ags/{context}/lineitems", allow_creating_lineitems=True)
@@ -203,6 +215,57 @@ def authorize(environ, query: dict) -> tuple:
 
         launch.get_launch_message = message
     return launch.lti_launch()
+
+
+def _open_picker(launch: Launch, hint: dict) -> None:
+    """The launch becomes an LtiDeepLinkingRequest: the content picker, with an opaque value to get back."""
+    data = base64.urlsafe_b64encode(os.urandom(9)).decode()
+    with LOCK:
+        STATE["deep_link_data"].add(data)
+    accept = set(hint.get("accept", "ltiResourceLink,link").split(","))
+    launch.set_dl(f"{ISSUER}/deep-link-return", title="Add an activity", accept_types=accept, extra_data=data)
+
+
+def deep_link_return(environ) -> tuple:
+    """The tool's answer to the picker: signed with a key of the tool's JWKS, for this platform, its deployment
+    and the picker's data (once), within its lifetime (lti1p3platform checks the signature, the time and the type)."""
+    token = WsgiRequest(environ).form_data.get("JWT", "")
+    config = PlatformConfig(client_id="attn")
+    try:
+        items = config.validate_deeplinking_resp({"JWT": token})
+        claims = config._jwt["body"]
+        aud = claims.get("aud")
+        if claims.get("iss") != "attn" or ISSUER not in (aud if isinstance(aud, list) else [aud]):
+            raise ValueError("not from this platform's tool, or not for this platform")
+        if claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id") != DEPLOYMENT:
+            raise ValueError("unknown deployment")
+        data = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+        with LOCK:
+            if data not in STATE["deep_link_data"]:
+                raise ValueError("data of no open picker")
+            STATE["deep_link_data"].discard(data)
+            STATE["deep_links"].extend(items)
+    except Exception as exc:  # any failed check: the picker says so
+        with LOCK:
+            STATE["deep_link_refusals"].append(repr(exc))
+        return ("400 Bad Request", [("Content-Type", "text/html")], f"<h1>Refused</h1><p>{exc!r}</p>".encode())
+    titles = "".join(f"<li>{escape(str(item.get('title')))}</li>" for item in items) or "<li>nothing</li>"
+    page = f"<!doctype html><title>Placed</title><h1>Placed in the course</h1><ul id='placed'>{titles}</ul>"
+    return ("200 OK", [("Content-Type", "text/html")], page.encode())
+
+
+def course_page(path: str, query: dict) -> tuple:
+    """The course as the person in ``query`` sees it in the LMS: ATTN's link opened in an iframe."""
+    context = path.rsplit("/", 1)[1]
+    launch = escape(f"/launch?{urlencode({**query, 'context': context})}")
+    title = escape(query.get("title", "Algorithms"))
+    page = (
+        f"<!doctype html><html lang='en'><title>{title}</title><h1>{title}</h1>"
+        f"<p>Signed in to the LMS as {escape(query.get('name', query.get('user', '')))}.</p>"
+        f"<iframe id='tool' title='Attendance' src='{launch}' style='width:100%;height:720px'"
+        " allow='geolocation; camera'></iframe></html>"
+    )
+    return ("200 OK", [("Content-Type", "text/html; charset=utf-8")], page.encode())
 
 
 class Members(NamesRoleProvisioningService):
@@ -345,6 +408,17 @@ def route(environ) -> tuple:
         return start_launch(query)
     if path == "/auth":
         return authorize(environ, query)
+    if path.startswith("/courses/"):
+        return course_page(path, query)
+    if path == "/deep-link-return" and method == "POST":
+        return deep_link_return(environ)
+    if path == "/control/deep-links" and method == "DELETE":
+        with LOCK:
+            STATE["deep_links"].clear()
+        return _json("200 OK", {})
+    if path in ("/control/deep-links", "/control/deep-link-refusals"):
+        with LOCK:
+            return _json("200 OK", STATE["deep_links" if path.endswith("links") else "deep_link_refusals"])
     if path == "/jwks":
         return _json("200 OK", {"keys": [Registration.get_jwk(_pem(PLATFORM_KEY, False))]})
     if path == "/token" and method == "POST":

@@ -57,6 +57,8 @@ def test_dynamic_registration_end_to_end(admin_client, client, issuer):
     assert sent["initiate_login_uri"] == "http://testserver/lti/login/"
     assert sent["jwks_uri"] == "http://testserver/lti/jwks/" and sent["token_endpoint_auth_method"] == "private_key_jwt"
     assert "contextmembership.readonly" in sent["scope"]
+    messages = sent["https://purl.imsglobal.org/spec/lti-tool-configuration"]["messages"]
+    assert {m["type"] for m in messages} == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}  # the content picker
     assert walk(client.__class__(), issuer, **TEACHER).response.status_code == 302  # and a launch works
     # The link works once.
     again = opened_by_the_lms(lms, issuer, link)

@@ -224,6 +224,7 @@ def test_an_administrator_registers_a_platform_in_the_admin_and_reads_the_urls_t
     assert page.status_code == 200
     assert "http://testserver/lti/login/" in page.text and "http://testserver/lti/jwks/" in page.text
     assert "contextmembership.readonly" in page.text
+    assert "Deep linking (content selection) URL" in page.text and "LtiDeepLinkingRequest" in page.text
     form = {
         "name": "Moodle",
         "uuid": "6f1c2a3e-1111-4222-8333-944455556666",
