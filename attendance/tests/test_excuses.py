@@ -33,6 +33,11 @@ def today():
     return timezone.localdate()
 
 
+def live_day():
+    """The day of a session ``start_live`` opens (it started five minutes ago: just after midnight, yesterday)."""
+    return timezone.localdate(timezone.now() - timedelta(minutes=5))
+
+
 def ask(client, course, *, first=None, last=None, reason="Medical appointment", document=None):
     data = {"course": course.pk, "first_day": (first or today()).isoformat(), "reason": reason}
     if last:
@@ -242,8 +247,8 @@ sweeping = pytest.mark.usefixtures("single_sweep_thread")
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_saves_an_excused_student_as_excused_once(teacher, student, course):
     came = EnrollmentFactory(course=course, student=UserFactory(school_number="S3003")).student
-    approved_request(student, course, teacher)
-    approved_request(came, course, teacher, reason="Might be late")
+    approved_request(student, course, teacher, day=live_day())
+    approved_request(came, course, teacher, day=live_day(), reason="Might be late")
     session = start_live(teacher, course)
     check_in(session, came)
     live_sessions.session_finish(session=session)
@@ -293,7 +298,7 @@ def test_the_admin_lists_requests_read_only(client, staff, student, course):
 
 @pytest.mark.django_db
 def test_the_live_roster_shows_who_is_excused_in_advance(teacher_client, teacher, student, course):
-    approved_request(student, course, teacher, reason="Hospital appointment")
+    approved_request(student, course, teacher, day=live_day(), reason="Hospital appointment")
     session = start_live(teacher, course)
     roster = teacher_client.get(reverse("attendance:live_roster", args=[session.id])).text
     row = roster.split(f'id="row-{student.school_number}"')[1].split("</tr>")[0]
