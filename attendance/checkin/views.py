@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,8 +74,9 @@ def _answer(request, outcome: service.Outcome):
     page pushed so that a reload shows it and never sends the check-in again."""
     session, record = outcome.session, service.ShownRecord.of(outcome.record)
     ctx = {"record": record, "title": session.title, "sid": session.id, "pending": record.status == Status.PENDING}
-    response = _in_main(render(request, "attendance/partials/check_in_answer.html", ctx))
-    response["HX-Push-Url"] = reverse("attendance:result", kwargs={"sid": session.id})
+    # Rendered without the request's context processors: the card needs none of them (the hot path).
+    response = _in_main(HttpResponse(render_to_string("attendance/partials/check_in_answer.html", ctx)))
+    response["HX-Push-Url"] = _result_url(get_script_prefix(), session.id)
     return response
 
 
