@@ -26,8 +26,8 @@ touches one slot:
 Every per-session key expires at end + LIVE_GRACE_DAYS; only the due indexes
 and the dead letters have no TTL.  The per-device index is the "phone used in
 another open session" flag's read, whatever the number of sessions open: a
-check-in reads and writes the key of its own device only.  ``attn`` is LIVE_KEY_PREFIX (tests give
-each test its own).
+check-in reads and writes the key of its own device only.  ``attn`` is
+LIVE_KEY_PREFIX (tests give each test its own).
 """
 
 from __future__ import annotations
