@@ -8,7 +8,10 @@ a free port, and runs each scenario with students of its own:
 - checkin: N students (500) of one course, 32 at a time, type the session's code;
 - lecture_hall: 2,000 students, one session, 64 at a time;
 - campus_morning: 40 sessions of 50 students each at once, each student typing
-  their own session's code (40 teachers, 40 courses), 64 at a time.
+  their own session's code (40 teachers, 40 courses), 64 at a time;
+- campus_peak: a 09:00 peak of 1,000 open sessions of 30 students each, the
+  students of 100 of them (3,000) checking in at once, 64 at a time: what a
+  check-in costs must not grow with the sessions open elsewhere.
 
 Each scenario logs its students in, starts its sessions and fires the typed-code
 check-ins concurrently three times, each a round of its own on the same sessions
@@ -134,30 +137,35 @@ def setup_django() -> None:
 
 
 def prepare(prefix: str, sessions: int, per_session: int):
-    """Create a teacher and a course per session, and their students (one password hash for all)."""
+    """Create a teacher and a course per session, and their students (one password hash for all), in bulk."""
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
     from attendance.models import Course, Enrollment
 
     hashed = make_password(PASSWORD)
-    groups = []
-    for s in range(sessions):
-        teacher, _ = User.objects.get_or_create(
-            school_number=f"{prefix}T{s:03d}",
-            defaults={"full_name": f"Bench Teacher {s}", "role": "teacher", "password": hashed},
-        )
-        course, _ = Course.objects.get_or_create(code=f"{prefix}{s:03d}", defaults={"title": f"Bench course {s}"})
-        course.teachers.add(teacher)
-        numbers = [f"{prefix}{s:03d}-{i:05d}" for i in range(per_session)]
-        User.objects.bulk_create(
-            [User(school_number=n, full_name=f"Bench Student {n}", password=hashed) for n in numbers],
-            ignore_conflicts=True,
-        )
-        ids = User.objects.filter(school_number__in=numbers).values_list("id", flat=True)
-        Enrollment.objects.bulk_create([Enrollment(course=course, student_id=i) for i in ids], ignore_conflicts=True)
-        groups.append((teacher, course, numbers))
-    return groups
+    teacher_numbers = [f"{prefix}T{s:04d}" for s in range(sessions)]
+    codes = [f"{prefix}{s:04d}" for s in range(sessions)]
+    numbers = [[f"{prefix}{s:04d}-{i:05d}" for i in range(per_session)] for s in range(sessions)]
+    teachers = [
+        User(school_number=n, full_name=f"Bench Teacher {n}", role="teacher", password=hashed) for n in teacher_numbers
+    ]
+    students = [User(school_number=n, full_name=f"Bench Student {n}", password=hashed) for ns in numbers for n in ns]
+    User.objects.bulk_create(teachers + students, ignore_conflicts=True, batch_size=5000)
+    Course.objects.bulk_create([Course(code=c, title=f"Bench course {c}") for c in codes], ignore_conflicts=True)
+    users = dict(User.objects.filter(school_number__startswith=prefix).values_list("school_number", "id"))
+    courses = Course.objects.in_bulk(codes, field_name="code")
+    Course.teachers.through.objects.bulk_create(
+        [Course.teachers.through(course_id=courses[c].pk, user_id=users[t]) for c, t in zip(codes, teacher_numbers)],
+        ignore_conflicts=True,
+    )
+    Enrollment.objects.bulk_create(
+        [Enrollment(course=courses[c], student_id=users[n]) for c, ns in zip(codes, numbers) for n in ns],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    by_number = User.objects.in_bulk(teacher_numbers, field_name="school_number")
+    return [(by_number[t], courses[c], ns) for t, c, ns in zip(teacher_numbers, codes, numbers)]
 
 
 def start_server(port: int) -> subprocess.Popen:
@@ -228,11 +236,14 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def start_sessions(groups):
+    import logging
+
     from django.utils import timezone
 
     from attendance import live
     from attendance.teaching import service as live_sessions
 
+    logging.getLogger("attendance.teaching.service").setLevel(logging.WARNING)  # a line per session: 1,000
     now = timezone.now()
     sessions = []
     for teacher, course, _ in groups:
@@ -251,20 +262,31 @@ def start_sessions(groups):
     return sessions
 
 
-def scenario(port: int, name: str, sessions: int, per_session: int, concurrency: int, floor_rounds: int) -> dict:
+class Plan(NamedTuple):
+    sessions: int  # open at once
+    per_session: int  # students of each
+    concurrency: int
+    firing: int | None = None  # the sessions whose students check in (None: all)
+
+
+PREFIXES = {"checkin": "BC", "lecture_hall": "BL", "campus_morning": "BM", "campus_peak": "BP"}
+
+
+def scenario(port: int, name: str, plan: Plan, floor_rounds: int) -> dict:
     """Log the scenario's students in, start its sessions, fire the check-ins, then the floor."""
     from attendance import live
     from attendance.checkin import proofs as verification
     from attendance.teaching import service as live_sessions
 
-    groups = prepare(f"B{name[0].upper()}", sessions, per_session)
+    sessions, concurrency = plan.sessions, plan.concurrency
+    started = time.perf_counter()
+    groups = prepare(PREFIXES[name], sessions, plan.per_session)
+    print(f"{name}: {sessions} sessions of {plan.per_session} prepared in {time.perf_counter() - started:.1f} s")
+    # Every plan.sessions // firing-th session's students check in, the others' sessions are open beside them.
+    firing = range(0, sessions, sessions // plan.firing) if plan.firing else range(sessions)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        clients = [
-            (s, client)
-            for s, (_, _, numbers) in enumerate(groups)
-            for client in pool.map(lambda n: login(port, n), numbers)
-        ]
+        clients = [(s, client) for s in firing for client in pool.map(lambda n: login(port, n), groups[s][2])]
     print(f"{name}: logged in {len(clients)} students in {time.perf_counter() - started:.1f} s", flush=True)
     live_sessions_started = start_sessions(groups)
     # Interleaved, so that every session's students arrive at once, not one class after another.
@@ -297,6 +319,7 @@ def scenario(port: int, name: str, sessions: int, per_session: int, concurrency:
     figures = {
         "students": len(clients),
         "sessions": sessions,
+        "sessions_checking_in": len(firing),
         "records": records,
         "errors": errors,
         "checkin_rps": round(checkin_rps, 1),
@@ -328,13 +351,18 @@ def main() -> None:
     parser.add_argument("--campus-sessions", type=int, default=40)
     parser.add_argument("--campus-students", type=int, default=50, help="campus_morning: students per session")
     parser.add_argument("--campus-concurrency", type=int, default=64)
+    parser.add_argument("--peak-sessions", type=int, default=1000, help="campus_peak: sessions open")
+    parser.add_argument("--peak-students", type=int, default=30, help="campus_peak: students per session")
+    parser.add_argument("--peak-firing", type=int, default=100, help="campus_peak: sessions whose students check in")
+    parser.add_argument("--peak-concurrency", type=int, default=64)
     parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
-    parser.add_argument("--scenarios", default="checkin,lecture_hall,campus_morning")
+    parser.add_argument("--scenarios", default="checkin,lecture_hall,campus_morning,campus_peak")
     args = parser.parse_args()
     plans = {
-        "checkin": (1, args.students, args.concurrency),
-        "lecture_hall": (1, args.hall_students, args.hall_concurrency),
-        "campus_morning": (args.campus_sessions, args.campus_students, args.campus_concurrency),
+        "checkin": Plan(1, args.students, args.concurrency),
+        "lecture_hall": Plan(1, args.hall_students, args.hall_concurrency),
+        "campus_morning": Plan(args.campus_sessions, args.campus_students, args.campus_concurrency),
+        "campus_peak": Plan(args.peak_sessions, args.peak_students, args.peak_concurrency, args.peak_firing),
     }
     chosen = args.scenarios.split(",")
     setup_django()
@@ -342,7 +370,7 @@ def main() -> None:
     print(f"starting the app on 127.0.0.1:{port} …", flush=True)
     server = start_server(port)
     try:
-        results = {name: scenario(port, name, *plans[name], args.floor_rounds) for name in chosen}
+        results = {name: scenario(port, name, plans[name], args.floor_rounds) for name in chosen}
     finally:
         stop_server(server)
     first = results[chosen[0]]

@@ -49,6 +49,7 @@ from .guesses import count_guess, count_wrong_codes, guess_locked_until, guesses
 from .keys import (
     GROUP_TAGS,
     GROUPS,
+    device_key,
     due_keys,
     expire_at,
     guess_key,
@@ -146,6 +147,7 @@ __all__ = [
     "dead_letter",
     "dead_letters",
     "delete_session",
+    "device_key",
     "due_keys",
     "due_session_ids",
     "expire_at",

@@ -4,7 +4,9 @@ Every check-in, whichever path it came by, is one run of ``lua/check_in.lua``:
 the one place that applies the wrong-code lock-out, the admission to the
 session, the phone-used-elsewhere flag and the device rule, and writes.
 The Python side only gathers the facts the script cannot read itself on
-this topology and passes them in.
+this topology and passes them in.  The flag reads the device's own index of
+its sessions (``keys.device_key``, ``lua/device_index.lua``), never the open
+sessions one by one: its cost does not grow with the campus.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .keys import guess_key, session_group, session_keys
+from .keys import device_key, guess_key, session_group, session_id_of_meta, session_keys
 from .records import (
     CHECKED_IN,
     DEVICE_ELSEWHERE,
@@ -56,7 +58,7 @@ def check_in(
     ``device_seen_in``: the open sessions this device checked in to (the
     soft "phone used elsewhere" flag when one is not this session).
     """
-    seen_in = [session_keys(sid).devices for sid in device_seen_in]
+    seen_in = [session_keys(sid).meta for sid in device_seen_in]
     _, outcome, stored = _decide([Candidate(session, record)], record.school_number, device, now, 0, seen_in)
     return outcome, stored
 
@@ -74,10 +76,10 @@ def check_in_by_code(
     """
     offered = list(candidates)
     if topology().spans_groups:
-        return _decide(offered, school_number, device, now, READ, READ, open_ids=open_ids)
-    # A cluster: the lock-out and the phone's other sessions are read first (one round trip per primary),
-    # then each slot group's candidates go to the script in turn.
-    locked, seen_in = _facts(school_number, device, open_ids)
+        return _decide(offered, school_number, device, now, READ, READ)
+    # A cluster: the lock-out and the phone's index of its sessions are read first (one round trip per
+    # primary), then each slot group's candidates go to the script in turn.
+    locked, seen_in = _facts(school_number, device, now, open_ids)
     outcome: tuple[LiveSession | None, str, LiveRecord | None] = (None, "not_enrolled", None)
     for group in groups_of(offered, lambda c: session_group(c.session.id)):
         outcome = _decide(group, school_number, device, now, locked, seen_in)
@@ -86,21 +88,27 @@ def check_in_by_code(
     return outcome
 
 
-def _facts(school_number: str, device: str, open_ids) -> tuple[float, list[str]]:
-    """The student's lock-out and the devices hashes that hold this device (at most 16 reads: one per group)."""
+def _facts(school_number: str, device: str, now: float, open_ids) -> tuple[float, list[str]]:
+    """The student's lock-out and the meta keys of the open sessions (``open_ids``, the process's snapshot, as
+    the script on one Redis would judge them) where the device was taken, from the device's index."""
     calls = [read("hget", guess_key(f"student:{school_number}"), "until")]
     if device:
-        by_group = groups_of(open_ids, session_group)
-        calls += [
-            read_script("any_has_field", [session_keys(sid).devices for sid in sids], device) for sids in by_group
-        ]
-    locked, *found = topology().reads(calls)
-    return float(locked or 0), [key.decode() for hit in found for key in hit]
+        calls.append(read_script("device_sessions", [device_key(device)], repr(now)))
+    locked, *indexed = topology().reads(calls)
+    held = [meta.decode() for meta in (indexed[0] if indexed else ())]
+    if held:
+        open_now = set(open_ids)
+        held = [meta for meta in held if session_id_of_meta(meta) in open_now]
+    return float(locked or 0), held
 
 
-def _decide(candidates: list[Candidate], number: str, device: str, now: float, locked, seen_in, *, open_ids=()):
-    """Run ``lua/check_in.lua``. ``locked``: the lock-out's end or READ; ``seen_in``: the devices hashes that
-    hold this device, or READ (then ``open_ids`` says whose to read)."""
+def _decide(candidates: list[Candidate], number: str, device: str, now: float, locked, seen_in):
+    """Run ``lua/check_in.lua``. ``locked``: the lock-out's end or READ; ``seen_in``: the meta keys of the open
+    sessions that hold this device, or READ (the script reads the device's index: one Redis only).
+
+    On one Redis the script keeps the device's index itself; on a cluster (the index is in a slot of its
+    own) it says whether it took the device, and the index is written here, after it.
+    """
     keys, args = [], []
     for candidate in candidates:
         k = session_keys(candidate.session.id)
@@ -109,14 +117,17 @@ def _decide(candidates: list[Candidate], number: str, device: str, now: float, l
         args += [candidate.record.to_json(), candidate.session.expire_at, candidate.admission, one_device]
     if locked == READ:
         keys.append(guess_key(f"student:{number}"))
-    if seen_in == READ:
-        keys += [session_keys(sid).devices for sid in open_ids]
-    else:
-        seen_in = json.dumps(seen_in)
-    head = [number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), locked, seen_in]
+    indexed_here = bool(device) and topology().spans_groups
+    if indexed_here:
+        keys.append(device_key(device))
+    head = [number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), locked]
+    head += [seen_in if seen_in == READ else json.dumps(seen_in)]
     head += [DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON, RETRIED]
-    chosen, outcome, stored = topology().script("check_in", keys=keys, args=head + args)
+    chosen, outcome, stored, took = topology().script("check_in", keys=keys, args=head + args)
     session = candidates[chosen - 1].session if chosen else None
+    if took and not indexed_here:
+        meta = session_keys(session.id).meta
+        topology().script("index_device", keys=[device_key(device)], args=[meta, session.expire_at, repr(now)])
     written = session_keys(session.id).meta if session else keys[0]
     return session, _acknowledged(outcome.decode(), written), LiveRecord.from_json(stored) if stored else None
 

@@ -20,10 +20,14 @@ touches one slot:
     attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
     attn:guess:{who}          hash  wrong guesses of one subject: fails, window_end, strikes, until
     attn:once:{kind}:{value}  str   a value used once, e.g. an LTI launch's nonce (EX)
+    attn:device:{device}      zset  meta keys of the sessions a device was taken in -> their expire_at
+                                    (EXPIREAT the latest; no hash tag: a slot of its own; ``device_key``)
 
 Every per-session key expires at end + LIVE_GRACE_DAYS; only the due indexes
-and the dead letters have no TTL.  ``attn`` is LIVE_KEY_PREFIX (tests give
-each test its own).
+and the dead letters have no TTL.  The per-device index is the "phone used in
+another open session" flag's read, whatever the number of sessions open: a
+check-in reads and writes the key of its own device only.  ``attn`` is
+LIVE_KEY_PREFIX (tests give each test its own).
 """
 
 from __future__ import annotations
@@ -161,6 +165,17 @@ def guess_key(subject: str) -> str:
 def once_key(kind: str, value: str) -> str:
     """A value that may be used once (``once.use_once``): ``lti-nonce`` for an LTI launch's nonce."""
     return f"{settings.LIVE_KEY_PREFIX}:once:{kind}:{value}"
+
+
+def device_key(device: str) -> str:
+    """The sessions a device was taken in (``lua/device_index.lua``): one key per device, in the slot its
+    name hashes to, so a check-in reads no other session's keys for the device-elsewhere flag."""
+    return f"{settings.LIVE_KEY_PREFIX}:device:{device}"
+
+
+def session_id_of_meta(meta_key: str) -> str:
+    """The session whose meta key this is (what the per-device index holds)."""
+    return meta_key.rsplit(":", 2)[-2]
 
 
 def teacher_key(school_number: str) -> str:

@@ -9,6 +9,7 @@ script run on one slot — and never ask which topology they run on.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,11 +66,10 @@ def read_script(name: str, keys: list[str], *args) -> Read:
 
 @functools.cache
 def lua_source(name: str) -> str:
-    """The text of ``lua/<name>.lua`` (``check_in`` includes ``write_check_in``, the write it ends with)."""
+    """The text of ``lua/<name>.lua``, each ``--#include <other>`` line replaced by ``lua/<other>.lua``
+    (``check_in`` includes ``write_check_in``, the write it ends with, and ``device_index``)."""
     text = (_LUA / f"{name}.lua").read_text()
-    if "--#include write_check_in" in text:
-        text = text.replace("--#include write_check_in", lua_source("write_check_in"))
-    return text
+    return re.sub(r"^--#include (\w+)$", lambda m: lua_source(m.group(1)), text, flags=re.MULTILINE)
 
 
 class Topology:

@@ -2,7 +2,8 @@
 -- by wrong codes? -> record exists? (only a rejected one, not set by the teacher, may be replaced) -> the
 -- device rule (one phone, one student per session) -> a rejection never replaces a rejection -> write;
 -- a replaced rejected attempt is kept in the new record's "earlier", with the retried flag.  One script,
--- so double taps and shared devices race safely.  Returns {outcome, stored record}.
+-- so double taps and shared devices race safely.  A device taken is indexed (lua/device_index.lua) when
+-- ``k.index`` is given (one Redis).  Returns {outcome, stored record, 1 if the device was taken}.
 local function write(k, number, record, device, now, expire_at, limit, shared_flag, shared_reason, retried_flag)
   local meta = redis.call('HMGET', k.meta, 'state', 'ends', 'starts')
   local state = meta[1]
@@ -29,6 +30,7 @@ local function write(k, number, record, device, now, expire_at, limit, shared_fl
   if takes_device then
     redis.call('HSET', k.devices, device, number)
     redis.call('EXPIREAT', k.devices, expire_at)
+    if k.index then index_device(k.index, k.meta, expire_at, now) end
   end
   if old then
     local earlier = old['earlier'] or {}
@@ -39,5 +41,5 @@ local function write(k, number, record, device, now, expire_at, limit, shared_fl
   if old or not takes_device and device ~= '' then record = cjson.encode(new) end
   redis.call('HSET', k.records, number, record)
   redis.call('EXPIREAT', k.records, expire_at)
-  return {'ok', record}
+  return {'ok', record, takes_device and 1 or 0}
 end
