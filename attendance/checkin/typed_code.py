@@ -93,7 +93,7 @@ def _check_in_with_code_fast(visitor: Visitor, code: str, now: float) -> Outcome
     if not matching or any((s.location_radius_m and visitor.position is None) or s.photo_check for s in matching):
         return None
     candidates = [live.Candidate(s, new_check_in(s, visitor, Source.CODE, now), admission(s)) for s in matching]
-    number, open_ids = visitor.student.school_number, [s.id for s in sessions]
+    number, open_ids = visitor.student.school_number, (s.id for s in sessions)  # read on a cluster only
     session, outcome, stored = live.check_in_by_code(candidates, number, visitor.device, now, open_ids=open_ids)
     if session is None:
         return None
