@@ -67,7 +67,7 @@ def address_group(ip: str) -> str:
 
 def network_problem(session, ip: str) -> str | None:
     """Return why the address fails the session's network check, or None."""
-    if session.network_mode == "off":
+    if session.network_mode == "off" or (session.network_mode == "same" and ip and ip == session.teacher_ip):
         return None
     try:
         address = ipaddress.ip_address(ip)

@@ -146,3 +146,25 @@ def test_the_code_shortcut_reads_a_post_as_the_form_does(post):
         assert form.is_valid() and form.cleaned_data["code"] == typed and form.position() is None
     else:
         assert not form.is_valid() or form.position() is not None
+
+
+def test_answers_in_the_same_second_differ_by_language(client, session, clock, classmates):
+    """The answer card is memoised by what it shows: a class in the same second, in two languages, each
+    gets its own words."""
+    from django.test import Client
+
+    from conftest import login
+
+    rita, mia = classmates
+    rita.language = "tr"
+    rita.save()
+    answers = {}
+    for person, extra in ((rita, {}), (mia, {}), (mia, {})):
+        phone = Client()
+        login(phone, person)
+        answers.setdefault(person.school_number, []).append(
+            result_card(in_place(phone, code(session, clock.now), **extra).content.decode())
+        )
+    turkish, english = answers["S1002"][0], answers["S1003"][0]
+    assert "You are checked in" in english and "You are checked in" not in turkish
+    assert answers["S1003"][1] == english  # her second try: the same record, the same card
