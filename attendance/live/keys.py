@@ -15,6 +15,7 @@ touches one slot:
     attn:{g}:{sid}:photos     hash  school number -> selfies posted (``checkins.count_photo_upload``)
     attn:{g}:{sid}:faces      hash  school number -> the selfie's face encoding (128 float32, ``checkins.add_face``)
     attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
+    attn:{g}:{sid}:challenge:{number}  str  the live selfie's challenge to one student (EX, ``challenges``)
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
     attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
@@ -155,6 +156,11 @@ def guess_key(subject: str) -> str:
 def once_key(kind: str, value: str) -> str:
     """A value that may be used once (``once.use_once``): ``lti-nonce`` for an LTI launch's nonce."""
     return f"{settings.LIVE_KEY_PREFIX}:once:{kind}:{value}"
+
+
+def challenge_key(sid: str, school_number: str) -> str:
+    """The live selfie's challenge to one student in one session (the session's slot; LIVE_CHALLENGE_SECONDS)."""
+    return f"{_group_base(session_group(sid))}{sid}:challenge:{school_number}"
 
 
 def teacher_key(school_number: str) -> str:
