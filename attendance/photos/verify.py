@@ -196,7 +196,9 @@ def _live_verdict(record: live.LiveRecord, face: faces.Face) -> str:
     turned = faces.encode(images.read(record.photo_turned), pose=True)
     seconds = record.checked_in_at - record.challenge_at if record.checked_in_at and record.challenge_at else None
     verdict = liveness.judge(face, turned, record.challenge, seconds=seconds)
-    logger.info("Live check of %s: asked %s, %s (turn %s)", record.school_number, record.challenge, *verdict)
+    logger.info(
+        "Live check of %s: asked %s, %s (turn %s)", record.school_number, record.challenge, verdict.result, verdict.turn
+    )
     return verdict.result
 
 
