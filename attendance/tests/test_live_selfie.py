@@ -260,3 +260,19 @@ def test_a_session_without_photo_check_issues_no_challenge(student_client, sessi
     response = student_client.post(reverse("attendance:student_home"), {"code": code(session, clock.now)})
     assert response.status_code == 302
     assert not live.take_challenge(session.id, "S1001", "anything")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("LIVE_CHALLENGE_SECONDS", 5, "attn.E008"),
+        ("PHOTO_TURN_MIN", 0, "attn.E009"),
+        ("PHOTO_TURN_MIN", 1.5, "attn.E009"),
+    ],
+)
+def test_the_system_check_refuses_live_selfie_settings_that_cannot_work(settings, name, value, problem):
+    from attendance.checks import check_live_settings
+
+    assert not [p for p in check_live_settings(None) if p.id == problem]
+    setattr(settings, name, value)
+    assert [p for p in check_live_settings(None) if p.id == problem]
