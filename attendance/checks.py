@@ -22,6 +22,14 @@ def check_live_settings(app_configs, **kwargs):
             ipaddress.ip_network(entry.strip(), strict=False)
         except ValueError:
             problems.append(Error(f"TRUSTED_PROXIES: {entry!r} is not an address or CIDR range.", id="attn.E004"))
+    if settings.LIVE_CHALLENGE_SECONDS < 10:
+        problems.append(
+            Error("LIVE_CHALLENGE_SECONDS must be at least 10 (two pictures and an upload).", id="attn.E008")
+        )
+    if not 0 < settings.PHOTO_TURN_MIN < 1:
+        problems.append(
+            Error("PHOTO_TURN_MIN must be between 0 and 1 (a share of half the face's width).", id="attn.E009")
+        )
     if settings.SWEEP_INTERVAL % 60:
         problems.append(Warning("SWEEP_INTERVAL is rounded to whole minutes by the schedule.", id="attn.W001"))
     if not settings.SECRET_KEY:

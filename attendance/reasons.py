@@ -74,6 +74,13 @@ FLAG_WORDS = {
     "photo_unreadable": _("photo unreadable"),
     "photo_no_reference": _("no reference photo yet"),
     "photo_other_reference": _("another student's reference face"),
+    "no_live_check": _("no live check (a photo from a file)"),
+    "live_turned": _("turned the head as asked"),
+    "live_no_turn": _("live check: the head did not turn"),
+    "live_wrong_way": _("live check: turned the wrong way"),
+    "live_other_person": _("live check: two different people"),
+    "live_turned_face": _("live check: no face when turned"),
+    "live_late": _("live check: sent too late"),
     "spot_check": _("drawn for a spot check"),
     "spot_check_passed": _("here at a spot check"),
     "spot_check_failed": _("not in the room at a spot check"),
@@ -83,7 +90,7 @@ FLAG_WORDS = {
 SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, SPOT_CHECK_FAILED = "spot_check", "spot_check_passed", "spot_check_failed"
 SPOT_CHECK_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, SPOT_CHECK_FAILED})
 # Flags that say nothing against the check-in: the roster shows them without the warning mark.
-QUIET_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED})
+QUIET_FLAGS = frozenset({SPOT_CHECK_DRAWN, SPOT_CHECK_PASSED, "live_turned"})
 
 
 # "same_face:S1234": the photo check found this face on another student's selfie or reference too.

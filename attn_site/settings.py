@@ -383,6 +383,12 @@ PHOTO_SWEEP_WAIT = env.int("PHOTO_SWEEP_WAIT", default=120)
 # A photo still being checked this long after it was handed to the worker is handed over again (its task
 # was lost with a killed worker): a job every minute looks.
 PHOTO_REQUEUE_SECONDS = env.int("PHOTO_REQUEUE_SECONDS", default=90)
+# The live selfie (issue 29): the page takes two frames, looking straight and then turned the way the server
+# asked; the challenge lives LIVE_CHALLENGE_SECONDS (taking the pictures and sending them must fit in it),
+# and the head must turn by PHOTO_TURN_MIN at least (the nose tip's move between the jaw's ends, as a share
+# of half the face's width: a real turn of 20-30 degrees moves it 0.3-0.4, a still photo 0).
+LIVE_CHALLENGE_SECONDS = env.int("LIVE_CHALLENGE_SECONDS", default=120)
+PHOTO_TURN_MIN = env.float("PHOTO_TURN_MIN", default=0.2)
 # Photos are judged by a django-q2 cluster of their own ("photos", PHOTO_WORKERS workers; `manage.py
 # qcluster_watchdog --photos` runs it), so a lecture hall's 500 selfies never hold up the sweep, the warnings
 # or the timetable behind them. Its processes run at PHOTO_NICE (the sweep and the web requests come first

@@ -184,17 +184,35 @@ def new_context(browser: Browser, app_server: str):
 
         page.on("console", note)
 
-    def make(device: dict | None = None) -> BrowserContext:
-        context = browser.new_context(base_url=app_server, **(device or DESKTOP))
+    def make(device: dict | None = None, *, camera=None) -> BrowserContext:
+        """A context of the shared browser, or with ``camera`` (a .y4m file) of a browser of its own whose
+        fake camera plays that file (Chromium's fake media devices: the file is its one camera)."""
+        context = (_camera_browser(camera) if camera else browser).new_context(
+            base_url=app_server, **(device or DESKTOP)
+        )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.add_init_script(script=_axe_script())
         context.on("page", watch)
         contexts.append(context)
         return context
 
+    cameras: list[Browser] = []
+
+    def _camera_browser(video) -> Browser:
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",  # the camera permission granted without a prompt
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        cameras.append(browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args))
+        return cameras[-1]
+
     yield make
     for context in contexts:
         context.close()
+    for camera in cameras:
+        camera.close()
     assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
     assert not inaccessible, "axe-core found serious or critical violations:\n" + "\n".join(sorted(set(inaccessible)))
 

@@ -55,16 +55,30 @@ class ConfirmForm(PositionFields):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
     )
 
+    # The live selfie (the page's camera script fills them): the second frame, head turned, and the id of
+    # the challenge the page showed.  A photo chosen from a file comes without them.
+    photo_turned = forms.FileField(required=False, widget=forms.FileInput(attrs={"accept": "image/*", "hidden": True}))
+    challenge = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
     def __init__(self, *args, photo_check: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.photo_check = photo_check
         if not photo_check:
-            del self.fields["photo"]
+            for name in ("photo", "photo_turned", "challenge"):
+                del self.fields[name]
 
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         if upload is None:
             raise forms.ValidationError(_("Take a selfie (or choose a photo of your face) to check in."))
+        return self._cleaned_photo(upload)
+
+    def clean_photo_turned(self):
+        upload = self.cleaned_data.get("photo_turned")
+        return self._cleaned_photo(upload) if upload is not None else None
+
+    @staticmethod
+    def _cleaned_photo(upload) -> bytes:
         if upload.size > settings.PHOTO_MAX_BYTES:
             raise forms.ValidationError(
                 _("The photo is larger than %(mb)s MB: take it again."),

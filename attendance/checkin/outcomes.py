@@ -22,6 +22,9 @@ LINK_ELSEWHERE = _(
 LINK_TAKEN = _("Another student already checked in with this link. Scan the QR code or type the code yourself.")
 NOT_CONFIRMED = _("Your check-in could not be confirmed yet: please try again in a moment.")
 PHOTO_NEEDED = _("This session checks a photo of you: take a selfie to check in.")
+CHALLENGE_GONE = _(
+    "The live check has expired or was used already: take the two pictures again (look straight, then turn)."
+)
 
 
 def not_started(session: live.LiveSession) -> str:
@@ -43,6 +46,8 @@ class Visitor:
     position: tuple[float, float] | None = None
     browser: str = ""  # the nonce the browser got when it opened a QR link (its cookie)
     photo: bytes | None = None  # the selfie of a photo-check session, already cleaned (photos.images.clean)
+    turned: bytes | None = None  # the live selfie's second frame, head turned (None: a photo from a file)
+    challenge: str = ""  # the id of the live challenge the page showed (``live.issue_challenge``)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Kind(Enum):
     WRONG_CODE = "wrong_code"  # the typed code matched no session: ``error`` belongs on the form
     REFUSED = "refused"  # no record: ``error`` says why and what to do
     NOT_FOUND = "not_found"  # the student may not see this session at all
+    RETAKE = "retake"  # no record: the live selfie's challenge is gone, the page asks for new pictures
 
 
 @dataclass

@@ -36,7 +36,7 @@ from .outcomes import (
     Visitor,
 )
 from .typed_code import check_in_with_code
-from .write import ELSEWHERE, count_photo_upload, new_record, record_check_in
+from .write import ELSEWHERE, count_photo_upload, live_challenge, new_record, record_check_in
 
 __all__ = [
     "ELSEWHERE",
@@ -61,6 +61,7 @@ __all__ = [
     "count_photo_upload",
     "link_for_qr",
     "link_for_tap",
+    "live_challenge",
     "new_record",
     "open_link",
     "open_sessions_for_student",

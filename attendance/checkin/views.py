@@ -39,6 +39,8 @@ def _visitor(request, device: str, form=None) -> Visitor:
         position=form.position() if form else None,
         browser=link_nonce(request),
         photo=form.cleaned_data.get("photo") if form else None,
+        turned=form.cleaned_data.get("photo_turned") if form else None,
+        challenge=(form.cleaned_data.get("challenge") or "") if form else "",
     )
 
 
@@ -230,7 +232,11 @@ def confirm(request, sid, token, device):
     form = _confirm_form(request, session)
     if form.is_bound and form.is_valid():
         visitor = _visitor(request, device, form)
-        return _respond(request, service.check_in_by_link(visitor=visitor, session=session, token=token))
+        outcome = service.check_in_by_link(visitor=visitor, session=session, token=token)
+        if outcome.kind is not Kind.RETAKE:
+            return _respond(request, outcome)
+        form.add_error("photo", outcome.error)
+        return _confirm_page(request, session, form)
     outcome = service.open_link(student=request.user, session=session, token=token, browser=link_nonce(request))
     if outcome.kind is not Kind.CONFIRM:
         return _respond(request, outcome)
@@ -247,6 +253,8 @@ def _confirm_form(request, session) -> ConfirmForm:
 
 def _confirm_page(request, session, form, **extra):
     ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, **extra}
+    if session.photo_check and session.started:  # the live selfie's challenge: the direction to turn
+        ctx["challenge"] = service.live_challenge(student=request.user, session=session)
     template = "attendance/partials/confirm_card.html" if _from_htmx(request) else "attendance/confirm.html"
     return render(request, template, ctx, status=400 if form.errors else 200)
 
@@ -272,9 +280,9 @@ def remote(request, sid, token, device):
         visitor = _visitor(request, device, form)
         code = form.cleaned_data["code"]
         outcome = service.check_in_remote(visitor=visitor, session=session, token=token, code=code)
-        if outcome.kind is not Kind.WRONG_CODE:
+        if outcome.kind not in (Kind.WRONG_CODE, Kind.RETAKE):
             return _respond(request, outcome)
-        form.add_error("code", outcome.error)
+        form.add_error("code" if outcome.kind is Kind.WRONG_CODE else "photo", outcome.error)
     return _confirm_page(request, session, form, remote=True)
 
 

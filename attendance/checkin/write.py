@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
-from .. import live, storage
+from .. import clock, live, storage
 from ..models import ATTENDED, Source, Status
-from ..photos import images, retention, verify
+from ..photos import images, liveness, retention, verify
 from . import proofs
-from .outcomes import LOCKED_OUT, NOT_CONFIRMED, PHOTO_NEEDED, Kind, Outcome, Visitor, not_started
+from .outcomes import CHALLENGE_GONE, LOCKED_OUT, NOT_CONFIRMED, PHOTO_NEEDED, Kind, Outcome, Visitor, not_started
 
 
 def new_record(student, *, status: str, source: str, now: float, reason: str = "", flags=()) -> live.LiveRecord:
@@ -53,6 +53,9 @@ def record_check_in(
     if session.photo_check and record.status in ATTENDED:
         if not visitor.photo:
             return Outcome(Kind.REFUSED, session=session, error=PHOTO_NEEDED)
+        record = _with_live_check(session, record, visitor)
+        if record is None:
+            return Outcome(Kind.RETAKE, session=session, error=CHALLENGE_GONE)
         return stored_outcome(session, *_check_in_with_photo(session, record, visitor, now, device_seen_in))
     return stored_outcome(session, *live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in))
 
@@ -63,14 +66,36 @@ def _check_in_with_photo(session: live.LiveSession, record: live.LiveRecord, vis
     The record remembers what it becomes when the face matches (present or
     late, by the time of the check-in, not of the verification).
     """
-    name = images.save(f"{retention.CHECKINS}/{session.id}", record.school_number, visitor.photo)
+    folder = f"{retention.CHECKINS}/{session.id}"
+    name = images.save(folder, record.school_number, visitor.photo)
+    if record.challenge:  # the second frame: named by no column, deleted with the folder's old files
+        record = replace(record, photo_turned=images.save(folder, record.school_number, visitor.turned))
     record = replace(record, status=Status.PENDING, on_match=record.status, photo=name, photo_result="checking")
     outcome, stored = live.check_in(session, record, visitor.device, now, device_seen_in=device_seen_in)
     if outcome in ("ok", live.UNREPLICATED) and stored and stored.status == Status.PENDING:
         verify.ask(session.id, record.school_number, name)
     elif not (stored and stored.photo == name):
-        storage.delete(name)  # not written (already checked in, closed): nothing refers to it
+        for unused in (name, record.photo_turned):  # not written (already checked in, closed)
+            if unused:
+                storage.delete(unused)
     return outcome, stored
+
+
+def _with_live_check(session: live.LiveSession, record: live.LiveRecord, visitor: Visitor) -> live.LiveRecord | None:
+    """The record with its live challenge taken (used once), or flagged "no live check" for a photo chosen
+    from a file; None when the pictures came with a challenge that has expired or was used already."""
+    if not visitor.turned:
+        flag = liveness.FLAGS[liveness.NO_LIVE_CHECK]
+        return replace(record, live_result=liveness.NO_LIVE_CHECK, flags=[*record.flags, flag])
+    challenge = live.take_challenge(session.id, record.school_number, visitor.challenge)
+    if challenge is None:
+        return None
+    return replace(record, challenge=challenge.direction, challenge_at=challenge.issued_at, live_result="checking")
+
+
+def live_challenge(*, student, session: live.LiveSession) -> live.Challenge:
+    """The direction the photo step asks this student to turn the head (the standing one, or a new draw)."""
+    return live.issue_challenge(session.id, student.school_number, clock.now())
 
 
 def count_photo_upload(*, student, session: live.LiveSession) -> str:

