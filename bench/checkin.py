@@ -273,7 +273,7 @@ class Plan(NamedTuple):
 PREFIXES = {"checkin": "BC", "lecture_hall": "BL", "campus_morning": "BM", "campus_peak": "BP"}
 
 
-def scenario(port: int, name: str, plan: Plan, floor_rounds: int) -> dict:
+def scenario(port: int, name: str, plan: Plan, floor_rounds: int, repeats: int) -> dict:
     """Log the scenario's students in, start its sessions, fire the check-ins, then the floor."""
     from attendance import live
     from attendance.checkin import proofs as verification
@@ -293,59 +293,68 @@ def scenario(port: int, name: str, plan: Plan, floor_rounds: int) -> dict:
     # Interleaved, so that every session's students arrive at once, not one class after another.
     clients.sort(key=lambda pair: (hash(pair[1]) % 7919, pair[0]))
 
-    rounds = {}
-    # A warm-up round first (not counted): each web worker's first check-in reads the open sessions, loads
-    # the scripts and templates; the figures are the steady state, as the floor's (measured last) are.
-    for way in ("warm-up", *WAYS):
-        empty_sessions(live_sessions_started)
+    # A warm-up first (not counted): each web worker's first check-in reads the open sessions, loads the
+    # scripts and templates.  Then ``repeats`` rounds, each of every way and of the floor back to back, so
+    # each way's ratio is taken against a floor measured beside it; the figures are the medians.
+    empty_sessions(live_sessions_started)
 
-        def check_in(pair, way=way):
-            s, client = pair
-            secret = live_sessions_started[s].secret
-            return check_in_once(client, verification.code_for(secret, verification.current_step(time.time())), way)
+    def check_in(pair, way):
+        s, client = pair
+        secret = live_sessions_started[s].secret
+        return check_in_once(client, verification.code_for(secret, verification.current_step(time.time())), way)
 
-        if way == "warm-up":
-            fire(clients[:WARM_UP], concurrency, lambda pair: check_in(pair, "in_place"))
-            fire(clients[WARM_UP : 2 * WARM_UP], concurrency, lambda pair: check_in(pair, "post"))
-            continue
-        seconds, latencies, errors = fire(clients, concurrency, check_in)
-        records = sum(live.count_records(session.id) for session in live_sessions_started)
-        rounds[way] = (len(clients) / seconds, latencies, errors, records)
-        print(f"{name} {way}: {len(clients)} in {seconds:.2f} s, {rounds[way][0]:.0f}/s, {errors} errors", flush=True)
+    fire(clients[:WARM_UP], concurrency, lambda pair: check_in(pair, "in_place"))
+    fire(clients[WARM_UP : 2 * WARM_UP], concurrency, lambda pair: check_in(pair, "post"))
 
     def floor(pair):
         reply = pair[1].request("GET", "/accounts/me/")
         return reply.status == 200, reply.ms
 
-    floor_seconds, floor_lat, floor_errors = fire(clients * floor_rounds, concurrency, floor)
-    floor_rps = len(clients) * floor_rounds / floor_seconds
-    print(f"{name}: floor {len(floor_lat)} in {floor_seconds:.2f} s, {floor_rps:.0f}/s", flush=True)
+    rounds: dict[str, list] = {way: [] for way in (*WAYS, "floor")}
+    for _ in range(repeats):
+        for way in WAYS:
+            empty_sessions(live_sessions_started)
+            seconds, latencies, errors = fire(clients, concurrency, lambda pair, way=way: check_in(pair, way))
+            records = sum(live.count_records(session.id) for session in live_sessions_started)
+            rounds[way].append((len(clients) / seconds, latencies, errors + (len(clients) - records)))
+            print(f"{name} {way}: {len(clients)} in {seconds:.2f} s, {len(clients) / seconds:.0f}/s, {errors} errors")
+        seconds, latencies, errors = fire(clients * floor_rounds, concurrency, floor)
+        rounds["floor"].append((len(clients) * floor_rounds / seconds, latencies, errors))
+        print(f"{name}: floor {len(latencies)} in {seconds:.2f} s, {rounds['floor'][-1][0]:.0f}/s", flush=True)
+    records = sum(live.count_records(session.id) for session in live_sessions_started)
     for session in live_sessions_started:
         live_sessions.session_finish(session=session)
-    checkin_rps, latencies, errors, records = rounds["post"]
+
+    def summary(way: str, prefix: str) -> dict:
+        """A way's median rate, its median ratio to the floor beside it, its latencies, its errors."""
+        rates = [rps for rps, _, _ in rounds[way]]
+        latencies = [ms for _, lat, _ in rounds[way] for ms in lat]
+        ratios = [rps / floor_rps for (rps, _, _), (floor_rps, _, _) in zip(rounds[way], rounds["floor"])]
+        return {
+            f"{prefix}rps": round(statistics.median(rates), 1),
+            f"{prefix}p50_ms": round(statistics.median(latencies), 1),
+            f"{prefix}p99_ms": round(percentile(latencies, 99), 1),
+            f"{prefix}errors": sum(errors for _, _, errors in rounds[way]),
+            f"{prefix}ratios": [round(r, 3) for r in ratios],
+            f"{prefix}ratio": round(statistics.median(ratios), 3),
+        }
+
+    post, floor_figures = summary("post", "checkin_"), summary("floor", "floor_")
     figures = {
         "students": len(clients),
         "sessions": sessions,
         "sessions_checking_in": len(firing),
         "records": records,
-        "errors": errors,
-        "checkin_rps": round(checkin_rps, 1),
-        "checkin_p50_ms": round(statistics.median(latencies), 1),
-        "checkin_p99_ms": round(percentile(latencies, 99), 1),
-        "floor_rps": round(floor_rps, 1),
-        "floor_p50_ms": round(statistics.median(floor_lat), 1),
-        "floor_p99_ms": round(percentile(floor_lat, 99), 1),
-        "floor_errors": floor_errors,
-        "ratio": round(checkin_rps / floor_rps, 3),
+        "errors": post.pop("checkin_errors"),
+        "ratio": post.pop("checkin_ratio"),
+        "ratios": post.pop("checkin_ratios"),
+        **post,
+        **{k: v for k, v in floor_figures.items() if not k.endswith(("ratio", "ratios"))},
         "concurrency": concurrency,
+        "repeats": repeats,
     }
     for way in WAYS[1:]:  # the student-visible check-in: its rate against the floor, its latency, its errors
-        rps, latencies, errors, records = rounds[way]
-        figures[f"{way}_rps"] = round(rps, 1)
-        figures[f"{way}_ratio"] = round(rps / floor_rps, 3)
-        figures[f"{way}_p50_ms"] = round(statistics.median(latencies), 1)
-        figures[f"{way}_p99_ms"] = round(percentile(latencies, 99), 1)
-        figures[f"{way}_errors"] = errors + (len(clients) - records)
+        figures.update(summary(way, f"{way}_"))
     return figures
 
 
@@ -363,6 +372,7 @@ def main() -> None:
     parser.add_argument("--peak-firing", type=int, default=100, help="campus_peak: sessions whose students check in")
     parser.add_argument("--peak-concurrency", type=int, default=64)
     parser.add_argument("--floor-rounds", type=int, default=2, help="floor requests per student")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every way and the floor, back to back")
     parser.add_argument("--scenarios", default="checkin,lecture_hall,campus_morning,campus_peak")
     args = parser.parse_args()
     plans = {
@@ -377,7 +387,7 @@ def main() -> None:
     print(f"starting the app on 127.0.0.1:{port} …", flush=True)
     server = start_server(port)
     try:
-        results = {name: scenario(port, name, plans[name], args.floor_rounds) for name in chosen}
+        results = {name: scenario(port, name, plans[name], args.floor_rounds, args.repeats) for name in chosen}
     finally:
         stop_server(server)
     first = results[chosen[0]]
