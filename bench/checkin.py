@@ -1,4 +1,4 @@
-"""Check-in benchmark: students check in at once, against the real stack, in three scenarios.
+"""Check-in benchmark: students check in at once, against the real stack, in four scenarios.
 
 Run with `make bench-checkin` (BENCH_ARGS="--students 500 --concurrency 32").  It
 expects DATABASE_URL and REDIS_URL (scripts/devstack.py exec sets them), starts
@@ -13,9 +13,11 @@ a free port, and runs each scenario with students of its own:
   students of 100 of them (3,000) checking in at once, 64 at a time: what a
   check-in costs must not grow with the sessions open elsewhere.
 
-Each scenario logs its students in, starts its sessions and fires the typed-code
-check-ins concurrently three times, each a round of its own on the same sessions
-(emptied in between): the POST alone (answered by a redirect, as earlier rounds
+Each scenario logs its students in, starts its sessions and, after a warm-up,
+fires the typed-code check-ins concurrently in three ways, each a round of its own
+on the same sessions (emptied in between), the floor measured after them, the
+whole repeated ``--repeats`` times (3; each ratio against the floor beside it,
+the median reported): the POST alone (answered by a redirect, as earlier rounds
 measured: ``checkin_rps``, ``ratio``), the check-in as a student without
 JavaScript waits for it (the POST and the result page: ``visible_*``) and as a
 student with JavaScript waits for it (one htmx POST answered by the result:
