@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -33,6 +34,7 @@ PHONE = {
 TEACHER_PASSWORD = "teacher-demo"
 STUDENT_PASSWORD = "student-demo"
 ADMIN_PASSWORD = "admin-demo"
+LIVE_URL = re.compile(r"/teach/live/([0-9a-f-]{36})/$")
 
 
 def log_in(page: Page, school_number: str, password: str) -> None:
@@ -48,3 +50,34 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled")
+
+
+def start_session(teacher: Page, number: str, course: str, *, photo_check: bool = False) -> str:
+    """Log the teacher in on /teach/ and start a session of the course (asking for selfies if told); its id."""
+    teacher.goto("/teach/")
+    log_in(teacher, number, TEACHER_PASSWORD)
+    teacher.get_by_label(_("Course"), exact=True).select_option(label=course)
+    if photo_check:
+        teacher.get_by_label(_("Photo check")).select_option(label=_("Ask for a selfie"))
+    teacher.get_by_role("button", name=_("Start session")).click()
+    expect(teacher).to_have_url(LIVE_URL)
+    return LIVE_URL.search(teacher.url).group(1)
+
+
+def open_projector(teacher: Page) -> Page:
+    """Open the live session's projector (a new tab) once it shows a code; the teacher's tab back in front."""
+    with teacher.context.expect_page() as opened:
+        teacher.get_by_role("link", name=_("Projector view")).click()
+    projector = opened.value
+    expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
+    teacher.bring_to_front()
+    return projector
+
+
+def current_code(teacher: Page) -> str:
+    """The code the projector shows now (opened and closed again)."""
+    projector = open_projector(teacher)
+    code = projector.locator("#current-code").get_attribute("data-code")
+    projector.close()
+    teacher.bring_to_front()
+    return code

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import PHONE, STUDENT_PASSWORD, SWEEP_TIMEOUT_MS, TEACHER_PASSWORD, log_in
+from e2e.helpers import PHONE, STUDENT_PASSWORD, SWEEP_TIMEOUT_MS, log_in, open_projector, start_session
 
 # seed_demo: T002 teaches MA110, which S0001, S0003, … take; no other test checks S0021 or S0023 in.
 COURSE, WITH_JS, WITHOUT_JS = "MA110 — Linear Algebra", "S0021", "S0023"
@@ -37,15 +37,8 @@ def _type_the_code(phone: Page, number: str, code: str) -> list[str]:
 
 def test_a_typed_code_answers_in_one_request_with_javascript_and_in_two_without(new_context):
     teacher = new_context().new_page()
-    teacher.goto("/teach/")
-    log_in(teacher, "T002", TEACHER_PASSWORD)
-    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
-    teacher.get_by_role("button", name="Start session").click()
-    with teacher.context.expect_page() as opened:
-        teacher.get_by_role("link", name="Projector view").click()
-    projector = opened.value
-    expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
-    teacher.bring_to_front()
+    start_session(teacher, "T002", COURSE)
+    projector = open_projector(teacher)
 
     def code() -> str:
         return projector.locator("#current-code").get_attribute("data-code")

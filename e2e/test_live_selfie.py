@@ -14,12 +14,11 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from attendance.tests.photo_helpers import turned_head
-from e2e.helpers import ADMIN_PASSWORD, PHONE, STUDENT_PASSWORD, TEACHER_PASSWORD, log_in, screenshot
+from e2e.helpers import ADMIN_PASSWORD, PHONE, STUDENT_PASSWORD, current_code, log_in, screenshot, start_session
 
 TEACHER = "T003"
 COURSE = "PH120 — Physics I"
 STUDENT = "S0020"  # seed_demo enrols the even numbers in PH120; no other test uses this one
-LIVE_URL = re.compile(r"/teach/live/([0-9a-f-]{36})/$")
 VERIFY_TIMEOUT_MS = 60_000  # the worker loads the face model on its first photo
 FPS = 2
 STRAIGHT_SECONDS = 2.5  # the page takes its first picture 1.2 s after the camera starts, the second 2.5 s later
@@ -28,11 +27,11 @@ STRAIGHT_SECONDS = 2.5  # the page takes its first picture 1.2 s after the camer
 def test_a_still_fails_the_live_check_and_a_real_turn_passes(new_context, tmp_path):
     _admin_uploads_the_reference(new_context().new_page(), tmp_path)
     teacher = new_context().new_page()
-    _teacher_starts_a_photo_session(teacher)
+    start_session(teacher, TEACHER, COURSE, photo_check=True)
 
     still = _camera_video(tmp_path / "still.y4m", ["straight"] * 20)
     phone = new_context(PHONE, camera=still).new_page()
-    _student_takes_the_live_selfie(phone, _current_code(teacher))
+    _student_takes_the_live_selfie(phone, current_code(teacher))
     expect(phone.locator("#result-status")).to_have_text("rejected", timeout=VERIFY_TIMEOUT_MS)
     expect(phone.locator("#result")).to_contain_text("a still photo does not pass the live check")
     row = teacher.locator(f"#row-{STUDENT}")
@@ -40,11 +39,11 @@ def test_a_still_fails_the_live_check_and_a_real_turn_passes(new_context, tmp_pa
     expect(row.locator(".flag")).to_contain_text("the head did not turn")
 
     # Again, for real: the page draws a new direction; the camera looks straight, then turns that way.
-    direction = _direction_asked(new_context(PHONE).new_page(), _current_code(teacher))
+    direction = _direction_asked(new_context(PHONE).new_page(), current_code(teacher))
     straight = int(STRAIGHT_SECONDS * FPS)
     turning = _camera_video(tmp_path / "turn.y4m", ["straight"] * straight + [direction] * (20 - straight))
     phone = new_context(PHONE, camera=turning).new_page()
-    _student_takes_the_live_selfie(phone, _current_code(teacher))
+    _student_takes_the_live_selfie(phone, current_code(teacher))
     expect(phone.locator("#result-status")).to_have_text("present", timeout=VERIFY_TIMEOUT_MS)
     expect(row.locator(".live-state")).to_contain_text(f"asked to turn {direction}: turned as asked")
     screenshot(teacher, "live-selfie-roster")
@@ -75,25 +74,6 @@ def _admin_uploads_the_reference(admin: Page, tmp_path) -> None:
     admin.get_by_label("ZIP of <school number>.jpg files").set_input_files(str(archive))
     admin.get_by_role("button", name="Upload").click()
     expect(admin.get_by_text("1 of 1 photos read: done")).to_be_visible(timeout=VERIFY_TIMEOUT_MS)
-
-
-def _teacher_starts_a_photo_session(teacher: Page) -> None:
-    teacher.goto("/teach/")
-    log_in(teacher, TEACHER, TEACHER_PASSWORD)
-    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
-    teacher.get_by_label("Photo check").select_option(label="Ask for a selfie")
-    teacher.get_by_role("button", name="Start session").click()
-    expect(teacher).to_have_url(LIVE_URL)
-
-
-def _current_code(teacher: Page) -> str:
-    with teacher.context.expect_page() as opened:
-        teacher.get_by_role("link", name="Projector view").click()
-    projector = opened.value
-    code = projector.locator("#current-code").get_attribute("data-code")
-    projector.close()
-    teacher.bring_to_front()
-    return code
 
 
 def _to_the_photo_step(phone: Page, code: str) -> None:

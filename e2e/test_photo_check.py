@@ -9,21 +9,20 @@ import zipfile
 from playwright.sync_api import Page, expect
 
 from attendance.tests.photo_helpers import astronaut_jpeg, someone_else_jpeg
-from e2e.helpers import ADMIN_PASSWORD, PHONE, STUDENT_PASSWORD, TEACHER_PASSWORD, log_in, screenshot
+from e2e.helpers import ADMIN_PASSWORD, PHONE, STUDENT_PASSWORD, current_code, log_in, screenshot, start_session
 
 TEACHER = "T003"
 COURSE = "PH120 — Physics I"
 # seed_demo enrols S0002, S0004, … in PH120.
 MATCHING, MISMATCHED = "S0002", "S0004"
-LIVE_URL = re.compile(r"/teach/live/([0-9a-f-]{36})/$")
 VERIFY_TIMEOUT_MS = 60_000  # the worker loads the face model on its first photo
 
 
 def test_selfies_are_checked_against_the_reference_photos(new_context, tmp_path):
     _admin_uploads_the_references(new_context().new_page(), tmp_path)
     teacher = new_context().new_page()
-    sid = _teacher_starts_a_photo_session(teacher)
-    code = _current_code(teacher)
+    sid = start_session(teacher, TEACHER, COURSE, photo_check=True)
+    code = current_code(teacher)
     teacher.evaluate("window.sameDocument = true")  # gone if the live page reloads
 
     selfie = tmp_path / "selfie.jpg"
@@ -38,7 +37,7 @@ def test_selfies_are_checked_against_the_reference_photos(new_context, tmp_path)
 
     # The same face, but this student's reference is someone else: flagged for the teacher.
     other = new_context(PHONE).new_page()
-    _student_checks_in_with_a_selfie(other, MISMATCHED, _current_code(teacher), selfie)
+    _student_checks_in_with_a_selfie(other, MISMATCHED, current_code(teacher), selfie)
     row = teacher.locator(f"#row-{MISMATCHED}")
     expect(row.locator(".badge.rejected")).to_be_visible(timeout=VERIFY_TIMEOUT_MS)
     expect(row.locator(".photo-state")).to_contain_text("photo did not match")
@@ -64,26 +63,6 @@ def _admin_uploads_the_references(admin: Page, tmp_path) -> None:
     expect(admin.get_by_text("2 of 2 photos read: done")).to_be_visible(timeout=VERIFY_TIMEOUT_MS)
     expect(admin.locator("tr.ok")).to_have_count(2)
     screenshot(admin, "reference-upload")
-
-
-def _teacher_starts_a_photo_session(teacher: Page) -> str:
-    teacher.goto("/teach/")
-    log_in(teacher, TEACHER, TEACHER_PASSWORD)
-    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
-    teacher.get_by_label("Photo check").select_option(label="Ask for a selfie")
-    teacher.get_by_role("button", name="Start session").click()
-    expect(teacher).to_have_url(LIVE_URL)
-    return LIVE_URL.search(teacher.url).group(1)
-
-
-def _current_code(teacher: Page) -> str:
-    with teacher.context.expect_page() as opened:
-        teacher.get_by_role("link", name="Projector view").click()
-    projector = opened.value
-    code = projector.locator("#current-code").get_attribute("data-code")
-    projector.close()
-    teacher.bring_to_front()
-    return code
 
 
 def _student_checks_in_with_a_selfie(phone: Page, number: str, code: str, selfie) -> None:

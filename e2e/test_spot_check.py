@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.helpers import PHONE, STUDENT_PASSWORD, SWEEP_TIMEOUT_MS, TEACHER_PASSWORD, log_in
+from e2e.helpers import PHONE, STUDENT_PASSWORD, SWEEP_TIMEOUT_MS, log_in, open_projector, start_session
 
 # seed_demo: T002 teaches MA110, which S0001, S0003, … take; no other test checks S0019 in.
 COURSE, STUDENT = "MA110 — Linear Algebra", "S0019"
@@ -16,15 +16,8 @@ COURSE, STUDENT = "MA110 — Linear Algebra", "S0019"
 
 def test_a_spot_check_rejects_a_student_not_in_the_room(new_context):
     teacher = new_context().new_page()
-    teacher.goto("/teach/")
-    log_in(teacher, "T002", TEACHER_PASSWORD)
-    teacher.get_by_label("Course", exact=True).select_option(label=COURSE)
-    teacher.get_by_role("button", name="Start session").click()
-    with teacher.context.expect_page() as opened:
-        teacher.get_by_role("link", name="Projector view").click()
-    projector = opened.value
-    expect(projector.locator("#current-code")).to_have_attribute("data-code", re.compile(r"^\d{6}$"))
-    teacher.bring_to_front()
+    start_session(teacher, "T002", COURSE)
+    projector = open_projector(teacher)
 
     phone = new_context(PHONE).new_page()
     phone.goto("/checkin/")

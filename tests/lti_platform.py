@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.loopback import loopback_server
 from tests.redis_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,31 +26,9 @@ def platform(tool_base: str = "http://testserver"):
     """Start the platform; yield its issuer URL; stop it."""
     port = free_port()
     env = {**os.environ, "LTI_PLATFORM_PORT": str(port), "LTI_TOOL_BASE": tool_base}
-    proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     issuer = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{issuer}/jwks", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the LTI platform did not start") from None
-                time.sleep(0.2)
+    with loopback_server([sys.executable, str(SCRIPT)], env=env, ready_url=f"{issuer}/jwks", what="the LTI platform"):
         yield issuer
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def register(issuer: str, *, client_id: str = "attn", deployment: str = DEPLOYMENT):

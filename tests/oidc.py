@@ -7,14 +7,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import time
-import urllib.request
 from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
+from tests.loopback import loopback_server
 from tests.redis_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,32 +49,11 @@ def provider(*redirect_bases: str, accounts: dict | None = None, id_token_ttl: i
         "OIDC_ACCOUNTS": json.dumps(accounts or {}),
         "OIDC_ID_TOKEN_TTL": str(id_token_ttl),
     }
-    proc = subprocess.Popen(
-        ["node", str(INSTALL / "provider.mjs")],
-        env=env,
-        cwd=INSTALL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     issuer = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the OpenID Connect provider did not start") from None
-                time.sleep(0.2)
+    ready = f"{issuer}/.well-known/openid-configuration"
+    command, what = ["node", str(INSTALL / "provider.mjs")], "the OpenID Connect provider"
+    with loopback_server(command, env=env, cwd=INSTALL, ready_url=ready, what=what, timeout=20):
         yield issuer
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 ACCOUNTS = {
