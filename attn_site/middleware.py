@@ -1,5 +1,6 @@
 import logging
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.shortcuts import render
@@ -29,6 +30,24 @@ class HealthProbeMiddleware:
 
             return views.healthz(request) if request.path_info == "/healthz" else views.healthz_sweep(request)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy header, left off the responses no browser applies it to.
+
+    A redirect's body is never rendered, and what htmx fetches is swapped into a page that came with its
+    own policy (a fetched response's header is ignored).  django-csp builds the policy for them anyway,
+    twice (the policy and the report-only one), before it looks at an exemption: a tenth of what a
+    check-in paid beyond the floor, and of every poll of the live roster.
+    """
+
+    def process_response(self, request, response):
+        if response.status_code in REDIRECTS or request.META.get("HTTP_HX_REQUEST") == "true":
+            return response
+        return super().process_response(request, response)
+
+
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
 class PermissionsPolicyMiddleware:

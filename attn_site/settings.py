@@ -42,7 +42,7 @@ MIDDLEWARE = [
     "attn_site.middleware.NulCharacterMiddleware",
     "attn_site.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "attn_site.middleware.ContentSecurityPolicyMiddleware",
     "attn_site.middleware.PermissionsPolicyMiddleware",
     "attn_site.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -83,6 +83,18 @@ def test_pages_carry_a_content_security_policy_and_a_permissions_policy(client, 
     assert "geolocation=(self)" in response["Permissions-Policy"] and "camera=(self)" in response["Permissions-Policy"]
 
 
+def test_the_policy_is_left_off_what_no_browser_renders_as_a_page(client, db):
+    """A redirect's body is never shown and what htmx fetches lands in a page that has its own policy:
+    the header is built for the pages only (the check-in's redirect and in-place answer skip it)."""
+    page = client.get(reverse("accounts:login"))
+    assert "Content-Security-Policy" in page
+    redirect = client.get(reverse("attendance:student_home"))
+    assert redirect.status_code == 302 and "Content-Security-Policy" not in redirect
+    fetched = client.get(reverse("accounts:login"), HTTP_HX_REQUEST="true")
+    assert fetched.status_code == 200 and "Content-Security-Policy" not in fetched
+    assert "Permissions-Policy" in redirect and "X-Frame-Options" in fetched  # the other headers stay
+
+
 def test_no_template_has_inline_scripts_or_event_handlers():
     import re
 

@@ -9,7 +9,10 @@ script run on one slot — and never ask which topology they run on.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +68,12 @@ def read_script(name: str, keys: list[str], *args) -> Read:
 
 
 @functools.cache
+def lua_digest(name: str) -> str:
+    """The SHA1 of ``lua/<name>.lua`` by which EVALSHA runs it."""
+    return hashlib.sha1(lua_source(name).encode(), usedforsecurity=False).hexdigest()
+
+
+@functools.cache
 def lua_source(name: str) -> str:
     """The text of ``lua/<name>.lua``, each ``--#include <other>`` line replaced by ``lua/<other>.lua``
     (``check_in`` includes ``write_check_in``, the write it ends with, and ``device_index``)."""
@@ -108,10 +117,66 @@ class Topology:
 
 
 class OneRedis(Topology):
-    """One Redis server, or Sentinel's primary: django-redis's ``live`` alias (its own pool)."""
+    """One Redis server, or Sentinel's primary: django-redis's ``live`` alias (its own pool).
+
+    Scripts (every check-in is one) and WAIT go over a connection each thread holds, straight to
+    redis-py's connection — its retries on a broken connection and Sentinel's "the old primary is a
+    replica now" included — not through the client and its pool, whose bookkeeping per command cost a
+    check-in more than a third of what it paid beyond the floor (``make bench-checkin``).  And WAIT counts
+    the writes of the connection it is sent on: it must follow the script on the same one.
+    """
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        self._held = threading.local()
 
     def client(self) -> redis.Redis:
         return get_redis_connection(LIVE_ALIAS)
+
+    def script(self, name: str, *, keys: list[str], args: list):
+        sha = lua_digest(name)
+        try:
+            return self._command("EVALSHA", sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # a server that has not seen it yet (new, restarted, flushed)
+            self._command("SCRIPT", "LOAD", lua_source(name))
+            return self._command("EVALSHA", sha, len(keys), *keys, *args)
+
+    def wait_for_replicas(self, written_key: str, acks: int, timeout_ms: int) -> int:
+        return self._command("WAIT", acks, timeout_ms)
+
+    def _command(self, *args):
+        conn = self._connection()
+
+        def send():
+            self._ready(conn)
+            conn.send_packed_command(conn.pack_command(*args))
+            return conn.read_response()
+
+        # As the client does: a broken connection is dropped and the command sent again on a new one.
+        return conn.retry.call_with_retry(send, lambda error: conn.disconnect())
+
+    @staticmethod
+    def _ready(conn) -> None:
+        """What the pool checks before it lends a connection: connected (Sentinel's asks for the primary),
+        and nothing to read — a server that closed it (died, restarted, failed over) left its end to read."""
+        conn.connect()  # a no-op once connected
+        try:
+            stale = conn.can_read()
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            stale = True
+        if stale:
+            conn.disconnect()
+            conn.connect()
+
+    def _connection(self):
+        """This thread's connection (a process forked since makes its own: a socket is never shared), made
+        as the pool makes its own (Sentinel's asks for the primary) but not counted among them: it is never
+        returned to it."""
+        conn = getattr(self._held, "conn", None)
+        if conn is None or conn.pid != os.getpid():
+            pool = self.client().connection_pool
+            conn = self._held.conn = pool.connection_class(**pool.connection_kwargs)
+        return conn
 
 
 class Cluster(Topology):
