@@ -109,27 +109,39 @@ def _decide(candidates: list[Candidate], number: str, device: str, now: float, l
     On one Redis the script keeps the device's index itself; on a cluster (the index is in a slot of its
     own) it says whether it took the device, and the index is written here, after it.
     """
-    keys, args = [], []
+    redis = topology()
+    keys, args, sent = [], [], []
     for candidate in candidates:
         k = session_keys(candidate.session.id)
         keys += [k.meta, k.records, k.devices, k.attempts, k.enrolled]
         one_device = "1" if candidate.session.one_device_per_student else "0"
-        args += [candidate.record.to_json(), candidate.session.expire_at, candidate.admission, one_device]
+        sent.append(candidate.record.to_json())
+        args += [sent[-1], candidate.session.expire_at, candidate.admission, one_device]
     if locked == READ:
         keys.append(guess_key(f"student:{number}"))
-    indexed_here = bool(device) and topology().spans_groups
+    indexed_here = bool(device) and redis.spans_groups
     if indexed_here:
         keys.append(device_key(device))
     head = [number, device, repr(now), settings.CHECKIN_MAX_WRONG_CODES, len(candidates), locked]
     head += [seen_in if seen_in == READ else json.dumps(seen_in)]
     head += [DEVICE_ELSEWHERE, ELSEWHERE_REASON, SHARED_DEVICE, SHARED_DEVICE_REASON, RETRIED]
-    chosen, outcome, stored, took = topology().script("check_in", keys=keys, args=head + args)
-    session = candidates[chosen - 1].session if chosen else None
+    chosen, outcome, stored, took = redis.script("check_in", keys=keys, args=head + args)
+    if not chosen:  # "guess_locked" or "not_enrolled": nothing written
+        return None, outcome.decode(), None
+    candidate = candidates[chosen - 1]
+    session = candidate.session
     if took and not indexed_here:
         meta = session_keys(session.id).meta
-        topology().script("index_device", keys=[device_key(device)], args=[meta, session.expire_at, repr(now)])
-    written = session_keys(session.id).meta if session else keys[0]
-    return session, _acknowledged(outcome.decode(), written), LiveRecord.from_json(stored) if stored else None
+        redis.script("index_device", keys=[device_key(device)], args=[meta, session.expire_at, repr(now)])
+    # The script stores the record as sent unless it changed it (a flag, a retry): the same bytes back
+    # are the record already built, not one to decode.
+    if not stored:
+        record = None
+    elif stored == sent[chosen - 1].encode():
+        record = candidate.record
+    else:
+        record = LiveRecord.from_json(stored)
+    return session, _acknowledged(outcome.decode(), session_keys(session.id).meta), record
 
 
 def _acknowledged(outcome: str, written: str) -> str:

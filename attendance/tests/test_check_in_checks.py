@@ -275,6 +275,14 @@ def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
         return real_send(self, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
+    decoded = []  # records read back from JSON: none, the script stores the record as sent and says so
+    real_from_json = live.LiveRecord.from_json.__func__
+
+    def counting_from_json(cls, raw):
+        decoded.append(raw)
+        return real_from_json(cls, raw)
+
+    monkeypatch.setattr(live.LiveRecord, "from_json", classmethod(counting_from_json))
     headers = {"HTTP_HX_REQUEST": "true"} if in_place else {}  # with JavaScript: the answer itself, no more
     with CaptureQueriesContext(connection) as queries:
         response = student_client.post(HOME, {"code": code(session, clock.now)}, **headers)
@@ -282,6 +290,7 @@ def test_a_typed_code_check_in_costs_one_query_and_one_redis_round_trip(
 
     assert response.status_code == (200 if in_place else 302) and record_of(session).status == Status.PRESENT
     assert len(queries) == 1  # the logged-in user; the roster snapshot in Redis answers the rest
+    assert decoded == []
     commands = [b"".join(c) if isinstance(c, list) else c for c in sent]
     if live_redis == "single":
         # The login session's GET, then one EVALSHA: the floor's cost and one round trip.

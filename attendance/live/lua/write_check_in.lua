@@ -14,17 +14,17 @@ local function write(k, number, record, device, now, expire_at, limit, shared_fl
   local existing = redis.call('HGET', k.records, number)
   local old = existing and cjson.decode(existing)
   if old and (old['status'] ~= 'rejected' or old['by_teacher']) then return {'exists', existing} end
-  local new = cjson.decode(record)
-  local takes_device = false
+  local takes_device, shared = false, false
   if device ~= '' then
     local owner = redis.call('HGET', k.devices, device)
-    if owner and owner ~= number then
-      new['status'] = 'rejected'
-      new['reason'] = shared_reason
-      table.insert(new['flags'], shared_flag)
-    else
-      takes_device = true
-    end
+    if owner and owner ~= number then shared = true else takes_device = true end
+  end
+  -- The record as sent is stored as sent (and the caller knows it by its bytes): decoded only to change it.
+  local new = (old or shared) and cjson.decode(record)
+  if shared then
+    new['status'] = 'rejected'
+    new['reason'] = shared_reason
+    table.insert(new['flags'], shared_flag)
   end
   if old and new['status'] == 'rejected' then return {'exists', existing} end
   if takes_device then
@@ -38,7 +38,7 @@ local function write(k, number, record, device, now, expire_at, limit, shared_fl
     new['earlier'] = earlier
     table.insert(new['flags'], retried_flag)
   end
-  if old or not takes_device and device ~= '' then record = cjson.encode(new) end
+  if new then record = cjson.encode(new) end
   redis.call('HSET', k.records, number, record)
   redis.call('EXPIREAT', k.records, expire_at)
   return {'ok', record, takes_device and 1 or 0}
