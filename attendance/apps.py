@@ -12,39 +12,16 @@ def ensure_sweep_schedule(**kwargs) -> None:
     """Create or update the periodic sweep, the timetable, the lost photos' requeue and photo retention, so they
     exist right after `migrate`."""
     from django.conf import settings
-    from django_q.models import Schedule
 
-    minutes = max(1, round(settings.SWEEP_INTERVAL / 60))
-    Schedule.objects.update_or_create(
-        name=SWEEP_SCHEDULE_NAME,
-        defaults={
-            "func": "attendance.tasks.sweep_due",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": minutes,
-            "repeats": -1,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name=TIMETABLE_SCHEDULE_NAME,
-        defaults={
-            "func": "attendance.tasks.open_timetable_sessions",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name=PHOTO_REQUEUE_SCHEDULE_NAME,
-        defaults={
-            "func": "attendance.tasks.requeue_lost_photos",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name=PHOTO_RETENTION_SCHEDULE_NAME,
-        defaults={"func": "attendance.tasks.delete_old_photos", "schedule_type": Schedule.HOURLY, "repeats": -1},
+    from .schedules import ensure_schedules
+
+    ensure_schedules(
+        {
+            SWEEP_SCHEDULE_NAME: ("attendance.tasks.sweep_due", round(settings.SWEEP_INTERVAL / 60)),
+            TIMETABLE_SCHEDULE_NAME: ("attendance.tasks.open_timetable_sessions", 1),
+            PHOTO_REQUEUE_SCHEDULE_NAME: ("attendance.tasks.requeue_lost_photos", 1),
+            PHOTO_RETENTION_SCHEDULE_NAME: ("attendance.tasks.delete_old_photos", 60),
+        }
     )
 
 

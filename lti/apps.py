@@ -19,15 +19,15 @@ def ensure_roster_schedule(**kwargs) -> None:
     """The linked courses' members are read from their LMS every LTI_ROSTER_SYNC_MINUTES, and the scores an LMS
     refused are sent again every LTI_SCORE_RETRY_MINUTES."""
     from django.conf import settings
-    from django_q.models import Schedule
 
-    every = {
-        ROSTER_SCHEDULE_NAME: ("lti.tasks.sync_rosters", settings.LTI_ROSTER_SYNC_MINUTES),
-        SCORES_SCHEDULE_NAME: ("lti.tasks.retry_scores", settings.LTI_SCORE_RETRY_MINUTES),
-    }
-    for name, (func, minutes) in every.items():
-        defaults = {"func": func, "schedule_type": Schedule.MINUTES, "minutes": max(1, minutes), "repeats": -1}
-        Schedule.objects.update_or_create(name=name, defaults=defaults)
+    from attendance.schedules import ensure_schedules
+
+    ensure_schedules(
+        {
+            ROSTER_SCHEDULE_NAME: ("lti.tasks.sync_rosters", settings.LTI_ROSTER_SYNC_MINUTES),
+            SCORES_SCHEDULE_NAME: ("lti.tasks.retry_scores", settings.LTI_SCORE_RETRY_MINUTES),
+        }
+    )
 
 
 class LtiConfig(AppConfig):
