@@ -8,6 +8,8 @@ from django.utils.cache import patch_cache_control
 
 from attendance.live import is_unavailable
 
+from .htmx import sent_by_htmx
+
 logger = logging.getLogger("attendance")
 
 
@@ -42,7 +44,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """
 
     def process_response(self, request, response):
-        if response.status_code in REDIRECTS or request.META.get("HTTP_HX_REQUEST") == "true":
+        if response.status_code in REDIRECTS or sent_by_htmx(request):
             return response
         return super().process_response(request, response)
 

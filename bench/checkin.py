@@ -344,18 +344,20 @@ def scenario(port: int, name: str, plan: Plan, floor_rounds: int, repeats: int) 
         live_sessions.session_finish(session=session)
 
     def summary(way: str, prefix: str) -> dict:
-        """A way's median rate, its median ratio to the floor beside it, its latencies, its errors."""
+        """A way's median rate, its latencies, its errors and (a check-in way) its ratios to the floor beside it."""
         rates = [rps for rps, _, _ in rounds[way]]
         latencies = [ms for _, lat, _ in rounds[way] for ms in lat]
-        ratios = [rps / floor_rps for (rps, _, _), floor_rps in zip(rounds[way], beside.get(way, rates))]
-        return {
+        figures = {
             f"{prefix}rps": round(statistics.median(rates), 1),
             f"{prefix}p50_ms": round(statistics.median(latencies), 1),
             f"{prefix}p99_ms": round(percentile(latencies, 99), 1),
             f"{prefix}errors": sum(errors for _, _, errors in rounds[way]),
-            f"{prefix}ratios": [round(r, 3) for r in ratios],
-            f"{prefix}ratio": round(statistics.median(ratios), 3),
         }
+        if way in beside:
+            ratios = [rps / floor_rps for rps, floor_rps in zip(rates, beside[way])]
+            figures[f"{prefix}ratios"] = [round(r, 3) for r in ratios]
+            figures[f"{prefix}ratio"] = round(statistics.median(ratios), 3)
+        return figures
 
     post, floor_figures = summary("post", "checkin_"), summary("floor", "floor_")
     figures = {
@@ -367,7 +369,7 @@ def scenario(port: int, name: str, plan: Plan, floor_rounds: int, repeats: int) 
         "ratio": post.pop("checkin_ratio"),
         "ratios": post.pop("checkin_ratios"),
         **post,
-        **{k: v for k, v in floor_figures.items() if not k.endswith(("ratio", "ratios"))},
+        **floor_figures,
         "concurrency": concurrency,
         "repeats": repeats,
     }

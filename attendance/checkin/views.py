@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from attn_site.htmx import sent_by_htmx
 from attn_site.proxies import client_ip
 
 from .. import clock
@@ -52,7 +53,7 @@ SESSION_GONE = gettext_lazy(
 def _refused(request, error: str, *, status: int = 404, sid=None):
     """A link that cannot check this student in, with a sentence saying why (a 404 unless told)."""
     ctx = {"error": error, "sid": sid}
-    if _from_htmx(request):
+    if sent_by_htmx(request):
         return _in_main(render(request, "attendance/partials/refused_card.html", ctx, status=status))
     return render(request, "attendance/link_refused.html", ctx, status=status)
 
@@ -66,7 +67,7 @@ def _in_main(response):
 
 def _go(request, to: str, *args, **kwargs):
     """Move on to another page: a redirect, or with htmx a full navigation (HX-Redirect) to it."""
-    if not _from_htmx(request):
+    if not sent_by_htmx(request):
         return redirect(to, *args, **kwargs)
     response = HttpResponse(status=204)
     response["HX-Redirect"] = resolve_url(to, *args, **kwargs)
@@ -127,16 +128,9 @@ def _open_session(request, sid):
         return None
 
 
-def _from_htmx(request) -> bool:
-    """Whether htmx sent the request: django-htmx's ``request.htmx``, read from the environ (its ``bool``
-    builds ``request.headers``, every header of the request: a tenth of what a check-in pays beyond the
-    floor)."""
-    return request.META.get("HTTP_HX_REQUEST") == "true"
-
-
 def _respond(request, outcome: service.Outcome, *, in_place: bool | None = None):
     """Turn an outcome into the page that follows it (``in_place``: an htmx request, if the caller knows)."""
-    in_place = _from_htmx(request) if in_place is None else in_place
+    in_place = sent_by_htmx(request) if in_place is None else in_place
     if outcome.kind is Kind.CHECKED_IN:
         if in_place and outcome.record is not None:
             return _answer(request, outcome)
@@ -162,7 +156,7 @@ def _result_url(prefix: str, sid: str) -> str:
 @require_http_methods(["GET", "POST"])
 @device_cookie
 def student_home(request, device):
-    in_place = request.method == "POST" and _from_htmx(request)
+    in_place = request.method == "POST" and sent_by_htmx(request)
     code = CodeForm.typed(request.POST) if request.method == "POST" else None
     form = None
     if code is None:  # a GET, or a post the form must read (a position, or something wrong to say)
@@ -255,7 +249,7 @@ def _confirm_page(request, session, form, **extra):
     ctx = {"session": session, "form": form, "retention_days": settings.PHOTO_RETENTION_DAYS, **extra}
     if session.photo_check and session.started:  # the live selfie's challenge: the direction to turn
         ctx["challenge"] = service.live_challenge(student=request.user, session=session)
-    template = "attendance/partials/confirm_card.html" if _from_htmx(request) else "attendance/confirm.html"
+    template = "attendance/partials/confirm_card.html" if sent_by_htmx(request) else "attendance/confirm.html"
     return render(request, template, ctx, status=400 if form.errors else 200)
 
 
@@ -294,6 +288,6 @@ def result(request, sid):
     if view is None:
         raise Http404(_("You have no check-in in this session."))
     ctx = {"record": view.record, "title": view.title, "sid": sid, "pending": view.pending}
-    if _from_htmx(request):  # the pending page's poll: 286 stops it once there is nothing left to wait for
+    if sent_by_htmx(request):  # the pending page's poll: 286 stops it once there is nothing left to wait for
         return render(request, "attendance/partials/result_body.html", ctx, status=200 if view.pending else 286)
     return render(request, "attendance/result.html", ctx)
