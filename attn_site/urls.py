@@ -26,8 +26,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/sweep", healthz_sweep, name="healthz_sweep"),
     path("accounts/", include("accounts.urls")),
+    # Resolved in this order: the pages of every class hour (a check-in, the live roster) before the
+    # operators', the admin's and the LMS's, each a prefix tried and missed by every request below it.
+    # No attendance route begins with "ops/", "admin/" or "lti/" (tests/test_urls.py).
+    path("", include("attendance.urls")),
     path("ops/", include("adminpanel.urls")),
     path("admin/", admin.site.urls),
     path("lti/", include("lti.urls")),
-    path("", include("attendance.urls")),
 ]

@@ -135,7 +135,7 @@ def _respond(request, outcome: service.Outcome, *, in_place: bool | None = None)
         if in_place and outcome.record is not None:
             return _answer(request, outcome)
         if not in_place:  # the hot path: the result page's address, worked out once per session
-            return HttpResponseRedirect(_result_url(get_script_prefix(), outcome.session.id))
+            return _ToResult(_result_url(get_script_prefix(), outcome.session.id))
         return _go(request, "attendance:result", sid=outcome.session.id)
     if outcome.kind is Kind.CONFIRM:
         return _go(request, "attendance:confirm", sid=outcome.session.id, token=outcome.link)
@@ -143,6 +143,15 @@ def _respond(request, outcome: service.Outcome, *, in_place: bool | None = None)
         return _refused(request, outcome.error)
     messages.error(request, outcome.error)
     return _go(request, "attendance:student_home")
+
+
+class _ToResult(HttpResponseRedirect):
+    """The redirect to a result page: an address ``reverse()`` made (a URI already, of no scheme), so neither
+    quoted again nor checked for a scheme as a redirect to an address from elsewhere must be."""
+
+    def __init__(self, url: str):
+        HttpResponse.__init__(self)
+        self["Location"] = url
 
 
 @lru_cache(maxsize=4096)
