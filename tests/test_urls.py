@@ -15,9 +15,8 @@ def _names(resolver: URLResolver, namespace: str = ""):
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _names(entry, inner)
-        elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
-            if "<" not in str(entry.pattern) and "(?P" not in str(entry.pattern.regex.pattern):
-                yield f"{namespace}{entry.name}"
+        elif isinstance(entry, URLPattern) and entry.name and "(?P" not in entry.pattern.regex.pattern:
+            yield f"{namespace}{entry.name}"
 
 
 def test_the_check_in_is_resolved_before_the_operators_the_admins_and_the_lms_prefixes():
